@@ -1,0 +1,53 @@
+//! The `DeviceModel` trait: program, drift and read over explicit state (physics.md section 2).
+
+use super::state::ProgrammedState;
+use crate::rng::NoiseRng;
+
+/// A memory device model. Models are immutable; randomness is passed in, so a seed reproduces a
+/// run. `program` draws everything that is fixed at programming (programming noise, drift
+/// exponent, stuck devices); `drift` is deterministic given the state; `read` adds fresh read noise.
+pub trait DeviceModel: Send + Sync + std::fmt::Debug {
+    /// Largest programmable conductance in µS.
+    fn g_max_us(&self) -> f64;
+
+    /// Smallest programmable conductance in µS (the idle device of a differential pair).
+    fn g_min_us(&self) -> f64;
+
+    /// Programs one device per target conductance (µS, within [g_min, g_max]).
+    fn program(&self, g_target_us: &[f32], rng: &mut NoiseRng) -> ProgrammedState;
+
+    /// Reference time t0 of the drift law, in s.
+    fn t0_s(&self) -> f64;
+
+    /// Factor multiplying each device's read level at time `t_s` (0 when there is no read noise
+    /// or t <= 0).
+    fn read_time_factor(&self, t_s: f64) -> f64;
+
+    /// Conductances `t_s` seconds after programming without read noise (Eq. 8):
+    /// g_D(t) = g_P ((t + t0) / t0)^(-nu); g_P itself for t <= 0.
+    fn drift(&self, state: &ProgrammedState, t_s: f64, g_out_us: &mut [f32]) {
+        assert_eq!(state.len(), g_out_us.len(), "drift: output length");
+        if t_s <= 0.0 {
+            g_out_us.copy_from_slice(&state.g_prog_us);
+            return;
+        }
+        let log_ratio = ((t_s + self.t0_s()) / self.t0_s()).ln() as f32;
+        for ((out, &g), &nu) in g_out_us.iter_mut().zip(&state.g_prog_us).zip(&state.nu) {
+            *out = g * (-nu * log_ratio).exp();
+        }
+    }
+
+    /// One read `t_s` seconds after programming (Eq. 8-12): drift plus fresh read noise,
+    /// g(t) = max(0, g_D(t) + g_D(t) * level * time_factor(t) * xi).
+    fn read(&self, state: &ProgrammedState, t_s: f64, rng: &mut NoiseRng, g_out_us: &mut [f32]) {
+        self.drift(state, t_s, g_out_us);
+        let factor = self.read_time_factor(t_s) as f32;
+        if factor == 0.0 {
+            return;
+        }
+        for (out, &level) in g_out_us.iter_mut().zip(&state.read_level) {
+            let xi = rng.normal_f32();
+            *out = (*out + *out * level * factor * xi).max(0.0);
+        }
+    }
+}

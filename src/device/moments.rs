@@ -1,0 +1,140 @@
+//! Analytic moments of a statistical device at a target and a time (physics.md section 2):
+//! what `aimc device sample` should measure, used by the tests and the device plots.
+//!
+//! With X ~ N(m, s^2): the programmed conductance is rectified, g_P = max(0, X) (Eq. 7); nu is
+//! folded, nu = k|Y| with Y ~ N(mu, sigma^2) (Eq. 9); the drift factor exp(-nu L),
+//! L = ln((t + t0)/t0) (Eq. 8), is independent of g_P; the read noise is relative, so
+//! g = g_D max(0, 1 + r xi) with r = level * time factor (Eq. 10-12). Stuck devices mix in.
+
+use super::model::DeviceModel;
+use super::statistical::StatisticalDevice;
+use statrs::distribution::{ContinuousCDF, Normal};
+use std::f64::consts::PI;
+
+/// Standard normal CDF.
+fn phi_cdf(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
+/// Standard normal density.
+fn phi_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * PI).sqrt()
+}
+
+/// First two raw moments of max(0, X), X ~ N(m, s^2).
+///
+/// # Formula
+/// E = m Phi(m/s) + s phi(m/s); E2 = (m^2 + s^2) Phi(m/s) + m s phi(m/s).
+pub fn rectified_normal_moments(m: f64, s: f64) -> (f64, f64) {
+    if s <= 0.0 {
+        let v = m.max(0.0);
+        return (v, v * v);
+    }
+    let a = m / s;
+    let (cdf, pdf) = (phi_cdf(a), phi_pdf(a));
+    (m * cdf + s * pdf, (m * m + s * s) * cdf + m * s * pdf)
+}
+
+/// First two raw moments of |Y|, Y ~ N(mu, sigma^2).
+///
+/// # Formula
+/// E = sigma sqrt(2/pi) exp(-mu^2 / 2 sigma^2) + mu (1 - 2 Phi(-mu/sigma)); E2 = mu^2 + sigma^2.
+pub fn folded_normal_moments(mu: f64, sigma: f64) -> (f64, f64) {
+    if sigma <= 0.0 {
+        return (mu.abs(), mu * mu);
+    }
+    let mean = sigma * (2.0 / PI).sqrt() * (-mu * mu / (2.0 * sigma * sigma)).exp()
+        + mu * (1.0 - 2.0 * phi_cdf(-mu / sigma));
+    (mean, mu * mu + sigma * sigma)
+}
+
+/// E[exp(-c |Y|)], Y ~ N(mu, sigma^2), c >= 0: the mean drift factor.
+///
+/// # Formula
+/// exp(-c mu + c^2 sigma^2 / 2) Phi(mu/sigma - c sigma)
+///   + exp(c mu + c^2 sigma^2 / 2) Phi(-mu/sigma - c sigma).
+pub fn folded_normal_exp_moment(mu: f64, sigma: f64, c: f64) -> f64 {
+    if sigma <= 0.0 {
+        return (-c * mu.abs()).exp();
+    }
+    let half = 0.5 * c * c * sigma * sigma;
+    (-c * mu + half).exp() * phi_cdf(mu / sigma - c * sigma)
+        + (c * mu + half).exp() * phi_cdf(-mu / sigma - c * sigma)
+}
+
+/// Mean and std of the conductance read and of the drift exponent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeviceMoments {
+    pub g_mean_us: f64,
+    pub g_std_us: f64,
+    pub nu_mean: f64,
+    pub nu_std: f64,
+}
+
+/// The exact moments of one read at `t_s` after programming at target `g_us`.
+pub fn device_moments(d: &StatisticalDevice, g_us: f64, t_s: f64) -> DeviceMoments {
+    let laws = d.target_laws(g_us);
+    let (gp1, gp2) = rectified_normal_moments(g_us, laws.sigma_prog_us);
+    let (nu1, nu2) = folded_normal_moments(laws.mu_nu, laws.sigma_nu);
+    let k = d.drift_scale;
+    let log_ratio = if t_s > 0.0 {
+        ((t_s + d.t0_s) / d.t0_s).ln()
+    } else {
+        0.0
+    };
+    let f1 = folded_normal_exp_moment(laws.mu_nu, laws.sigma_nu, k * log_ratio);
+    let f2 = folded_normal_exp_moment(laws.mu_nu, laws.sigma_nu, 2.0 * k * log_ratio);
+    let r = laws.read_level * d.read_time_factor(t_s);
+    let (r1, r2) = rectified_normal_moments(1.0, r);
+    // Not stuck.
+    let (g1_ok, g2_ok) = (gp1 * f1 * r1, gp2 * f2 * r2);
+    let (n1_ok, n2_ok) = (k * nu1, k * k * nu2);
+    // Mixture with stuck devices (nu = 0, no read noise).
+    let s = &d.stuck;
+    let (a, b) = (d.g_min_us, d.g_max_us);
+    let p_ok = s.p_ok();
+    let g1 = p_ok * g1_ok + s.p_g_max * b + s.p_random * (a + b) / 2.0;
+    let g2 = p_ok * g2_ok + s.p_g_max * b * b + s.p_random * (a * a + a * b + b * b) / 3.0;
+    let (nu_m1, nu_m2) = (p_ok * n1_ok, p_ok * n2_ok);
+    DeviceMoments {
+        g_mean_us: g1,
+        g_std_us: (g2 - g1 * g1).max(0.0).sqrt(),
+        nu_mean: nu_m1,
+        nu_std: (nu_m2 - nu_m1 * nu_m1).max(0.0).sqrt(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rectified_far_from_zero_is_the_normal() {
+        let (m1, m2) = rectified_normal_moments(10.0, 1.0);
+        assert!((m1 - 10.0).abs() < 1e-12 && (m2 - 101.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rectified_at_zero_mean() {
+        // max(0, N(0, s^2)): mean s/sqrt(2 pi), second moment s^2 / 2.
+        let (m1, m2) = rectified_normal_moments(0.0, 2.0);
+        assert!((m1 - 2.0 / (2.0 * PI).sqrt()).abs() < 1e-12);
+        assert!((m2 - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn folded_at_zero_mean_is_half_normal() {
+        let (m1, m2) = folded_normal_moments(0.0, 1.0);
+        assert!((m1 - (2.0 / PI).sqrt()).abs() < 1e-12);
+        assert_eq!(m2, 1.0);
+    }
+
+    #[test]
+    fn exp_moment_limits() {
+        assert!((folded_normal_exp_moment(0.05, 0.01, 0.0) - 1.0).abs() < 1e-12);
+        // Far from zero the fold is inactive: the lognormal mean exp(-c mu + c^2 s^2 / 2).
+        let (mu, s, c) = (1.0, 0.05, 2.0);
+        let expected = (-c * mu + 0.5 * c * c * s * s).exp();
+        assert!((folded_normal_exp_moment(mu, s, c) - expected).abs() < 1e-12);
+    }
+}

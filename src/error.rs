@@ -1,0 +1,90 @@
+//! The crate's error type: every failure names what was wrong, where (file, key, line) and what
+//! was expected. Library code returns [`Result`]; only the binary and tests use `anyhow`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in aimc's library code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A configuration file is not valid TOML, has an unknown key or a value of the wrong type.
+    #[error("{file}{location}: {message}")]
+    Parse {
+        file: String,
+        /// `:line:column` when known, else empty.
+        location: String,
+        message: String,
+    },
+    /// A key holds a value outside what the model accepts.
+    #[error("{file}: key `{key}`: expected {expected}, found {found}")]
+    InvalidValue {
+        file: String,
+        key: String,
+        expected: String,
+        found: String,
+    },
+    /// A name (device, preset, model) that aimc does not know.
+    #[error("unknown {what} `{name}`; known: {known}")]
+    Unknown {
+        what: &'static str,
+        name: String,
+        known: String,
+    },
+    /// An argument (CLI flag or function argument) outside its domain.
+    #[error("invalid {argument}: expected {expected}, found {found}")]
+    InvalidArgument {
+        argument: String,
+        expected: String,
+        found: String,
+    },
+    /// A plot could not be drawn or written.
+    #[error("plot {path}: {message}")]
+    Plot { path: PathBuf, message: String },
+}
+
+/// Result with aimc's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A value of `key` in `file` outside its domain.
+    pub fn invalid_value(
+        file: impl Into<String>,
+        key: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl std::fmt::Display,
+    ) -> Self {
+        Error::InvalidValue {
+            file: file.into(),
+            key: key.into(),
+            expected: expected.into(),
+            found: found.to_string(),
+        }
+    }
+
+    /// An argument outside its domain.
+    pub fn invalid_argument(
+        argument: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl std::fmt::Display,
+    ) -> Self {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            expected: expected.into(),
+            found: found.to_string(),
+        }
+    }
+}

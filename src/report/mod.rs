@@ -1,0 +1,7 @@
+//! Output for people and scripts: text tables, CSV and JSON, and plots as PNG + SVG.
+
+pub mod device_plot;
+pub mod format;
+pub mod plot_style;
+
+pub use format::{OutputFormat, TextTable};
