@@ -1,0 +1,27 @@
+//! Command-line interface: argument definitions (clap) and dispatch to the commands.
+
+mod device_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// aimc: simulate deep networks on analog in-memory computing hardware (PCM / ReRAM crossbars).
+#[derive(Debug, Parser)]
+#[command(name = "aimc", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Device models: list, show, sample and plot (devices/*.toml or built-ins).
+    #[command(subcommand)]
+    Device(device_cmd::DeviceCommand),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Device(cmd) => device_cmd::run(cmd),
+    }
+}
