@@ -12,6 +12,37 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The 1-based line where `key` (a dotted path such as `drift.nu_std` or `stuck.p_reset[1]`)
+/// is set in `text`, found by looking for `name =` (or `name = {` inline) after the header of its
+/// section; `None` when not found (e.g. a key that is missing).
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    let key = key.split('[').next().unwrap_or(key);
+    let parts: Vec<&str> = key.split('.').collect();
+    let assigns = |line: &str, name: &str| {
+        let t = line.trim_start();
+        t.strip_prefix(name)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let mut section = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            section = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            continue;
+        }
+        // Key `a.b.c` is `c = ...` in section `a.b`, or `b = { c = ... }` in section `a`, or a
+        // top-level `a` / `[a]` header.
+        for split in (1..=parts.len()).rev() {
+            let (sec, name) = (parts[..split - 1].join("."), parts[split - 1]);
+            if sec == section && assigns(t, name) {
+                return Some(i + 1);
+            }
+        }
+    }
+    let header = format!("[{key}]");
+    text.lines().position(|l| l.trim() == header).map(|i| i + 1)
+}
+
 /// Parses `text` (the contents of `file`) into `T`. Unknown keys (with `deny_unknown_fields`),
 /// wrong types and TOML syntax errors come back as [`Error::Parse`] naming the file, line,
 /// column and key path.
@@ -72,6 +103,17 @@ mod tests {
         let msg = parse_toml::<Outer>("x.toml", "aa = 1.0\n").unwrap_err().to_string();
         assert!(msg.contains("unknown field `aa`"), "{msg}");
         assert!(msg.starts_with("x.toml:1:"), "{msg}");
+    }
+
+    #[test]
+    fn finds_key_lines() {
+        let text = "kind = \"pcm\"\n[drift]\nmu = { min = 1 }\nnu_std = [1, 2]\n[stuck]\np_reset = 2\n";
+        assert_eq!(key_line(text, "kind"), Some(1));
+        assert_eq!(key_line(text, "drift.mu.min"), Some(3));
+        assert_eq!(key_line(text, "drift.nu_std[1]"), Some(4));
+        assert_eq!(key_line(text, "stuck.p_reset"), Some(6));
+        assert_eq!(key_line(text, "stuck"), Some(5));
+        assert_eq!(key_line(text, "drift.scale"), None);
     }
 
     #[test]

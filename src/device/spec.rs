@@ -12,7 +12,7 @@ use super::pcm::pcm;
 use super::statistical::StatisticalDevice;
 use super::table::PiecewiseLinear;
 use crate::error::{Error, Result};
-use crate::toml_file::parse_toml;
+use crate::toml_file::{key_line, parse_toml};
 use serde::{Deserialize, Serialize};
 
 /// A device file as written: every key optional, unknown keys refused.
@@ -148,17 +148,23 @@ pub struct StuckSection {
 /// `default_name` is used when the file has no `name`.
 pub fn parse_device(file: &str, text: &str, default_name: &str) -> Result<DeviceSpec> {
     let raw: DeviceFile = parse_toml(file, text)?;
-    resolve(file, raw, default_name)
+    resolve(&Checker { file, text }, raw, default_name)
 }
 
-/// Checks, with the file and key path for messages.
+/// Checks, with the file (name and text) for messages.
 struct Checker<'a> {
     file: &'a str,
+    text: &'a str,
 }
 
 impl Checker<'_> {
+    /// An invalid value of `key`, located at its line when the key is in the file.
     fn err(&self, key: &str, expected: &str, found: impl std::fmt::Display) -> Error {
-        Error::invalid_value(self.file, key, expected, found)
+        let file = match key_line(self.text, key) {
+            Some(line) => format!("{}:{line}", self.file),
+            None => self.file.to_string(),
+        };
+        Error::invalid_value(file, key, expected, found)
     }
 
     fn required<T>(&self, key: &str, value: Option<T>, expected: &str) -> Result<T> {
@@ -255,8 +261,7 @@ impl Checker<'_> {
     }
 }
 
-fn resolve(file: &str, raw: DeviceFile, default_name: &str) -> Result<DeviceSpec> {
-    let c = Checker { file };
+fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpec> {
     let kind = c.required(
         "kind",
         raw.kind,
