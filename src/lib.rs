@@ -11,6 +11,7 @@
 
 pub mod device;
 pub mod error;
+pub mod fastmath;
 pub mod fsutil;
 pub mod report;
 pub mod rng;

@@ -82,10 +82,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers() {
-        assert_eq!(
-            draws(&mut NoiseRng::new(7)),
-            draws(&mut NoiseRng::new(7))
-        );
+        assert_eq!(draws(&mut NoiseRng::new(7)), draws(&mut NoiseRng::new(7)));
         assert_eq!(
             draws(&mut NoiseRng::stream(7, &[1, 2])),
             draws(&mut NoiseRng::stream(7, &[1, 2]))

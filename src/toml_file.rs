@@ -8,7 +8,10 @@ use serde::de::DeserializeOwned;
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, col)
 }
 
@@ -100,14 +103,17 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let msg = parse_toml::<Outer>("x.toml", "aa = 1.0\n").unwrap_err().to_string();
+        let msg = parse_toml::<Outer>("x.toml", "aa = 1.0\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("unknown field `aa`"), "{msg}");
         assert!(msg.starts_with("x.toml:1:"), "{msg}");
     }
 
     #[test]
     fn finds_key_lines() {
-        let text = "kind = \"pcm\"\n[drift]\nmu = { min = 1 }\nnu_std = [1, 2]\n[stuck]\np_reset = 2\n";
+        let text =
+            "kind = \"pcm\"\n[drift]\nmu = { min = 1 }\nnu_std = [1, 2]\n[stuck]\np_reset = 2\n";
         assert_eq!(key_line(text, "kind"), Some(1));
         assert_eq!(key_line(text, "drift.mu.min"), Some(3));
         assert_eq!(key_line(text, "drift.nu_std[1]"), Some(4));
@@ -118,7 +124,9 @@ mod tests {
 
     #[test]
     fn syntax_error_has_location() {
-        let msg = parse_toml::<Outer>("x.toml", "a = = 1\n").unwrap_err().to_string();
+        let msg = parse_toml::<Outer>("x.toml", "a = = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("x.toml:1:"), "{msg}");
     }
 }

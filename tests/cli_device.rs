@@ -17,12 +17,20 @@ fn repo() -> &'static Path {
 }
 
 fn stdout(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 fn failure(o: &Output) -> String {
-    assert!(!o.status.success(), "should fail: {}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        !o.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
@@ -30,7 +38,10 @@ fn failure(o: &Output) -> String {
 fn list_shows_every_shipped_device() {
     let out = stdout(&aimc(repo(), &["device", "list"]));
     for name in ["ideal", "pcm", "pcm-custom-drift", "reram-like"] {
-        assert!(out.lines().any(|l| l.starts_with(name)), "{name} missing:\n{out}");
+        assert!(
+            out.lines().any(|l| l.starts_with(name)),
+            "{name} missing:\n{out}"
+        );
     }
     // From elsewhere the built-ins are listed.
     let tmp = tempfile::tempdir().unwrap();
@@ -43,7 +54,11 @@ fn list_shows_every_shipped_device() {
 #[test]
 fn list_reads_aimc_devices_and_flags_broken_files() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("mine.toml"), "kind = \"pcm\"\ndescription = \"my pcm\"\n").unwrap();
+    std::fs::write(
+        tmp.path().join("mine.toml"),
+        "kind = \"pcm\"\ndescription = \"my pcm\"\n",
+    )
+    .unwrap();
     std::fs::write(tmp.path().join("broken.toml"), "kind = \"pcm\"\nfoo = 1\n").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_aimc"))
         .args(["device", "list"])
@@ -53,7 +68,11 @@ fn list_reads_aimc_devices_and_flags_broken_files() {
         .unwrap();
     let out = stdout(&o);
     assert!(out.contains("my pcm"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("broken") && l.contains("unknown field `foo`")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("broken") && l.contains("unknown field `foo`")),
+        "{out}"
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_aimc"))
         .args(["device", "sample", "mine", "--n", "10", "--format", "csv"])
         .current_dir(tmp.path())
@@ -66,10 +85,22 @@ fn list_reads_aimc_devices_and_flags_broken_files() {
 #[test]
 fn show_prints_a_file_that_loads_to_the_same_device() {
     let out = stdout(&aimc(repo(), &["device", "show", "pcm"]));
-    assert!(out.contains("coefficients_us = [0.26348, 1.965, -1.1731]"), "{out}");
+    assert!(
+        out.contains("coefficients_us = [0.26348, 1.965, -1.1731]"),
+        "{out}"
+    );
     let spec = aimc::device::parse_device("shown.toml", &out, "x").unwrap();
     assert_eq!(spec.device, aimc::Device::Statistical(aimc::device::pcm()));
-    let json = stdout(&aimc(repo(), &["device", "show", "devices/reram-like.toml", "--format", "json"]));
+    let json = stdout(&aimc(
+        repo(),
+        &[
+            "device",
+            "show",
+            "devices/reram-like.toml",
+            "--format",
+            "json",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["drift"]["law"], "none");
     assert_eq!(v["g_max_us"], 39.26);
@@ -79,13 +110,38 @@ fn show_prints_a_file_that_loads_to_the_same_device() {
 fn sample_json_has_the_documented_keys() {
     let out = stdout(&aimc(
         repo(),
-        &["device", "sample", "pcm", "--g-us", "0.5,12.5,25", "--t-s", "0,1,3600", "--n", "2000", "--format", "json"],
+        &[
+            "device",
+            "sample",
+            "pcm",
+            "--g-us",
+            "0.5,12.5,25",
+            "--t-s",
+            "0,1,3600",
+            "--n",
+            "2000",
+            "--format",
+            "json",
+        ],
     ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 9);
-    let keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(|k| k.as_str()).collect();
-    let mut expected = vec!["g_target_us", "t_s", "g_mean_us", "g_std_us", "nu_mean", "nu_std", "n"];
+    let keys: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    let mut expected = vec![
+        "g_target_us",
+        "t_s",
+        "g_mean_us",
+        "g_std_us",
+        "nu_mean",
+        "nu_std",
+        "n",
+    ];
     expected.sort();
     let mut keys = keys;
     keys.sort();
@@ -100,7 +156,9 @@ fn sample_json_has_the_documented_keys() {
 #[test]
 fn sample_is_reproducible_by_seed() {
     let args = |seed: &'static str| {
-        vec!["device", "sample", "pcm", "--n", "500", "--seed", seed, "--format", "csv"]
+        vec![
+            "device", "sample", "pcm", "--n", "500", "--seed", seed, "--format", "csv",
+        ]
     };
     let a = stdout(&aimc(repo(), &args("5")));
     assert_eq!(a, stdout(&aimc(repo(), &args("5"))));
@@ -124,7 +182,15 @@ fn plot_writes_valid_png_and_svg() {
     let out_dir = tmp.path().join("plots");
     let out = stdout(&aimc(
         repo(),
-        &["device", "plot", "pcm", "reram-like", "devices/ideal.toml", "--out", out_dir.to_str().unwrap()],
+        &[
+            "device",
+            "plot",
+            "pcm",
+            "reram-like",
+            "devices/ideal.toml",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
     ));
     assert_eq!(out.lines().count(), 2);
     let png = std::fs::read(out_dir.join("devices.png")).unwrap();
@@ -139,24 +205,43 @@ fn plot_writes_valid_png_and_svg() {
 #[test]
 fn errors_name_the_problem_and_exit_non_zero() {
     let err = failure(&aimc(repo(), &["device", "show", "nosuch"]));
-    assert!(err.contains("unknown device `nosuch`") && err.contains("pcm"), "{err}");
+    assert!(
+        err.contains("unknown device `nosuch`") && err.contains("pcm"),
+        "{err}"
+    );
     let err = failure(&aimc(repo(), &["device", "show", "missing.toml"]));
-    assert!(err.contains("missing.toml") && err.contains("No such file"), "{err}");
+    assert!(
+        err.contains("missing.toml") && err.contains("No such file"),
+        "{err}"
+    );
     let err = failure(&aimc(repo(), &["device", "sample", "pcm", "--g-us", "26"]));
     assert!(err.contains("[0, 25]"), "{err}");
-    let err = failure(&aimc(repo(), &["device", "sample", "pcm", "--t-s", "1,abc"]));
+    let err = failure(&aimc(
+        repo(),
+        &["device", "sample", "pcm", "--t-s", "1,abc"],
+    ));
     assert!(err.contains("abc"), "{err}");
     let err = failure(&aimc(repo(), &["device", "sample", "pcm", "--n", "1"]));
     assert!(err.contains("at least 2"), "{err}");
-    let err = failure(&aimc(repo(), &["device", "sample", "pcm", "--format", "xml"]));
+    let err = failure(&aimc(
+        repo(),
+        &["device", "sample", "pcm", "--format", "xml"],
+    ));
     assert!(err.contains("xml"), "{err}");
     let err = failure(&aimc(repo(), &["device", "plot"]));
     assert!(err.contains("DEVICES"), "{err}");
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
-    std::fs::write(&bad, "kind = \"custom\"\ng_max_us = 25.0\n[stuck]\np_reset = 2.0\n").unwrap();
+    std::fs::write(
+        &bad,
+        "kind = \"custom\"\ng_max_us = 25.0\n[stuck]\np_reset = 2.0\n",
+    )
+    .unwrap();
     let err = failure(&aimc(repo(), &["device", "show", bad.to_str().unwrap()]));
-    assert!(err.contains("bad.toml") && err.contains("programming_noise"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("programming_noise"),
+        "{err}"
+    );
 }
 
 #[test]

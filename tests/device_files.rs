@@ -11,7 +11,9 @@ fn builtin(name: &str) -> &'static str {
 }
 
 fn err(text: &str) -> String {
-    parse_device("bad.toml", text, "bad").unwrap_err().to_string()
+    parse_device("bad.toml", text, "bad")
+        .unwrap_err()
+        .to_string()
 }
 
 /// Asserts that the error names the file and all `parts`.
@@ -94,7 +96,8 @@ fn resolved_file_round_trips() {
 
 #[test]
 fn pcm_keys_override_single_constants() {
-    let text = "kind = \"pcm\"\n[drift]\nmu = { min = 0.06 }\nscale = 2.0\n[stuck]\np_reset = 0.01\n";
+    let text =
+        "kind = \"pcm\"\n[drift]\nmu = { min = 0.06 }\nscale = 2.0\n[stuck]\np_reset = 0.01\n";
     let spec = parse_device("p.toml", text, "p").unwrap();
     let d = spec.device.as_statistical().unwrap();
     match &d.drift {
@@ -107,12 +110,18 @@ fn pcm_keys_override_single_constants() {
     }
     assert_eq!(d.drift_scale, 2.0);
     assert_eq!(d.stuck.p_reset, 0.01);
-    assert!(matches!(d.programming_noise, ProgNoiseLaw::Polynomial { .. }));
+    assert!(matches!(
+        d.programming_noise,
+        ProgNoiseLaw::Polynomial { .. }
+    ));
 }
 
 #[test]
 fn refuses_unknown_key() {
-    assert_err("kind = \"pcm\"\ng_maxx_us = 3.0\n", &["bad.toml:2:", "unknown field `g_maxx_us`"]);
+    assert_err(
+        "kind = \"pcm\"\ng_maxx_us = 3.0\n",
+        &["bad.toml:2:", "unknown field `g_maxx_us`"],
+    );
 }
 
 #[test]
@@ -130,7 +139,10 @@ fn refuses_unknown_section() {
 
 #[test]
 fn refuses_wrong_type() {
-    assert_err("kind = \"pcm\"\ng_max_us = \"25\"\n", &["bad.toml:2:", "g_max_us", "expected f64"]);
+    assert_err(
+        "kind = \"pcm\"\ng_max_us = \"25\"\n",
+        &["bad.toml:2:", "g_max_us", "expected f64"],
+    );
     assert_err(
         "kind = \"pcm\"\n[programming_noise]\ncoefficients_us = 0.3\n",
         &["programming_noise.coefficients_us", "expected a sequence"],
@@ -139,8 +151,14 @@ fn refuses_wrong_type() {
 
 #[test]
 fn refuses_unknown_kind_or_law() {
-    assert_err("kind = \"flash\"\n", &["kind", "unknown variant `flash`", "ideal"]);
-    assert_err("kind = \"pcm\"\n[drift]\nlaw = \"exponential\"\n", &["drift.law", "log_linear"]);
+    assert_err(
+        "kind = \"flash\"\n",
+        &["kind", "unknown variant `flash`", "ideal"],
+    );
+    assert_err(
+        "kind = \"pcm\"\n[drift]\nlaw = \"exponential\"\n",
+        &["drift.law", "log_linear"],
+    );
 }
 
 #[test]
@@ -171,13 +189,22 @@ fn refuses_negative_sigmas() {
         "kind = \"pcm\"\n[read_noise]\nlaw = \"constant\"\nsigma_rel = -0.02\n",
         &["read_noise.sigma_rel", ">= 0"],
     );
-    assert_err("kind = \"pcm\"\n[drift]\nscale = -1.0\n", &["drift.scale", ">= 0"]);
+    assert_err(
+        "kind = \"pcm\"\n[drift]\nscale = -1.0\n",
+        &["drift.scale", ">= 0"],
+    );
 }
 
 #[test]
 fn refuses_probabilities_outside_unit_interval() {
-    assert_err("kind = \"pcm\"\n[stuck]\np_reset = 1.5\n", &["stuck.p_reset", "[0, 1]", "1.5"]);
-    assert_err("kind = \"pcm\"\n[stuck]\np_g_max = -0.1\n", &["stuck.p_g_max", "[0, 1]"]);
+    assert_err(
+        "kind = \"pcm\"\n[stuck]\np_reset = 1.5\n",
+        &["stuck.p_reset", "[0, 1]", "1.5"],
+    );
+    assert_err(
+        "kind = \"pcm\"\n[stuck]\np_g_max = -0.1\n",
+        &["stuck.p_g_max", "[0, 1]"],
+    );
     assert_err(
         "kind = \"pcm\"\n[stuck]\np_reset = 0.6\np_random = 0.6\n",
         &["stuck", "summing to at most 1"],
@@ -186,8 +213,14 @@ fn refuses_probabilities_outside_unit_interval() {
 
 #[test]
 fn refuses_g_max_not_above_g_min() {
-    assert_err("kind = \"pcm\"\ng_max_us = 5.0\ng_min_us = 5.0\n", &["g_max_us", "above g_min_us = 5"]);
-    assert_err("kind = \"ideal\"\ng_max_us = 1.0\ng_min_us = 2.0\n", &["g_max_us"]);
+    assert_err(
+        "kind = \"pcm\"\ng_max_us = 5.0\ng_min_us = 5.0\n",
+        &["g_max_us", "above g_min_us = 5"],
+    );
+    assert_err(
+        "kind = \"ideal\"\ng_max_us = 1.0\ng_min_us = 2.0\n",
+        &["g_max_us"],
+    );
     assert_err("kind = \"pcm\"\ng_max_us = -1.0\n", &["g_max_us", "> 0"]);
 }
 
@@ -203,14 +236,24 @@ fn refuses_tables_not_increasing() {
 fn refuses_columns_of_different_length() {
     assert_err(
         "kind = \"pcm\"\n[drift]\nlaw = \"table\"\ng_us = [1.0, 5.0, 10.0]\nnu_mean = [0.1, 0.05, 0.05]\nnu_std = [0.01, 0.01]\n",
-        &["drift.nu_std", "3 values (as many as `drift.g_us`)", "2 values"],
+        &[
+            "drift.nu_std",
+            "3 values (as many as `drift.g_us`)",
+            "2 values",
+        ],
     );
 }
 
 #[test]
 fn refuses_missing_law_parts_for_custom() {
-    assert_err("kind = \"custom\"\ng_max_us = 25.0\n", &["programming_noise", "custom"]);
-    let no_drift_mu = CUSTOM.replace("mu = { slope = -0.0155, intercept = 0.0244, min = 0.049, max = 0.1 }\n", "");
+    assert_err(
+        "kind = \"custom\"\ng_max_us = 25.0\n",
+        &["programming_noise", "custom"],
+    );
+    let no_drift_mu = CUSTOM.replace(
+        "mu = { slope = -0.0155, intercept = 0.0244, min = 0.049, max = 0.1 }\n",
+        "",
+    );
     assert_err(&no_drift_mu, &["drift.mu", "required"]);
     let no_g_max = CUSTOM.replace("g_max_us = 25.0\n", "");
     assert_err(&no_g_max, &["g_max_us", "required"]);
@@ -231,5 +274,8 @@ fn refuses_keys_of_another_law() {
 #[test]
 fn refuses_non_finite_numbers() {
     assert_err("kind = \"pcm\"\nt0_s = inf\n", &["t0_s", "finite"]);
-    assert_err("kind = \"pcm\"\n[drift]\nmu = { slope = nan }\n", &["drift.mu.slope", "finite"]);
+    assert_err(
+        "kind = \"pcm\"\n[drift]\nmu = { slope = nan }\n",
+        &["drift.mu.slope", "finite"],
+    );
 }

@@ -9,8 +9,18 @@ use proptest::prelude::*;
 fn device(which: u8, prog: f64, drift: f64, read: f64, p_stuck: f64) -> StatisticalDevice {
     let mut d = match which % 3 {
         0 => pcm(),
-        1 => resolve_device("pcm-custom-drift").unwrap().device.as_statistical().unwrap().clone(),
-        _ => resolve_device("reram-like").unwrap().device.as_statistical().unwrap().clone(),
+        1 => resolve_device("pcm-custom-drift")
+            .unwrap()
+            .device
+            .as_statistical()
+            .unwrap()
+            .clone(),
+        _ => resolve_device("reram-like")
+            .unwrap()
+            .device
+            .as_statistical()
+            .unwrap()
+            .clone(),
     };
     d.programming_noise_scale = prog;
     d.drift_scale = drift;

@@ -54,8 +54,18 @@ fn check_device(name: &str, d: &StatisticalDevice, targets: &[f64], seed: u64) {
         for &t in &TIMES {
             let m: DeviceMoments = device_moments(d, g_t, t);
             d.read(&state, t, &mut rng, &mut g);
-            check(&format!("{name} g_T={g_t} t={t} g"), &g, m.g_mean_us, m.g_std_us);
-            check(&format!("{name} g_T={g_t} nu"), &state.nu, m.nu_mean, m.nu_std);
+            check(
+                &format!("{name} g_T={g_t} t={t} g"),
+                &g,
+                m.g_mean_us,
+                m.g_std_us,
+            );
+            check(
+                &format!("{name} g_T={g_t} nu"),
+                &state.nu,
+                m.nu_mean,
+                m.nu_std,
+            );
         }
     }
 }
@@ -118,8 +128,15 @@ fn drift_factors_closed_form() {
         let mut out = [0.0f32];
         d.drift(&state, t, &mut out);
         let exact = ((t + 20.0) / 20.0f64).powf(-0.049);
-        assert!((out[0] as f64 - exact).abs() < 1e-6, "t={t}: {} vs {exact}", out[0]);
-        assert!((exact - rounded).abs() < 5e-4, "t={t}: {exact} vs {rounded}");
+        assert!(
+            (out[0] as f64 - exact).abs() < 1e-6,
+            "t={t}: {} vs {exact}",
+            out[0]
+        );
+        assert!(
+            (exact - rounded).abs() < 5e-4,
+            "t={t}: {exact} vs {rounded}"
+        );
     }
 }
 
@@ -154,7 +171,10 @@ fn sample_rows_cover_targets_and_times() {
     let spec = resolve_device("pcm").unwrap();
     let rows = sample_device(&spec.device, &[0.5, 25.0], &[0.0, 1.0, 3600.0], 500, 0).unwrap();
     assert_eq!(rows.len(), 6);
-    assert_eq!((rows[4].g_target_us, rows[4].t_s, rows[4].n), (25.0, 1.0, 500));
+    assert_eq!(
+        (rows[4].g_target_us, rows[4].t_s, rows[4].n),
+        (25.0, 1.0, 500)
+    );
     // nu is drawn at programming: the same at every time of one target.
     assert_eq!(rows[0].nu_mean, rows[2].nu_mean);
 }
@@ -162,7 +182,11 @@ fn sample_rows_cover_targets_and_times() {
 #[test]
 fn sample_refuses_bad_arguments() {
     let spec = resolve_device("pcm").unwrap();
-    let e = |g: &[f64], t: &[f64], n| sample_device(&spec.device, g, t, n, 0).unwrap_err().to_string();
+    let e = |g: &[f64], t: &[f64], n| {
+        sample_device(&spec.device, g, t, n, 0)
+            .unwrap_err()
+            .to_string()
+    };
     assert!(e(&[30.0], &[0.0], 10).contains("[g_min, g_max] = [0, 25]"));
     assert!(e(&[-1.0], &[0.0], 10).contains("target conductance"));
     assert!(e(&[1.0], &[-5.0], 10).contains("time"));

@@ -35,7 +35,11 @@ pub enum DeviceCommand {
         #[arg(long = "g-us", value_delimiter = ',', default_value = "0.5,12.5,25")]
         g_us: Vec<f64>,
         /// Times after programming in s, comma-separated.
-        #[arg(long = "t-s", value_delimiter = ',', default_value = "0,1,3600,86400,31536000")]
+        #[arg(
+            long = "t-s",
+            value_delimiter = ',',
+            default_value = "0,1,3600,86400,31536000"
+        )]
         t_s: Vec<f64>,
         /// Devices programmed per target.
         #[arg(long, default_value_t = 100_000)]
@@ -98,7 +102,10 @@ fn list(format: OutputFormat) -> anyhow::Result<()> {
             };
             print!("{text}");
             if entries.is_empty() {
-                let dirs: Vec<String> = search_dirs().iter().map(|d| d.display().to_string()).collect();
+                let dirs: Vec<String> = search_dirs()
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
                 eprintln!("no devices found in {}", dirs.join(", "));
             }
         }
@@ -144,7 +151,13 @@ fn sample(
         "n",
     ]);
     let csv = format == OutputFormat::Csv;
-    let num = |v: f64| if csv { v.to_string() } else { format!("{v:.5}") };
+    let num = |v: f64| {
+        if csv {
+            v.to_string()
+        } else {
+            format!("{v:.5}")
+        }
+    };
     for r in &rows {
         t.push(vec![
             r.g_target_us.to_string(),

@@ -29,10 +29,9 @@ impl DeviceModel for IdealDevice {
         self.g_min_us
     }
 
-    fn program(&self, g_target_us: &[f32], _rng: &mut NoiseRng) -> ProgrammedState {
-        let mut state = ProgrammedState::zeros(g_target_us.len());
+    fn program_into(&self, g_target_us: &[f32], _rng: &mut NoiseRng, state: &mut ProgrammedState) {
+        state.reset(g_target_us.len());
         state.g_prog_us.copy_from_slice(g_target_us);
-        state
     }
 
     fn t0_s(&self) -> f64 {

@@ -31,6 +31,8 @@ impl DeviceKind {
 }
 
 /// A device model of any kind. `pcm` and `custom` share one implementation.
+// Few devices exist at a time and they are not stored in bulk: the variant size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Device {
     Ideal(IdealDevice),
@@ -63,8 +65,8 @@ impl DeviceModel for Device {
         self.model().g_min_us()
     }
 
-    fn program(&self, g_target_us: &[f32], rng: &mut NoiseRng) -> ProgrammedState {
-        self.model().program(g_target_us, rng)
+    fn program_into(&self, g_target_us: &[f32], rng: &mut NoiseRng, state: &mut ProgrammedState) {
+        self.model().program_into(g_target_us, rng, state)
     }
 
     fn t0_s(&self) -> f64 {

@@ -5,14 +5,17 @@
 //! Conductances are in µS, times in s. `g_hat = g / g_max` is the normalised conductance.
 
 use super::table::PiecewiseLinear;
+use crate::fastmath::{exp_f32, ln_f32};
 
 /// Lower clamp of `g_hat` wherever its logarithm is taken (physics.md section 2).
-pub const G_HAT_LOG_FLOOR: f64 = 1e-7;
+pub const G_HAT_LOG_FLOOR: f32 = 1e-7;
 
-/// ln(max(g_hat, 1e-7)).
-#[inline]
-pub fn ln_g_hat(g_hat: f64) -> f64 {
-    g_hat.max(G_HAT_LOG_FLOOR).ln()
+/// ln(max(g_hat, 1e-7)) for each element, in single precision (the precision of the device
+/// state), vectorised.
+pub fn ln_g_hat_into(g_hat: &[f32], out: &mut [f32]) {
+    for (o, &g) in out.iter_mut().zip(g_hat) {
+        *o = ln_f32(g.max(G_HAT_LOG_FLOOR));
+    }
 }
 
 /// Programming-noise standard deviation as a function of the target conductance.
@@ -28,22 +31,34 @@ pub enum ProgNoiseLaw {
 }
 
 impl ProgNoiseLaw {
-    /// sigma_P in µS at target `g_us` for a device with `g_max_us`, before the scale factor.
-    /// Negative values of a polynomial are clamped to 0.
+    /// sigma_P in µS for each target `g_us` (with `g_hat = g / g_max`), before the scale factor.
+    /// Negative values are clamped to 0.
     ///
     /// # Formula
     /// Polynomial: sigma_P = (c0 + c1 g^ + c2 g^^2 + ...) * g_max / g_ref (physics.md Eq. 7).
-    pub fn sigma_us(&self, g_us: f64, g_max_us: f64) -> f64 {
+    pub fn sigma_into(&self, g_us: &[f32], g_hat: &[f32], g_max_us: f64, out: &mut [f32]) {
         match self {
             ProgNoiseLaw::Polynomial {
                 coefficients_us,
                 reference_g_max_us,
             } => {
-                let g_hat = g_us / g_max_us;
-                let poly = coefficients_us.iter().rev().fold(0.0, |acc, c| acc * g_hat + c);
-                (poly * g_max_us / reference_g_max_us).max(0.0)
+                let factor = (g_max_us / reference_g_max_us) as f32;
+                out.fill(0.0);
+                for &c in coefficients_us.iter().rev() {
+                    let c = c as f32;
+                    for (o, &x) in out.iter_mut().zip(g_hat) {
+                        *o = *o * x + c;
+                    }
+                }
+                for o in out.iter_mut() {
+                    *o = (*o * factor).max(0.0);
+                }
             }
-            ProgNoiseLaw::Table(t) => t.eval(g_us).max(0.0),
+            ProgNoiseLaw::Table(t) => {
+                for (o, &g) in out.iter_mut().zip(g_us) {
+                    *o = (t.eval(g as f64) as f32).max(0.0);
+                }
+            }
         }
     }
 }
@@ -58,10 +73,13 @@ pub struct ClippedLogLinear {
 }
 
 impl ClippedLogLinear {
-    /// The law at `ln(g_hat)` (already clamped, see [`ln_g_hat`]).
-    #[inline]
-    pub fn eval_ln(&self, ln_g_hat: f64) -> f64 {
-        (self.slope * ln_g_hat + self.intercept).clamp(self.min, self.max)
+    /// The law at each `ln(g_hat)` (already clamped, see [`ln_g_hat_into`]).
+    pub fn eval_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
+        let (a, b) = (self.slope as f32, self.intercept as f32);
+        let (lo, hi) = (self.min as f32, self.max as f32);
+        for (o, &l) in out.iter_mut().zip(ln_g_hat) {
+            *o = (a * l + b).max(lo).min(hi);
+        }
     }
 }
 
@@ -83,13 +101,23 @@ pub enum DriftLaw {
 }
 
 impl DriftLaw {
-    /// (mu_nu, sigma_nu) at target `g_us`, given `ln(g_hat)` clamped.
-    #[inline]
-    pub fn mu_sigma(&self, g_us: f64, ln_g_hat: f64) -> (f64, f64) {
+    /// (mu_nu, sigma_nu) for each target `g_us` with clamped `ln(g_hat)`.
+    pub fn mu_sigma_into(&self, g_us: &[f32], ln_g_hat: &[f32], mu: &mut [f32], sigma: &mut [f32]) {
         match self {
-            DriftLaw::None => (0.0, 0.0),
-            DriftLaw::LogLinear { mu, sigma } => (mu.eval_ln(ln_g_hat), sigma.eval_ln(ln_g_hat)),
-            DriftLaw::Table { mu, sigma } => (mu.eval(g_us), sigma.eval(g_us).max(0.0)),
+            DriftLaw::None => {
+                mu.fill(0.0);
+                sigma.fill(0.0);
+            }
+            DriftLaw::LogLinear { mu: m, sigma: s } => {
+                m.eval_into(ln_g_hat, mu);
+                s.eval_into(ln_g_hat, sigma);
+            }
+            DriftLaw::Table { mu: m, sigma: s } => {
+                for ((om, os), &g) in mu.iter_mut().zip(sigma.iter_mut()).zip(g_us) {
+                    *om = m.eval(g as f64) as f32;
+                    *os = (s.eval(g as f64) as f32).max(0.0);
+                }
+            }
         }
     }
 }
@@ -111,17 +139,25 @@ pub enum ReadNoiseLaw {
 }
 
 impl ReadNoiseLaw {
-    /// The per-device level (Q_s for 1/f, sigma_rel for constant), before the scale factor.
-    #[inline]
-    pub fn level(&self, ln_g_hat: f64) -> f64 {
+    /// The per-device level (Q_s for 1/f, sigma_rel for constant) for each clamped `ln(g_hat)`,
+    /// before the scale factor.
+    ///
+    /// # Formula
+    /// Q_s = min(q_coeff * exp(-q_exponent * ln(g_hat)), q_max) (physics.md Eq. 11).
+    pub fn level_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
         match *self {
-            ReadNoiseLaw::None => 0.0,
+            ReadNoiseLaw::None => out.fill(0.0),
             ReadNoiseLaw::OneOverF {
                 q_coeff,
                 q_exponent,
                 q_max,
-            } => (q_coeff * (-q_exponent * ln_g_hat).exp()).min(q_max),
-            ReadNoiseLaw::ConstantRelative { sigma_rel } => sigma_rel,
+            } => {
+                let (c, e, m) = (q_coeff as f32, q_exponent as f32, q_max as f32);
+                for (o, &l) in out.iter_mut().zip(ln_g_hat) {
+                    *o = (c * exp_f32(-e * l)).min(m);
+                }
+            }
+            ReadNoiseLaw::ConstantRelative { sigma_rel } => out.fill(sigma_rel as f32),
         }
     }
 
@@ -136,9 +172,10 @@ impl ReadNoiseLaw {
         }
         match self {
             ReadNoiseLaw::None => 0.0,
-            ReadNoiseLaw::OneOverF { .. } => {
-                ((t_s + t0_s + t_read_s) / (2.0 * t_read_s)).ln().max(0.0).sqrt()
-            }
+            ReadNoiseLaw::OneOverF { .. } => ((t_s + t0_s + t_read_s) / (2.0 * t_read_s))
+                .ln()
+                .max(0.0)
+                .sqrt(),
             ReadNoiseLaw::ConstantRelative { .. } => 1.0,
         }
     }
@@ -179,7 +216,9 @@ mod tests {
             reference_g_max_us: 10.0,
         };
         // g_hat = 0.5: 1 + 1 + 0.75 = 2.75, times 20/10.
-        assert!((law.sigma_us(10.0, 20.0) - 5.5).abs() < 1e-12);
+        let mut out = [0.0f32];
+        law.sigma_into(&[10.0], &[0.5], 20.0, &mut out);
+        assert_eq!(out[0], 5.5);
     }
 
     #[test]
@@ -188,7 +227,17 @@ mod tests {
             coefficients_us: vec![0.0, -1.0],
             reference_g_max_us: 1.0,
         };
-        assert_eq!(law.sigma_us(0.5, 1.0), 0.0);
+        let mut out = [1.0f32];
+        law.sigma_into(&[0.5], &[0.5], 1.0, &mut out);
+        assert_eq!(out[0], 0.0);
+    }
+
+    #[test]
+    fn log_floor_applies() {
+        let mut out = [0.0f32; 2];
+        ln_g_hat_into(&[0.0, 1.0], &mut out);
+        assert!((out[0] as f64 - (1e-7f64).ln()).abs() < 1e-5);
+        assert_eq!(out[1], 0.0);
     }
 
     #[test]

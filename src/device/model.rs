@@ -1,6 +1,7 @@
 //! The `DeviceModel` trait: program, drift and read over explicit state (physics.md section 2).
 
 use super::state::ProgrammedState;
+use crate::fastmath::exp_f32;
 use crate::rng::NoiseRng;
 
 /// A memory device model. Models are immutable; randomness is passed in, so a seed reproduces a
@@ -13,8 +14,16 @@ pub trait DeviceModel: Send + Sync + std::fmt::Debug {
     /// Smallest programmable conductance in µS (the idle device of a differential pair).
     fn g_min_us(&self) -> f64;
 
-    /// Programs one device per target conductance (µS, within [g_min, g_max]).
-    fn program(&self, g_target_us: &[f32], rng: &mut NoiseRng) -> ProgrammedState;
+    /// Programs one device per target conductance (µS, within [g_min, g_max]) into `state`,
+    /// reusing its buffers (resized to the number of targets).
+    fn program_into(&self, g_target_us: &[f32], rng: &mut NoiseRng, state: &mut ProgrammedState);
+
+    /// Programs one device per target conductance into a new state.
+    fn program(&self, g_target_us: &[f32], rng: &mut NoiseRng) -> ProgrammedState {
+        let mut state = ProgrammedState::default();
+        self.program_into(g_target_us, rng, &mut state);
+        state
+    }
 
     /// Reference time t0 of the drift law, in s.
     fn t0_s(&self) -> f64;
@@ -33,7 +42,7 @@ pub trait DeviceModel: Send + Sync + std::fmt::Debug {
         }
         let log_ratio = ((t_s + self.t0_s()) / self.t0_s()).ln() as f32;
         for ((out, &g), &nu) in g_out_us.iter_mut().zip(&state.g_prog_us).zip(&state.nu) {
-            *out = g * (-nu * log_ratio).exp();
+            *out = g * exp_f32(-nu * log_ratio);
         }
     }
 

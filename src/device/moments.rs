@@ -133,7 +133,7 @@ mod tests {
     fn exp_moment_limits() {
         assert!((folded_normal_exp_moment(0.05, 0.01, 0.0) - 1.0).abs() < 1e-12);
         // Far from zero the fold is inactive: the lognormal mean exp(-c mu + c^2 s^2 / 2).
-        let (mu, s, c) = (1.0, 0.05, 2.0);
+        let (mu, s, c) = (1.0f64, 0.05, 2.0);
         let expected = (-c * mu + 0.5 * c * c * s * s).exp();
         assert!((folded_normal_exp_moment(mu, s, c) - expected).abs() < 1e-12);
     }

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN_DEVICES: [(&str, &str); 4] = [
     ("ideal", include_str!("../../devices/ideal.toml")),
     ("pcm", include_str!("../../devices/pcm.toml")),
-    ("pcm-custom-drift", include_str!("../../devices/pcm-custom-drift.toml")),
+    (
+        "pcm-custom-drift",
+        include_str!("../../devices/pcm-custom-drift.toml"),
+    ),
     ("reram-like", include_str!("../../devices/reram-like.toml")),
 ];
 
@@ -30,7 +33,10 @@ pub fn search_dirs() -> Vec<PathBuf> {
 /// Loads the device file at `path`.
 pub fn load_device_file(path: &Path) -> Result<DeviceSpec> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("device");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("device");
     parse_device(&path.display().to_string(), &text, stem)
 }
 

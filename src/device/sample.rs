@@ -26,7 +26,14 @@ pub fn mean_std(values: &[f32]) -> (f64, f64) {
         .iter()
         .map(|&v| (v as f64 - mean).powi(2))
         .sum::<f64>();
-    (mean, if n > 1.0 { (ss / (n - 1.0)).sqrt() } else { 0.0 })
+    (
+        mean,
+        if n > 1.0 {
+            (ss / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        },
+    )
 }
 
 /// Programs `n` devices at each target (µS) and reads all of them at each time (s) after

@@ -253,7 +253,10 @@ impl Checker<'_> {
         y: Option<Vec<f64>>,
     ) -> Result<PiecewiseLinear> {
         let x_key = format!("{section}.g_us");
-        let x = self.abscissae(&x_key, self.required(&x_key, x, "a list of conductances in µS")?)?;
+        let x = self.abscissae(
+            &x_key,
+            self.required(&x_key, x, "a list of conductances in µS")?,
+        )?;
         let y_key = format!("{section}.{name}");
         let y = self.required(&y_key, y, "a list of values, one per `g_us`")?;
         let y = self.column(&y_key, y, &x_key, x.len())?;
@@ -262,11 +265,7 @@ impl Checker<'_> {
 }
 
 fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpec> {
-    let kind = c.required(
-        "kind",
-        raw.kind,
-        "one of \"ideal\", \"pcm\", \"custom\"",
-    )?;
+    let kind = c.required("kind", raw.kind, "one of \"ideal\", \"pcm\", \"custom\"")?;
     let name = raw.name.unwrap_or_else(|| default_name.to_string());
     let description = raw.description.unwrap_or_default();
     let base = match kind {
@@ -279,7 +278,11 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
     };
     let g_max_us = c.positive(
         "g_max_us",
-        c.required("g_max_us", raw.g_max_us.or(g_max_default), "a conductance in µS")?,
+        c.required(
+            "g_max_us",
+            raw.g_max_us.or(g_max_default),
+            "a conductance in µS",
+        )?,
     )?;
     let g_min_us = c.non_negative("g_min_us", raw.g_min_us.unwrap_or(0.0))?;
     if g_max_us <= g_min_us {
@@ -311,18 +314,21 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
     }
     let t0_s = c.positive(
         "t0_s",
-        raw.t0_s.unwrap_or(base.as_ref().map_or(super::pcm::PCM_T0_S, |b| b.t0_s)),
+        raw.t0_s
+            .unwrap_or(base.as_ref().map_or(super::pcm::PCM_T0_S, |b| b.t0_s)),
     )?;
     let t_read_s = c.positive(
         "t_read_s",
-        raw.t_read_s
-            .unwrap_or(base.as_ref().map_or(super::pcm::PCM_T_READ_S, |b| b.t_read_s)),
+        raw.t_read_s.unwrap_or(
+            base.as_ref()
+                .map_or(super::pcm::PCM_T_READ_S, |b| b.t_read_s),
+        ),
     )?;
     let (programming_noise, programming_noise_scale) =
-        resolve_prog_noise(&c, raw.programming_noise, base.as_ref(), g_max_us)?;
-    let (drift, drift_scale) = resolve_drift(&c, raw.drift, base.as_ref())?;
-    let (read_noise, read_noise_scale) = resolve_read_noise(&c, raw.read_noise, base.as_ref())?;
-    let stuck = resolve_stuck(&c, raw.stuck.unwrap_or_default())?;
+        resolve_prog_noise(c, raw.programming_noise, base.as_ref(), g_max_us)?;
+    let (drift, drift_scale) = resolve_drift(c, raw.drift, base.as_ref())?;
+    let (read_noise, read_noise_scale) = resolve_read_noise(c, raw.read_noise, base.as_ref())?;
+    let stuck = resolve_stuck(c, raw.stuck.unwrap_or_default())?;
     Ok(DeviceSpec {
         name,
         kind,
@@ -366,7 +372,8 @@ fn resolve_prog_noise(
     let s = section_or_base(c, s, base, "programming_noise")?;
     let scale = c.non_negative(
         "programming_noise.scale",
-        s.scale.unwrap_or(base.map_or(1.0, |b| b.programming_noise_scale)),
+        s.scale
+            .unwrap_or(base.map_or(1.0, |b| b.programming_noise_scale)),
     )?;
     let base_law = base.map(|b| &b.programming_noise);
     let law = match (s.law, base_law) {
@@ -416,7 +423,10 @@ fn resolve_prog_noise(
             let raw_poly = |g_hat: f64| match &law {
                 ProgNoiseLaw::Polynomial {
                     coefficients_us, ..
-                } => coefficients_us.iter().rev().fold(0.0, |acc, c| acc * g_hat + c),
+                } => coefficients_us
+                    .iter()
+                    .rev()
+                    .fold(0.0, |acc, c| acc * g_hat + c),
                 ProgNoiseLaw::Table(_) => unreachable!(),
             };
             if let Some(k) = (0..=100).find(|&k| raw_poly(k as f64 / 100.0) < 0.0) {
@@ -430,8 +440,16 @@ fn resolve_prog_noise(
             law
         }
         ProgNoiseLawName::Table => {
-            c.unused("programming_noise.coefficients_us", &s.coefficients_us, "table")?;
-            c.unused("programming_noise.reference_g_max_us", &s.reference_g_max_us, "table")?;
+            c.unused(
+                "programming_noise.coefficients_us",
+                &s.coefficients_us,
+                "table",
+            )?;
+            c.unused(
+                "programming_noise.reference_g_max_us",
+                &s.reference_g_max_us,
+                "table",
+            )?;
             ProgNoiseLaw::Table(c.table("programming_noise", s.g_us, "sigma_us", s.sigma_us)?)
         }
     };
@@ -571,7 +589,10 @@ fn resolve_read_noise(
     ];
     let law = match law {
         ReadNoiseLawName::None => {
-            for (k, v) in one_over_f_keys.iter().chain([("read_noise.sigma_rel", s.sigma_rel)].iter()) {
+            for (k, v) in one_over_f_keys
+                .iter()
+                .chain([("read_noise.sigma_rel", s.sigma_rel)].iter())
+            {
                 c.unused(k, v, "none")?;
             }
             ReadNoiseLaw::None
@@ -590,7 +611,10 @@ fn resolve_read_noise(
                 c.required(k, v.or(b), "a number")
             };
             ReadNoiseLaw::OneOverF {
-                q_coeff: c.non_negative("read_noise.q_coeff", get("read_noise.q_coeff", s.q_coeff, bc)?)?,
+                q_coeff: c.non_negative(
+                    "read_noise.q_coeff",
+                    get("read_noise.q_coeff", s.q_coeff, bc)?,
+                )?,
                 q_exponent: c.finite(
                     "read_noise.q_exponent",
                     get("read_noise.q_exponent", s.q_exponent, be)?,

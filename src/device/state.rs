@@ -23,6 +23,14 @@ impl ProgrammedState {
         }
     }
 
+    /// Resizes to `n` devices, every value 0 (keeps the allocations).
+    pub fn reset(&mut self, n: usize) {
+        for v in [&mut self.g_prog_us, &mut self.nu, &mut self.read_level] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+    }
+
     /// Number of devices.
     pub fn len(&self) -> usize {
         self.g_prog_us.len()

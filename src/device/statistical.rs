@@ -2,7 +2,7 @@
 //! and stuck devices, each given by a law of `laws.rs` (physics.md section 2). PCM is this device
 //! with the paper's laws (`pcm.rs`); custom TOML devices are this device with the user's laws.
 
-use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities, ln_g_hat};
+use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities, ln_g_hat_into};
 use super::model::DeviceModel;
 use super::state::ProgrammedState;
 use crate::rng::NoiseRng;
@@ -43,18 +43,69 @@ pub struct TargetLaws {
     pub read_level: f64,
 }
 
+/// The laws of a batch of targets (struct of arrays, single precision), with scratch space.
+#[derive(Debug, Clone, Default)]
+pub struct LawBatch {
+    pub sigma_prog_us: Vec<f32>,
+    pub mu_nu: Vec<f32>,
+    pub sigma_nu: Vec<f32>,
+    pub read_level: Vec<f32>,
+    g_hat: Vec<f32>,
+    ln_g_hat: Vec<f32>,
+}
+
+impl LawBatch {
+    fn resize(&mut self, n: usize) {
+        for v in [
+            &mut self.sigma_prog_us,
+            &mut self.mu_nu,
+            &mut self.sigma_nu,
+            &mut self.read_level,
+            &mut self.g_hat,
+            &mut self.ln_g_hat,
+        ] {
+            v.resize(n, 0.0);
+        }
+    }
+}
+
+/// Targets processed per batch when programming (fits in L1/L2 cache).
+const BATCH: usize = 1024;
+
 impl StatisticalDevice {
-    /// The laws at target `g_us`.
-    #[inline]
+    /// The laws of each target in `g_us` into `out` (scales applied), vectorised.
+    pub fn laws_into(&self, g_us: &[f32], out: &mut LawBatch) {
+        out.resize(g_us.len());
+        let inv_g_max = (1.0 / self.g_max_us) as f32;
+        for (h, &g) in out.g_hat.iter_mut().zip(g_us) {
+            *h = g * inv_g_max;
+        }
+        ln_g_hat_into(&out.g_hat, &mut out.ln_g_hat);
+        self.programming_noise
+            .sigma_into(g_us, &out.g_hat, self.g_max_us, &mut out.sigma_prog_us);
+        self.drift
+            .mu_sigma_into(g_us, &out.ln_g_hat, &mut out.mu_nu, &mut out.sigma_nu);
+        self.read_noise
+            .level_into(&out.ln_g_hat, &mut out.read_level);
+        let (ps, rs) = (
+            self.programming_noise_scale as f32,
+            self.read_noise_scale as f32,
+        );
+        for (s, r) in out.sigma_prog_us.iter_mut().zip(out.read_level.iter_mut()) {
+            *s *= ps;
+            *r *= rs;
+        }
+    }
+
+    /// The laws at one target `g_us` (as the device evaluates them, in single precision).
     pub fn target_laws(&self, g_us: f64) -> TargetLaws {
-        let ln_g = ln_g_hat(g_us / self.g_max_us);
-        let (mu_nu, sigma_nu) = self.drift.mu_sigma(g_us, ln_g);
+        let mut b = LawBatch::default();
+        self.laws_into(&[g_us as f32], &mut b);
         TargetLaws {
-            sigma_prog_us: self.programming_noise_scale
-                * self.programming_noise.sigma_us(g_us, self.g_max_us),
-            mu_nu,
-            sigma_nu,
-            read_level: self.read_noise_scale * self.read_noise.level(ln_g),
+            sigma_prog_us: b.sigma_prog_us[0] as f64,
+            mu_nu: b.mu_nu[0] as f64,
+            sigma_nu: b.sigma_nu[0] as f64,
+            read_level: b.read_level[0] as f64,
         }
     }
 
@@ -86,24 +137,27 @@ impl DeviceModel for StatisticalDevice {
 
     /// Eq. 7 and 9, one draw each per device:
     /// g_P = max(0, g_T + sigma_P xi1), nu = drift_scale * |mu_nu + sigma_nu xi2|.
-    fn program(&self, g_target_us: &[f32], rng: &mut NoiseRng) -> ProgrammedState {
-        let n = g_target_us.len();
-        let mut state = ProgrammedState::zeros(n);
+    fn program_into(&self, g_target_us: &[f32], rng: &mut NoiseRng, state: &mut ProgrammedState) {
+        state.reset(g_target_us.len());
         let with_stuck = self.stuck.any();
         let drift_scale = self.drift_scale as f32;
-        for (i, &g_t) in g_target_us.iter().enumerate() {
-            if with_stuck && let Some(g) = self.draw_stuck(rng) {
-                state.g_prog_us[i] = g;
-                continue;
+        let mut laws = LawBatch::default();
+        for (b, targets) in g_target_us.chunks(BATCH).enumerate() {
+            self.laws_into(targets, &mut laws);
+            let offset = b * BATCH;
+            for (k, &g_t) in targets.iter().enumerate() {
+                let i = offset + k;
+                if with_stuck && let Some(g) = self.draw_stuck(rng) {
+                    state.g_prog_us[i] = g;
+                    continue;
+                }
+                let xi_prog = rng.normal_f32();
+                let xi_nu = rng.normal_f32();
+                state.g_prog_us[i] = (g_t + laws.sigma_prog_us[k] * xi_prog).max(0.0);
+                state.nu[i] = drift_scale * (laws.mu_nu[k] + laws.sigma_nu[k] * xi_nu).abs();
+                state.read_level[i] = laws.read_level[k];
             }
-            let laws = self.target_laws(g_t as f64);
-            let xi_prog = rng.normal_f32();
-            let xi_nu = rng.normal_f32();
-            state.g_prog_us[i] = (g_t + laws.sigma_prog_us as f32 * xi_prog).max(0.0);
-            state.nu[i] = drift_scale * (laws.mu_nu as f32 + laws.sigma_nu as f32 * xi_nu).abs();
-            state.read_level[i] = laws.read_level as f32;
         }
-        state
     }
 
     fn t0_s(&self) -> f64 {

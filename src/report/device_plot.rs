@@ -34,7 +34,10 @@ fn e<T: std::fmt::Display>(x: T) -> String {
 
 impl DeviceFigure {
     fn g_axis_max(&self) -> f64 {
-        self.devices.iter().map(|(_, d)| d.g_max_us).fold(0.0, f64::max)
+        self.devices
+            .iter()
+            .map(|(_, d)| d.g_max_us)
+            .fold(0.0, f64::max)
     }
 
     fn sigma_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -47,7 +50,13 @@ impl DeviceFigure {
                     .collect()
             })
             .collect();
-        let y_max = curves.iter().flatten().map(|p| p.1).fold(0.0, f64::max).max(0.1) * 1.15;
+        let y_max = curves
+            .iter()
+            .flatten()
+            .map(|p| p.1)
+            .fold(0.0, f64::max)
+            .max(0.1)
+            * 1.15;
         let mut chart = ChartBuilder::on(area)
             .caption("Programming noise", (FONT, 20))
             .margin(10)
@@ -199,6 +208,13 @@ impl Figure for DeviceFigure {
 }
 
 /// Writes `devices.png` and `devices.svg` into `out_dir`; returns their paths.
-pub fn plot_devices(devices: Vec<(String, StatisticalDevice)>, out_dir: &Path) -> Result<[PathBuf; 2]> {
-    write_png_and_svg(&out_dir.join("devices"), (1800, 560), &DeviceFigure { devices })
+pub fn plot_devices(
+    devices: Vec<(String, StatisticalDevice)>,
+    out_dir: &Path,
+) -> Result<[PathBuf; 2]> {
+    write_png_and_svg(
+        &out_dir.join("devices"),
+        (1800, 560),
+        &DeviceFigure { devices },
+    )
 }

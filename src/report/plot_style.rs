@@ -51,7 +51,11 @@ pub trait Figure {
 
 /// Draws `figure` at `size` into `<stem>.png` and `<stem>.svg` (each written to a temporary
 /// file, then renamed) and returns both paths.
-pub fn write_png_and_svg(stem: &Path, size: (u32, u32), figure: &impl Figure) -> Result<[PathBuf; 2]> {
+pub fn write_png_and_svg(
+    stem: &Path,
+    size: (u32, u32),
+    figure: &impl Figure,
+) -> Result<[PathBuf; 2]> {
     register_fonts();
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
@@ -69,7 +73,8 @@ pub fn write_png_and_svg(stem: &Path, size: (u32, u32), figure: &impl Figure) ->
     ));
     {
         let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(&png, e.to_string()))?;
+        root.fill(&WHITE)
+            .map_err(|e| plot_err(&png, e.to_string()))?;
         figure.draw(&root).map_err(|m| plot_err(&png, m))?;
         root.present().map_err(|e| plot_err(&png, e.to_string()))?;
     }
@@ -77,7 +82,8 @@ pub fn write_png_and_svg(stem: &Path, size: (u32, u32), figure: &impl Figure) ->
     let mut svg_text = String::new();
     {
         let root = SVGBackend::with_string(&mut svg_text, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(&svg, e.to_string()))?;
+        root.fill(&WHITE)
+            .map_err(|e| plot_err(&svg, e.to_string()))?;
         figure.draw(&root).map_err(|m| plot_err(&svg, m))?;
         root.present().map_err(|e| plot_err(&svg, e.to_string()))?;
     }
