@@ -8,6 +8,19 @@
 //!   device, the statistical PCM model and devices defined in TOML files.
 //! - [`rng`]: the seeded noise source behind every random draw.
 //! - [`report`]: tables (text / CSV / JSON) and plots (PNG + SVG).
+//!
+//! ```
+//! use aimc::{DeviceModel, NoiseRng};
+//! let pcm = aimc::device::resolve_device("pcm")?.device;
+//! let mut rng = NoiseRng::new(0);
+//! // Programming noise and drift exponents, drawn once.
+//! let state = pcm.program(&[12.5; 1000], &mut rng);
+//! // The same devices one hour later, with fresh read noise.
+//! let mut g = vec![0.0; 1000];
+//! pcm.read(&state, 3600.0, &mut rng, &mut g);
+//! assert!(g.iter().all(|&x| x >= 0.0));
+//! # Ok::<(), aimc::Error>(())
+//! ```
 
 pub mod device;
 pub mod error;
