@@ -28,6 +28,7 @@ pub mod fastmath;
 pub mod fsutil;
 pub mod report;
 pub mod rng;
+pub mod tile;
 pub mod toml_file;
 
 pub use device::{Device, DeviceKind, DeviceModel, DeviceSpec, ProgrammedState, StatisticalDevice};

@@ -59,6 +59,12 @@ impl NoiseRng {
         self.inner.random::<f64>()
     }
 
+    /// A uniformly distributed 64-bit integer (e.g. the seed of a sub-stream).
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.inner.random::<u64>()
+    }
+
     /// Fills `out` with standard normal draws.
     pub fn fill_normal(&mut self, out: &mut [f32]) {
         for v in out {

@@ -1,0 +1,287 @@
+//! The periphery's element-wise stages as differentiable candle operations: the DAC quantiser and
+//! the ADC stage (output noise, S-shaped nonlinearity, quantiser). Backward is straight-through:
+//! gradients pass the rounding, and are zero where the DAC clipped or the ADC saturated
+//! (physics.md section 5). On the CPU each stage is one fused pass (a custom op); on other
+//! devices the same arithmetic is composed from tensor ops (`x + (q - x).detach()`).
+//! Noise comes from our seeded [`NoiseRng`], drawn in element order, identical on both paths.
+
+use super::quantize::Quantizer;
+use crate::rng::NoiseRng;
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape, Tensor};
+
+/// S-shaped transfer b tanh(k z / b) / tanh(k); identity for k = 0.
+#[inline]
+fn s_shape(z: f32, k: f32, bound: f32) -> f32 {
+    if k == 0.0 {
+        z
+    } else {
+        bound * (k * z / bound).tanh() / k.tanh()
+    }
+}
+
+/// The ADC stage's parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdcStage {
+    /// The quantiser, or `None` for an ideal (unquantised, unclipped) read-out.
+    pub quantizer: Option<Quantizer>,
+    /// S-shape strength k (0 = linear); applies only with a quantiser (it needs a bound).
+    pub s_shape: f32,
+}
+
+impl AdcStage {
+    #[inline]
+    fn apply(&self, z: f32) -> f32 {
+        match self.quantizer {
+            Some(q) => q.apply(s_shape(z, self.s_shape, q.bound)),
+            None => z,
+        }
+    }
+}
+
+fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+    let data = s.as_slice::<f32>()?;
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => candle_core::bail!("aimc periphery op: input not contiguous"),
+    }
+}
+
+/// Zeroes `grad` where `mask` is false.
+fn masked(grad: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    grad.mul(&mask.to_dtype(grad.dtype())?)
+}
+
+struct QuantOp(Quantizer);
+
+impl CustomOp1 for QuantOp {
+    fn name(&self) -> &'static str {
+        "aimc-dac"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s, l)?;
+        let out: Vec<f32> = x.iter().map(|&v| self.0.apply(v)).collect();
+        Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(masked(grad, &arg.abs()?.le(self.0.bound as f64)?)?))
+    }
+}
+
+/// DAC: quantises `x` (already divided by the input range) with `q`, clipping at its bound.
+pub fn dac(x: &Tensor, q: Quantizer) -> Result<Tensor> {
+    if x.device().is_cpu() && x.dtype() == DType::F32 {
+        x.contiguous()?.apply_op1(QuantOp(q))
+    } else {
+        dac_composite(x, q)
+    }
+}
+
+/// [`dac`] from tensor ops (any device).
+pub fn dac_composite(x: &Tensor, q: Quantizer) -> Result<Tensor> {
+    let b = q.bound as f64;
+    let step = q.step() as f64;
+    let xc = x.clamp(-b, b)?;
+    let qv = ((&xc / step)?.round()? * step)?.clamp(-b, b)?;
+    &xc + (qv - &xc)?.detach()
+}
+
+struct AdcOp {
+    stage: AdcStage,
+    std: f32,
+    seed: u64,
+}
+
+impl CustomOp1 for AdcOp {
+    fn name(&self) -> &'static str {
+        "aimc-adc"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let y = f32_slice(s, l)?;
+        let out: Vec<f32> = if self.std > 0.0 {
+            let mut rng = NoiseRng::new(self.seed);
+            y.iter()
+                .map(|&v| self.stage.apply(v + self.std * rng.normal_f32()))
+                .collect()
+        } else {
+            y.iter().map(|&v| self.stage.apply(v)).collect()
+        };
+        Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(saturation_grad(&self.stage, res, grad)?))
+    }
+}
+
+struct AdcNoiseOp {
+    stage: AdcStage,
+    seed: u64,
+}
+
+impl CustomOp2 for AdcNoiseOp {
+    fn name(&self) -> &'static str {
+        "aimc-adc-noise"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let y = f32_slice(s1, l1)?;
+        let std = f32_slice(s2, l2)?;
+        if y.len() != std.len() {
+            candle_core::bail!("aimc-adc-noise: {} outputs but {} stds", y.len(), std.len());
+        }
+        let mut rng = NoiseRng::new(self.seed);
+        let out: Vec<f32> = y
+            .iter()
+            .zip(std)
+            .map(|(&v, &s)| self.stage.apply(v + s * rng.normal_f32()))
+            .collect();
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        _y: &Tensor,
+        _std: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        Ok((Some(saturation_grad(&self.stage, res, grad)?), None))
+    }
+}
+
+fn saturation_grad(stage: &AdcStage, res: &Tensor, grad: &Tensor) -> Result<Tensor> {
+    match stage.quantizer {
+        Some(q) => masked(grad, &res.abs()?.lt(q.bound as f64)?),
+        None => Ok(grad.clone()),
+    }
+}
+
+/// The noise added before the ADC.
+#[derive(Debug, Clone)]
+pub enum OutputNoise {
+    /// The same std for every output.
+    Uniform(f32),
+    /// One std per output (same shape as the outputs).
+    PerElement(Tensor),
+}
+
+/// ADC stage: adds `noise` (drawn from stream `seed`), applies the S-shape and the quantiser.
+/// Straight-through backward, zero where saturated.
+pub fn adc(y: &Tensor, noise: &OutputNoise, stage: AdcStage, seed: u64) -> Result<Tensor> {
+    if !(y.device().is_cpu() && y.dtype() == DType::F32) {
+        return adc_composite(y, noise, stage, seed);
+    }
+    let y = y.contiguous()?;
+    match noise {
+        OutputNoise::Uniform(std) => y.apply_op1(AdcOp {
+            stage,
+            std: *std,
+            seed,
+        }),
+        OutputNoise::PerElement(std) => y.apply_op2(&std.contiguous()?, AdcNoiseOp { stage, seed }),
+    }
+}
+
+/// [`adc`] from tensor ops (any device); the same numbers as the fused CPU op.
+pub fn adc_composite(y: &Tensor, noise: &OutputNoise, stage: AdcStage, seed: u64) -> Result<Tensor> {
+    let n = y.elem_count();
+    let draw = || -> Result<Tensor> {
+        let mut rng = NoiseRng::new(seed);
+        let mut xi = vec![0.0f32; n];
+        rng.fill_normal(&mut xi);
+        Tensor::from_vec(xi, y.shape(), y.device())?.to_dtype(y.dtype())
+    };
+    let z = match noise {
+        OutputNoise::Uniform(std) if *std > 0.0 => (y + (draw()? * *std as f64)?.detach())?,
+        OutputNoise::Uniform(_) => y.clone(),
+        OutputNoise::PerElement(std) => (y + (draw()? * std)?.detach())?,
+    };
+    let Some(q) = stage.quantizer else {
+        return Ok(z);
+    };
+    let b = q.bound as f64;
+    let shaped = if stage.s_shape > 0.0 {
+        let k = stage.s_shape as f64;
+        let s = ((&z * (k / b))?.tanh()? * (b / k.tanh()))?;
+        (&z + (s - &z)?.detach())?
+    } else {
+        z
+    };
+    dac_composite(&shaped, q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    fn q8(b: f64) -> Quantizer {
+        Quantizer::new(8, b).unwrap()
+    }
+
+    #[test]
+    fn fused_and_composite_agree() -> Result<()> {
+        let dev = Device::Cpu;
+        let y = (Tensor::randn(0f32, 6.0, (16, 40), &dev)?).contiguous()?;
+        let std = (Tensor::rand(0f32, 0.5, (16, 40), &dev)?).contiguous()?;
+        for stage in [
+            AdcStage { quantizer: Some(q8(10.0)), s_shape: 0.0 },
+            AdcStage { quantizer: Some(q8(10.0)), s_shape: 1.5 },
+            AdcStage { quantizer: None, s_shape: 0.0 },
+        ] {
+            for noise in [OutputNoise::Uniform(0.04), OutputNoise::Uniform(0.0), OutputNoise::PerElement(std.clone())] {
+                let a = adc(&y, &noise, stage, 7)?.flatten_all()?.to_vec1::<f32>()?;
+                let b = adc_composite(&y, &noise, stage, 7)?.flatten_all()?.to_vec1::<f32>()?;
+                for (u, v) in a.iter().zip(&b) {
+                    assert!((u - v).abs() <= 1e-5 * u.abs().max(1.0), "{u} vs {v}");
+                }
+            }
+        }
+        let x = Tensor::randn(0f32, 1.0, (8, 9), &dev)?;
+        let a = dac(&x, q8(1.0))?.flatten_all()?.to_vec1::<f32>()?;
+        let b = dac_composite(&x, q8(1.0))?.flatten_all()?.to_vec1::<f32>()?;
+        assert_eq!(a, b);
+        Ok(())
+    }
+
+    #[test]
+    fn gradients_pass_except_where_clipped_or_saturated() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Var::from_vec(vec![0.3f32, -0.7, 1.5, -2.0], 4, &dev)?;
+        let g = dac(x.as_tensor(), q8(1.0))?.sum_all()?.backward()?;
+        assert_eq!(g.get(&x).unwrap().to_vec1::<f32>()?, vec![1.0, 1.0, 0.0, 0.0]);
+        let y = Var::from_vec(vec![3.0f32, -9.0, 12.0, -10.5], 4, &dev)?;
+        let stage = AdcStage { quantizer: Some(q8(10.0)), s_shape: 0.0 };
+        for composite in [false, true] {
+            let out = if composite {
+                adc_composite(y.as_tensor(), &OutputNoise::Uniform(0.0), stage, 0)?
+            } else {
+                adc(y.as_tensor(), &OutputNoise::Uniform(0.0), stage, 0)?
+            };
+            let g = out.sum_all()?.backward()?;
+            assert_eq!(g.get(&y).unwrap().to_vec1::<f32>()?, vec![1.0, 1.0, 0.0, 0.0]);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn same_seed_same_noise() -> Result<()> {
+        let y = Tensor::zeros((4, 5), DType::F32, &Device::Cpu)?;
+        let stage = AdcStage { quantizer: None, s_shape: 0.0 };
+        let a = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?.flatten_all()?.to_vec1::<f32>()?;
+        let b = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?.flatten_all()?.to_vec1::<f32>()?;
+        let c = adc(&y, &OutputNoise::Uniform(1.0), stage, 4)?.flatten_all()?.to_vec1::<f32>()?;
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        Ok(())
+    }
+}

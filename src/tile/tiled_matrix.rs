@@ -1,0 +1,270 @@
+//! A weight matrix on a grid of crossbar tiles (physics.md sections 1, 3, 4): the split, the
+//! per-tile input ranges, programming through a device model, reading at a time t, global drift
+//! compensation and the forward pass. Partial sums of input chunks are added digitally.
+//!
+//! In training (and before programming) the tiles use the current weights, normalised per
+//! column; after programming, inference uses the weights realised by the devices at the time
+//! last read.
+
+use super::config::{DriftCompensation, TileConfig};
+use super::geometry::TileGrid;
+use super::mapping::{output_scales, pair_targets, pair_weights};
+use super::periphery::Periphery;
+use crate::device::{Device as AnalogDevice, DeviceModel, ProgrammedState};
+use crate::rng::NoiseRng;
+use candle_core::{D, DType, Result, Tensor, Var};
+use std::sync::{Mutex, RwLock};
+
+/// One programmed tile.
+#[derive(Debug)]
+struct ProgrammedTile {
+    /// The device pairs: first the g+ devices, then the g- devices.
+    state: ProgrammedState,
+    /// Output scales gamma [1, m].
+    gamma: Tensor,
+    /// Realised normalised weights [m, n] at the time last read.
+    weights: Tensor,
+    /// GDC reference s_ref (one value, or one per column) measured right after programming.
+    gdc_reference: Vec<f32>,
+    /// Compensation factor [1, 1] or [1, m] at the time last read.
+    gdc_factor: Tensor,
+}
+
+#[derive(Debug)]
+struct Programmed {
+    device: AnalogDevice,
+    tiles: Vec<ProgrammedTile>,
+}
+
+/// A weight matrix [out, in] held on tiles.
+#[derive(Debug)]
+pub struct TiledMatrix {
+    name: String,
+    weight: Tensor,
+    grid: TileGrid,
+    config: TileConfig,
+    periphery: Periphery,
+    /// Static input range alpha per tile (row-major over the grid).
+    input_ranges: Vec<Var>,
+    rng: Mutex<NoiseRng>,
+    programmed: RwLock<Option<Programmed>>,
+}
+
+/// Converts an aimc error into a candle error (for use inside candle-returning functions).
+pub(crate) fn candle_err(e: crate::Error) -> candle_core::Error {
+    candle_core::Error::Msg(e.to_string())
+}
+
+impl TiledMatrix {
+    /// A matrix with weights `weight` [out, in] (typically a `Var`'s tensor), split over tiles of
+    /// `config`; `rng` seeds the per-forward noise.
+    pub fn new(name: &str, weight: Tensor, config: &TileConfig, rng: NoiseRng) -> Result<Self> {
+        let (out_features, in_features) = weight.dims2()?;
+        let geometry = config.geometry().map_err(candle_err)?;
+        let grid = TileGrid::new(in_features, out_features, geometry);
+        let periphery = Periphery::new(config).map_err(candle_err)?;
+        let input_ranges = (0..grid.tile_count())
+            .map(|_| Var::new(config.input_range as f32, weight.device()))
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            name: name.to_string(),
+            weight,
+            grid,
+            config: config.clone(),
+            periphery,
+            input_ranges,
+            rng: Mutex::new(rng),
+            programmed: RwLock::new(None),
+        })
+    }
+
+    /// The layer name (for maps and reports).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The grid of tiles.
+    pub fn grid(&self) -> &TileGrid {
+        &self.grid
+    }
+
+    /// The tile configuration.
+    pub fn config(&self) -> &TileConfig {
+        &self.config
+    }
+
+    /// The current (digital) weights [out, in].
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
+
+    /// The learnable static input ranges, one per tile.
+    pub fn input_ranges(&self) -> &[Var] {
+        &self.input_ranges
+    }
+
+    /// Whether the matrix has been programmed.
+    pub fn is_programmed(&self) -> bool {
+        self.programmed.read().expect("lock").is_some()
+    }
+
+    /// Forgets the programmed state: inference uses the digital weights again.
+    pub fn unprogram(&self) {
+        *self.programmed.write().expect("lock") = None;
+    }
+
+    fn tile_index(&self, r: usize, c: usize) -> usize {
+        r * self.grid.col_chunks.len() + c
+    }
+
+    /// The normalised block (r, c) of the current weights and its scales [1, m].
+    fn digital_block(&self, r: usize, c: usize) -> Result<(Tensor, Tensor)> {
+        let (rr, cr) = (&self.grid.row_chunks[r], &self.grid.col_chunks[c]);
+        let block = self
+            .weight
+            .narrow(0, cr.start, cr.len())?
+            .narrow(1, rr.start, rr.len())?;
+        let abs_max = block.abs()?.max_keepdim(D::Minus1)?.detach();
+        let gamma = match self.config.weight_scaling {
+            super::config::WeightScaling::PerColumn => abs_max,
+            super::config::WeightScaling::PerTile => abs_max.max_keepdim(0)?.broadcast_as(abs_max.shape())?.contiguous()?,
+        };
+        // A zero column keeps scale 1.
+        let gamma = (gamma.eq(0.0)?.to_dtype(block.dtype())? + &gamma)?;
+        let w_norm = block.broadcast_div(&gamma)?;
+        Ok((w_norm, gamma.t()?))
+    }
+
+    /// y = x W^T on the tiles, x [B, in] -> [B, out]. `train` uses the current weights even
+    /// after programming.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let seed = self.rng.lock().expect("lock").next_u64();
+        let programmed = self.programmed.read().expect("lock");
+        let programmed = if train { None } else { programmed.as_ref() };
+        let mut columns = Vec::with_capacity(self.grid.col_chunks.len());
+        for c in 0..self.grid.col_chunks.len() {
+            let mut acc: Option<Tensor> = None;
+            for (r, rr) in self.grid.row_chunks.iter().enumerate() {
+                let t = self.tile_index(r, c);
+                let xr = x.narrow(D::Minus1, rr.start, rr.len())?;
+                let tile_seed = NoiseRng::stream(seed, &[t as u64]).next_u64();
+                let y = match programmed {
+                    Some(p) => {
+                        let tile = &p.tiles[t];
+                        let y = self.periphery.forward(&xr, &tile.weights, &self.input_ranges[t], tile_seed)?;
+                        y.broadcast_mul(&tile.gamma)?.broadcast_mul(&tile.gdc_factor)?
+                    }
+                    None => {
+                        let (w, gamma) = self.digital_block(r, c)?;
+                        let y = self.periphery.forward(&xr, &w, &self.input_ranges[t], tile_seed)?;
+                        y.broadcast_mul(&gamma)?
+                    }
+                };
+                acc = Some(match acc {
+                    Some(a) => (a + y)?,
+                    None => y,
+                });
+            }
+            columns.push(acc.expect("at least one input chunk"));
+        }
+        Tensor::cat(&columns, D::Minus1)
+    }
+
+    /// Programs every tile with `device` (stream `[tile]` of `seed`), then reads it right after
+    /// programming (t = 0) and records the drift-compensation reference.
+    pub fn program(&self, device: &AnalogDevice, seed: u64) -> Result<()> {
+        let w = self.weight.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+        let (g_min, g_max) = (device.g_min_us() as f32, device.g_max_us() as f32);
+        let mut tiles = Vec::with_capacity(self.grid.tile_count());
+        for (r, rr) in self.grid.row_chunks.iter().enumerate() {
+            for (c, cr) in self.grid.col_chunks.iter().enumerate() {
+                let t = self.tile_index(r, c);
+                let (m, n) = (cr.len(), rr.len());
+                let block: Vec<f32> = w[cr.clone()]
+                    .iter()
+                    .flat_map(|row| row[rr.clone()].iter().copied())
+                    .collect();
+                let gamma = output_scales(&block, m, n, self.config.weight_scaling);
+                let w_norm: Vec<f32> = block
+                    .chunks(n)
+                    .zip(&gamma)
+                    .flat_map(|(row, g)| row.iter().map(move |v| v / g))
+                    .collect();
+                let mut rng = NoiseRng::stream(seed, &[t as u64]);
+                let state = device.program(&pair_targets(&w_norm, g_min, g_max), &mut rng);
+                let dev = self.weight.device();
+                tiles.push(ProgrammedTile {
+                    state,
+                    gamma: Tensor::from_vec(gamma, (1, m), dev)?,
+                    weights: Tensor::zeros((m, n), DType::F32, dev)?,
+                    gdc_reference: Vec::new(),
+                    gdc_factor: Tensor::ones((1, 1), DType::F32, dev)?,
+                });
+            }
+        }
+        *self.programmed.write().expect("lock") = Some(Programmed {
+            device: device.clone(),
+            tiles,
+        });
+        self.read_at(0.0, seed)?;
+        let mut guard = self.programmed.write().expect("lock");
+        let p = guard.as_mut().expect("programmed above");
+        for (t, tile) in p.tiles.iter_mut().enumerate() {
+            tile.gdc_reference = self.gdc_readout(&tile.weights, seed, t)?;
+        }
+        Ok(())
+    }
+
+    /// The drift-compensation read-out of realised weights `w` [m, n] (physics.md section 4):
+    /// one-hot inputs through the noisy tile, mean |y| (per column for the per-column variant).
+    fn gdc_readout(&self, w: &Tensor, seed: u64, t: usize) -> Result<Vec<f32>> {
+        let n = w.dim(1)?;
+        let eye = Tensor::eye(n, DType::F32, w.device())?;
+        let rng_seed = NoiseRng::stream(seed, &[t as u64, 0x6dc]).next_u64();
+        let y = self.periphery.analog(&eye, w, rng_seed)?.abs()?;
+        match self.config.drift_compensation {
+            DriftCompensation::Global => Ok(vec![y.mean_all()?.to_scalar::<f32>()?]),
+            DriftCompensation::PerColumn => y.mean(0)?.to_vec1::<f32>(),
+            DriftCompensation::None => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads every programmed tile `t_s` seconds after programming (drift plus fresh 1/f read
+    /// noise, stream `[tile]` of `seed`) and updates the drift compensation. The realised
+    /// weights are then held fixed for inference until the next read.
+    pub fn read_at(&self, t_s: f64, seed: u64) -> Result<()> {
+        let mut guard = self.programmed.write().expect("lock");
+        let Some(p) = guard.as_mut() else {
+            candle_core::bail!("{}: read before programming", self.name);
+        };
+        let (g_min, g_max) = (p.device.g_min_us() as f32, p.device.g_max_us() as f32);
+        for (t, tile) in p.tiles.iter_mut().enumerate() {
+            let mut rng = NoiseRng::stream(seed, &[t as u64, 1]);
+            let mut g = vec![0.0f32; tile.state.len()];
+            p.device.read(&tile.state, t_s, &mut rng, &mut g);
+            let (m, n) = tile.weights.dims2()?;
+            tile.weights = Tensor::from_vec(pair_weights(&g, g_min, g_max), (m, n), tile.weights.device())?;
+            if !tile.gdc_reference.is_empty() {
+                let now = self.gdc_readout(&tile.weights, seed, t)?;
+                let factor: Vec<f32> = tile
+                    .gdc_reference
+                    .iter()
+                    .zip(&now)
+                    .map(|(r, s)| if *s > 0.0 { r / s } else { 1.0 })
+                    .collect();
+                let k = factor.len();
+                tile.gdc_factor = Tensor::from_vec(factor, (1, k), tile.weights.device())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The realised normalised weights and scales of tile (r, c), if programmed: (w~ [m, n], gamma [m]).
+    pub fn realised_tile(&self, r: usize, c: usize) -> Result<Option<(Tensor, Tensor)>> {
+        let guard = self.programmed.read().expect("lock");
+        Ok(guard.as_ref().map(|p| {
+            let t = &p.tiles[self.tile_index(r, c)];
+            (t.weights.clone(), t.gamma.clone())
+        }))
+    }
+}
