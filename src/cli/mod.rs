@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap) and dispatch to the commands.
 
 mod device_cmd;
+mod tile_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -17,11 +18,15 @@ pub enum Command {
     /// Device models: list, show, sample and plot (devices/*.toml or built-ins).
     #[command(subcommand)]
     Device(device_cmd::DeviceCommand),
+    /// Crossbar tiles: the MVM error of a configuration.
+    #[command(subcommand)]
+    Tile(tile_cmd::TileCommand),
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Device(cmd) => device_cmd::run(cmd),
+        Command::Tile(cmd) => tile_cmd::run(cmd),
     }
 }

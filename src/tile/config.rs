@@ -162,14 +162,21 @@ impl TileConfig {
         }
         let doc: Doc = parse_toml_lenient(file, text)?;
         let Some(section) = doc.tile else {
-            return Err(Error::invalid_value(file, "tile", "a [tile] section", "nothing"));
+            return Err(Error::invalid_value(
+                file,
+                "tile",
+                "a [tile] section",
+                "nothing",
+            ));
         };
-        let section_text = toml::to_string(&toml::Table::from_iter([("tile".to_string(), section)]))
-            .map_err(|e| Error::Parse {
-                file: file.into(),
-                location: String::new(),
-                message: e.to_string(),
-            })?;
+        let section_text =
+            toml::to_string(&toml::Table::from_iter([("tile".to_string(), section)])).map_err(
+                |e| Error::Parse {
+                    file: file.into(),
+                    location: String::new(),
+                    message: e.to_string(),
+                },
+            )?;
         let overrides: TileSection = parse_toml(file, &section_text)?;
         overrides.tile.resolve(file, text)
     }
@@ -181,12 +188,16 @@ impl TileConfig {
 
     /// The DAC quantiser, if on.
     pub fn dac_quantizer(&self) -> Result<Option<Quantizer>> {
-        self.dac.then(|| Quantizer::new(self.dac_bits, self.dac_bound)).transpose()
+        self.dac
+            .then(|| Quantizer::new(self.dac_bits, self.dac_bound))
+            .transpose()
     }
 
     /// The ADC quantiser, if on.
     pub fn adc_quantizer(&self) -> Result<Option<Quantizer>> {
-        self.adc.then(|| Quantizer::new(self.adc_bits, self.adc_bound)).transpose()
+        self.adc
+            .then(|| Quantizer::new(self.adc_bits, self.adc_bound))
+            .transpose()
     }
 
     /// Checks every value; `file` names the source in messages.
@@ -293,9 +304,27 @@ impl TileOverrides {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
         set!(
-            rows, cols, device, weight_scaling, dac, dac_bits, dac_bound, adc, adc_bits,
-            adc_bound, adc_s_shape, out_noise, read_noise, ir_drop, ir_drop_scale, ir_drop_gamma,
-            input_scaling, input_range, bm_max_iterations, digital_bias, drift_compensation
+            rows,
+            cols,
+            device,
+            weight_scaling,
+            dac,
+            dac_bits,
+            dac_bound,
+            adc,
+            adc_bits,
+            adc_bound,
+            adc_s_shape,
+            out_noise,
+            read_noise,
+            ir_drop,
+            ir_drop_scale,
+            ir_drop_gamma,
+            input_scaling,
+            input_range,
+            bm_max_iterations,
+            digital_bias,
+            drift_compensation
         );
         c.validate(file, text)?;
         Ok(c)
@@ -310,7 +339,10 @@ mod tests {
     fn standard_is_the_paper() {
         let s = TileConfig::standard();
         assert_eq!((s.rows, s.cols, s.dac_bits, s.adc_bits), (512, 512, 8, 8));
-        assert_eq!((s.dac_bound, s.adc_bound, s.out_noise, s.read_noise), (1.0, 10.0, 0.04, 0.0175));
+        assert_eq!(
+            (s.dac_bound, s.adc_bound, s.out_noise, s.read_noise),
+            (1.0, 10.0, 0.04, 0.0175)
+        );
         assert!(s.ir_drop && s.dac && s.adc);
         assert_eq!(s.device, "pcm");
         assert_eq!(s.drift_compensation, DriftCompensation::Global);
@@ -329,12 +361,16 @@ mod tests {
     #[test]
     fn refuses_impossible_values() {
         let e = |t: &str| TileConfig::from_toml("t.toml", t).unwrap_err().to_string();
-        assert!(e("[tile]\nrows = 0\n").contains("t.toml:2: key `tile.rows`: expected at least 1 row"));
+        assert!(
+            e("[tile]\nrows = 0\n").contains("t.toml:2: key `tile.rows`: expected at least 1 row")
+        );
         assert!(e("[tile]\nadc_bits = 0\n").contains("tile.adc_bits"));
         assert!(e("[tile]\nout_noise = -0.1\n").contains("tile.out_noise"));
         assert!(e("[tile]\nrowz = 3\n").contains("unknown field `rowz`"));
         assert!(e("[tile]\npreset = \"fancy\"\n").contains("tile.preset"));
-        assert!(e("[tile]\ndrift_compensation = \"sometimes\"\n").contains("tile.drift_compensation"));
+        assert!(
+            e("[tile]\ndrift_compensation = \"sometimes\"\n").contains("tile.drift_compensation")
+        );
         assert!(e("[model]\n").contains("[tile] section"));
     }
 }

@@ -120,15 +120,26 @@ mod tests {
     fn splits_as_the_paper() {
         assert_eq!(split_dimension(512, 512), vec![0..512]);
         assert_eq!(split_dimension(513, 512), vec![0..257, 257..513]);
-        assert_eq!(split_dimension(1030, 512), vec![0..344, 344..687, 687..1030]);
+        assert_eq!(
+            split_dimension(1030, 512),
+            vec![0..344, 344..687, 687..1030]
+        );
         assert_eq!(split_dimension(10, 512), vec![0..10]);
         assert!(split_dimension(0, 512).is_empty());
     }
 
     #[test]
     fn parses_sizes_and_refuses_zero() {
-        assert_eq!(TileGeometry::parse("256x128").unwrap(), TileGeometry::new(256, 128).unwrap());
-        assert!(TileGeometry::parse("0x512").unwrap_err().to_string().contains("at least 1"));
+        assert_eq!(
+            TileGeometry::parse("256x128").unwrap(),
+            TileGeometry::new(256, 128).unwrap()
+        );
+        assert!(
+            TileGeometry::parse("0x512")
+                .unwrap_err()
+                .to_string()
+                .contains("at least 1")
+        );
         assert!(TileGeometry::parse("512").is_err());
         assert!(TileGeometry::parse("ax5").is_err());
     }

@@ -35,7 +35,11 @@ pub fn pair_targets(w_norm: &[f32], g_min: f32, g_max: f32) -> Vec<f32> {
 pub fn pair_weights(g: &[f32], g_min: f32, g_max: f32) -> Vec<f32> {
     let half = g.len() / 2;
     let inv = 1.0 / (g_max - g_min);
-    g[..half].iter().zip(&g[half..]).map(|(p, m)| (p - m) * inv).collect()
+    g[..half]
+        .iter()
+        .zip(&g[half..])
+        .map(|(p, m)| (p - m) * inv)
+        .collect()
 }
 
 #[cfg(test)]
@@ -45,8 +49,14 @@ mod tests {
     #[test]
     fn per_column_and_per_tile_scales() {
         let w = [0.5, -2.0, 1.0, 0.0, 0.0, 0.0];
-        assert_eq!(output_scales(&w, 2, 3, WeightScaling::PerColumn), vec![2.0, 1.0]);
-        assert_eq!(output_scales(&w, 2, 3, WeightScaling::PerTile), vec![2.0, 2.0]);
+        assert_eq!(
+            output_scales(&w, 2, 3, WeightScaling::PerColumn),
+            vec![2.0, 1.0]
+        );
+        assert_eq!(
+            output_scales(&w, 2, 3, WeightScaling::PerTile),
+            vec![2.0, 2.0]
+        );
     }
 
     #[test]

@@ -16,7 +16,13 @@ pub const WEIGHT_STD: f64 = 0.246;
 
 /// The non-idealities measured one at a time, in report order.
 pub const NONIDEALITIES: [&str; 7] = [
-    "all", "dac_adc", "out_noise", "read_noise", "prog_noise", "ir_drop", "drift",
+    "all",
+    "dac_adc",
+    "out_noise",
+    "read_noise",
+    "prog_noise",
+    "ir_drop",
+    "drift",
 ];
 
 /// One line of the report.
@@ -27,7 +33,11 @@ pub struct MvmErrorRow {
 }
 
 /// The configuration and device with only `which` switched on (from `tile` and `device`).
-pub fn isolate(which: &str, tile: &TileConfig, device: &DeviceSpec) -> Result<(TileConfig, AnalogDevice)> {
+pub fn isolate(
+    which: &str,
+    tile: &TileConfig,
+    device: &DeviceSpec,
+) -> Result<(TileConfig, AnalogDevice)> {
     let stat = device.device.statistical_view();
     let quiet = StatisticalDevice {
         programming_noise_scale: 0.0,
@@ -92,15 +102,29 @@ pub fn isolate(which: &str, tile: &TileConfig, device: &DeviceSpec) -> Result<(T
 }
 
 /// eps_M of `config` with `device` at `t_s` after programming, for `batch` inputs (seeded).
-pub fn mvm_error(config: &TileConfig, device: &AnalogDevice, batch: usize, t_s: f64, seed: u64) -> Result<f64> {
+pub fn mvm_error(
+    config: &TileConfig,
+    device: &AnalogDevice,
+    batch: usize,
+    t_s: f64,
+    seed: u64,
+) -> Result<f64> {
     if batch == 0 {
-        return Err(Error::invalid_argument("batch", "at least 1 input vector", 0));
+        return Err(Error::invalid_argument(
+            "batch",
+            "at least 1 input vector",
+            0,
+        ));
     }
     let dev = Device::Cpu;
     let (rows, cols) = (config.rows, config.cols);
     let mut rng = NoiseRng::stream(seed, &[0]);
-    let w: Vec<f32> = (0..rows * cols).map(|_| (rng.normal() * WEIGHT_STD) as f32).collect();
-    let x: Vec<f32> = (0..batch * rows).map(|_| (2.0 * rng.uniform() - 1.0) as f32).collect();
+    let w: Vec<f32> = (0..rows * cols)
+        .map(|_| (rng.normal() * WEIGHT_STD) as f32)
+        .collect();
+    let x: Vec<f32> = (0..batch * rows)
+        .map(|_| (2.0 * rng.uniform() - 1.0) as f32)
+        .collect();
     let run = || -> candle_core::Result<f64> {
         let w = Tensor::from_vec(w, (cols, rows), &dev)?;
         let x = Tensor::from_vec(x, (batch, rows), &dev)?;
@@ -111,7 +135,10 @@ pub fn mvm_error(config: &TileConfig, device: &AnalogDevice, batch: usize, t_s: 
         let y = m.forward_t(&x, false)?;
         let err = (y - &ideal)?.sqr()?.sum_keepdim(1)?.sqrt()?;
         let norm = ideal.sqr()?.sum_keepdim(1)?.sqrt()?;
-        (err / norm)?.mean_all()?.to_scalar::<f32>().map(|v| v as f64)
+        (err / norm)?
+            .mean_all()?
+            .to_scalar::<f32>()
+            .map(|v| v as f64)
     };
     run().map_err(|e| Error::invalid_argument("tile configuration", "a configuration that runs", e))
 }

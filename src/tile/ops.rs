@@ -192,7 +192,12 @@ pub fn adc(y: &Tensor, noise: &OutputNoise, stage: AdcStage, seed: u64) -> Resul
 }
 
 /// [`adc`] from tensor ops (any device); the same numbers as the fused CPU op.
-pub fn adc_composite(y: &Tensor, noise: &OutputNoise, stage: AdcStage, seed: u64) -> Result<Tensor> {
+pub fn adc_composite(
+    y: &Tensor,
+    noise: &OutputNoise,
+    stage: AdcStage,
+    seed: u64,
+) -> Result<Tensor> {
     let n = y.elem_count();
     let draw = || -> Result<Tensor> {
         let mut rng = NoiseRng::new(seed);
@@ -234,13 +239,28 @@ mod tests {
         let y = (Tensor::randn(0f32, 6.0, (16, 40), &dev)?).contiguous()?;
         let std = (Tensor::rand(0f32, 0.5, (16, 40), &dev)?).contiguous()?;
         for stage in [
-            AdcStage { quantizer: Some(q8(10.0)), s_shape: 0.0 },
-            AdcStage { quantizer: Some(q8(10.0)), s_shape: 1.5 },
-            AdcStage { quantizer: None, s_shape: 0.0 },
+            AdcStage {
+                quantizer: Some(q8(10.0)),
+                s_shape: 0.0,
+            },
+            AdcStage {
+                quantizer: Some(q8(10.0)),
+                s_shape: 1.5,
+            },
+            AdcStage {
+                quantizer: None,
+                s_shape: 0.0,
+            },
         ] {
-            for noise in [OutputNoise::Uniform(0.04), OutputNoise::Uniform(0.0), OutputNoise::PerElement(std.clone())] {
+            for noise in [
+                OutputNoise::Uniform(0.04),
+                OutputNoise::Uniform(0.0),
+                OutputNoise::PerElement(std.clone()),
+            ] {
                 let a = adc(&y, &noise, stage, 7)?.flatten_all()?.to_vec1::<f32>()?;
-                let b = adc_composite(&y, &noise, stage, 7)?.flatten_all()?.to_vec1::<f32>()?;
+                let b = adc_composite(&y, &noise, stage, 7)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?;
                 for (u, v) in a.iter().zip(&b) {
                     assert!((u - v).abs() <= 1e-5 * u.abs().max(1.0), "{u} vs {v}");
                 }
@@ -248,7 +268,9 @@ mod tests {
         }
         let x = Tensor::randn(0f32, 1.0, (8, 9), &dev)?;
         let a = dac(&x, q8(1.0))?.flatten_all()?.to_vec1::<f32>()?;
-        let b = dac_composite(&x, q8(1.0))?.flatten_all()?.to_vec1::<f32>()?;
+        let b = dac_composite(&x, q8(1.0))?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         assert_eq!(a, b);
         Ok(())
     }
@@ -258,9 +280,15 @@ mod tests {
         let dev = Device::Cpu;
         let x = Var::from_vec(vec![0.3f32, -0.7, 1.5, -2.0], 4, &dev)?;
         let g = dac(x.as_tensor(), q8(1.0))?.sum_all()?.backward()?;
-        assert_eq!(g.get(&x).unwrap().to_vec1::<f32>()?, vec![1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            g.get(&x).unwrap().to_vec1::<f32>()?,
+            vec![1.0, 1.0, 0.0, 0.0]
+        );
         let y = Var::from_vec(vec![3.0f32, -9.0, 12.0, -10.5], 4, &dev)?;
-        let stage = AdcStage { quantizer: Some(q8(10.0)), s_shape: 0.0 };
+        let stage = AdcStage {
+            quantizer: Some(q8(10.0)),
+            s_shape: 0.0,
+        };
         for composite in [false, true] {
             let out = if composite {
                 adc_composite(y.as_tensor(), &OutputNoise::Uniform(0.0), stage, 0)?
@@ -268,7 +296,10 @@ mod tests {
                 adc(y.as_tensor(), &OutputNoise::Uniform(0.0), stage, 0)?
             };
             let g = out.sum_all()?.backward()?;
-            assert_eq!(g.get(&y).unwrap().to_vec1::<f32>()?, vec![1.0, 1.0, 0.0, 0.0]);
+            assert_eq!(
+                g.get(&y).unwrap().to_vec1::<f32>()?,
+                vec![1.0, 1.0, 0.0, 0.0]
+            );
         }
         Ok(())
     }
@@ -276,10 +307,19 @@ mod tests {
     #[test]
     fn same_seed_same_noise() -> Result<()> {
         let y = Tensor::zeros((4, 5), DType::F32, &Device::Cpu)?;
-        let stage = AdcStage { quantizer: None, s_shape: 0.0 };
-        let a = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?.flatten_all()?.to_vec1::<f32>()?;
-        let b = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?.flatten_all()?.to_vec1::<f32>()?;
-        let c = adc(&y, &OutputNoise::Uniform(1.0), stage, 4)?.flatten_all()?.to_vec1::<f32>()?;
+        let stage = AdcStage {
+            quantizer: None,
+            s_shape: 0.0,
+        };
+        let a = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let b = adc(&y, &OutputNoise::Uniform(1.0), stage, 3)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let c = adc(&y, &OutputNoise::Uniform(1.0), stage, 4)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         assert_eq!(a, b);
         assert_ne!(a, c);
         Ok(())

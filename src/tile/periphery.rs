@@ -39,7 +39,9 @@ impl Periphery {
             },
             out_noise: c.out_noise as f32,
             read_noise: c.read_noise as f32,
-            ir_drop: c.ir_drop.then_some((c.ir_drop_gamma * c.ir_drop_scale) as f32),
+            ir_drop: c
+                .ir_drop
+                .then_some((c.ir_drop_gamma * c.ir_drop_scale) as f32),
             input_scaling: c.input_scaling,
             bm_max_iterations: c.bm_max_iterations,
         })
@@ -81,7 +83,8 @@ impl Periphery {
         }
         let noise = if self.read_noise > 0.0 {
             let var = x.sqr()?.matmul(&w.abs()?.t()?)?;
-            let var = ((var * (self.read_noise as f64).powi(2))? + (self.out_noise as f64).powi(2))?;
+            let var =
+                ((var * (self.read_noise as f64).powi(2))? + (self.out_noise as f64).powi(2))?;
             OutputNoise::PerElement(var.sqrt()?.detach())
         } else {
             OutputNoise::Uniform(self.out_noise)
@@ -94,16 +97,24 @@ impl Periphery {
 
     /// The whole tile: x [B, n] -> alpha * ADC(F(DAC(x / alpha))) [B, m]. `alpha_static` is the
     /// tile's input range for static scaling (a scalar tensor, learnable in training).
-    pub fn forward(&self, x: &Tensor, w: &Tensor, alpha_static: &Tensor, seed: u64) -> Result<Tensor> {
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        alpha_static: &Tensor,
+        seed: u64,
+    ) -> Result<Tensor> {
         if self.is_ideal() {
             return x.matmul(&w.t()?);
         }
         let mut rng = NoiseRng::new(seed);
         let mut alpha = match self.input_scaling {
             InputScaling::Static => alpha_static.reshape((1, 1))?,
-            InputScaling::Dynamic | InputScaling::Iterative => {
-                x.abs()?.max_keepdim(D::Minus1)?.clamp(MIN_RANGE, f64::MAX)?.detach()
-            }
+            InputScaling::Dynamic | InputScaling::Iterative => x
+                .abs()?
+                .max_keepdim(D::Minus1)?
+                .clamp(MIN_RANGE, f64::MAX)?
+                .detach(),
         };
         let mut round = 0;
         loop {

@@ -14,10 +14,18 @@ impl Quantizer {
     /// A quantiser with 1..=24 bits and a positive bound.
     pub fn new(bits: u32, bound: f64) -> Result<Self> {
         if !(1..=24).contains(&bits) {
-            return Err(Error::invalid_argument("quantiser bits", "1 to 24 bits", bits));
+            return Err(Error::invalid_argument(
+                "quantiser bits",
+                "1 to 24 bits",
+                bits,
+            ));
         }
         if !(bound.is_finite() && bound > 0.0) {
-            return Err(Error::invalid_argument("quantiser bound", "a finite bound > 0", bound));
+            return Err(Error::invalid_argument(
+                "quantiser bound",
+                "a finite bound > 0",
+                bound,
+            ));
         }
         Ok(Self {
             bits,
@@ -85,7 +93,12 @@ mod tests {
 
     #[test]
     fn refuses_zero_bits_and_bad_bounds() {
-        assert!(Quantizer::new(0, 1.0).unwrap_err().to_string().contains("1 to 24"));
+        assert!(
+            Quantizer::new(0, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("1 to 24")
+        );
         assert!(Quantizer::new(8, 0.0).is_err());
         assert!(Quantizer::new(8, -1.0).is_err());
         assert!(Quantizer::new(8, f64::NAN).is_err());

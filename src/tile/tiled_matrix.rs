@@ -41,6 +41,8 @@ struct Programmed {
 pub struct TiledMatrix {
     name: String,
     weight: Tensor,
+    /// A bias held on the tiles as an extra input row driven by 1 (`digital_bias = false`).
+    analog_bias: Option<Tensor>,
     grid: TileGrid,
     config: TileConfig,
     periphery: Periphery,
@@ -59,7 +61,21 @@ impl TiledMatrix {
     /// A matrix with weights `weight` [out, in] (typically a `Var`'s tensor), split over tiles of
     /// `config`; `rng` seeds the per-forward noise.
     pub fn new(name: &str, weight: Tensor, config: &TileConfig, rng: NoiseRng) -> Result<Self> {
-        let (out_features, in_features) = weight.dims2()?;
+        Self::with_analog_bias(name, weight, None, config, rng)
+    }
+
+    /// As [`TiledMatrix::new`], with a bias [out] on the tiles: an extra input row driven by 1.
+    pub fn with_analog_bias(
+        name: &str,
+        weight: Tensor,
+        analog_bias: Option<Tensor>,
+        config: &TileConfig,
+        rng: NoiseRng,
+    ) -> Result<Self> {
+        let (out_features, mut in_features) = weight.dims2()?;
+        if analog_bias.is_some() {
+            in_features += 1;
+        }
         let geometry = config.geometry().map_err(candle_err)?;
         let grid = TileGrid::new(in_features, out_features, geometry);
         let periphery = Periphery::new(config).map_err(candle_err)?;
@@ -69,6 +85,7 @@ impl TiledMatrix {
         Ok(Self {
             name: name.to_string(),
             weight,
+            analog_bias,
             grid,
             config: config.clone(),
             periphery,
@@ -98,6 +115,19 @@ impl TiledMatrix {
         &self.weight
     }
 
+    /// The matrix on the tiles: the weights, with the analog bias as a last column if any.
+    pub fn tiled_weight(&self) -> Result<Tensor> {
+        match &self.analog_bias {
+            Some(b) => Tensor::cat(&[&self.weight, &b.unsqueeze(1)?], 1),
+            None => Ok(self.weight.clone()),
+        }
+    }
+
+    /// Number of tiles.
+    pub fn tile_count(&self) -> usize {
+        self.grid.tile_count()
+    }
+
     /// The learnable static input ranges, one per tile.
     pub fn input_ranges(&self) -> &[Var] {
         &self.input_ranges
@@ -118,16 +148,18 @@ impl TiledMatrix {
     }
 
     /// The normalised block (r, c) of the current weights and its scales [1, m].
-    fn digital_block(&self, r: usize, c: usize) -> Result<(Tensor, Tensor)> {
+    fn digital_block(&self, weight: &Tensor, r: usize, c: usize) -> Result<(Tensor, Tensor)> {
         let (rr, cr) = (&self.grid.row_chunks[r], &self.grid.col_chunks[c]);
-        let block = self
-            .weight
+        let block = weight
             .narrow(0, cr.start, cr.len())?
             .narrow(1, rr.start, rr.len())?;
         let abs_max = block.abs()?.max_keepdim(D::Minus1)?.detach();
         let gamma = match self.config.weight_scaling {
             super::config::WeightScaling::PerColumn => abs_max,
-            super::config::WeightScaling::PerTile => abs_max.max_keepdim(0)?.broadcast_as(abs_max.shape())?.contiguous()?,
+            super::config::WeightScaling::PerTile => abs_max
+                .max_keepdim(0)?
+                .broadcast_as(abs_max.shape())?
+                .contiguous()?,
         };
         // A zero column keeps scale 1.
         let gamma = (gamma.eq(0.0)?.to_dtype(block.dtype())? + &gamma)?;
@@ -141,6 +173,17 @@ impl TiledMatrix {
         let seed = self.rng.lock().expect("lock").next_u64();
         let programmed = self.programmed.read().expect("lock");
         let programmed = if train { None } else { programmed.as_ref() };
+        let x = match &self.analog_bias {
+            Some(_) => {
+                let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
+                Tensor::cat(&[x, &ones], 1)?
+            }
+            None => x.clone(),
+        };
+        let weight = match programmed {
+            Some(_) => None,
+            None => Some(self.tiled_weight()?),
+        };
         let mut columns = Vec::with_capacity(self.grid.col_chunks.len());
         for c in 0..self.grid.col_chunks.len() {
             let mut acc: Option<Tensor> = None;
@@ -151,12 +194,21 @@ impl TiledMatrix {
                 let y = match programmed {
                     Some(p) => {
                         let tile = &p.tiles[t];
-                        let y = self.periphery.forward(&xr, &tile.weights, &self.input_ranges[t], tile_seed)?;
-                        y.broadcast_mul(&tile.gamma)?.broadcast_mul(&tile.gdc_factor)?
+                        let y = self.periphery.forward(
+                            &xr,
+                            &tile.weights,
+                            &self.input_ranges[t],
+                            tile_seed,
+                        )?;
+                        y.broadcast_mul(&tile.gamma)?
+                            .broadcast_mul(&tile.gdc_factor)?
                     }
                     None => {
-                        let (w, gamma) = self.digital_block(r, c)?;
-                        let y = self.periphery.forward(&xr, &w, &self.input_ranges[t], tile_seed)?;
+                        let weight = weight.as_ref().expect("digital weights");
+                        let (w, gamma) = self.digital_block(weight, r, c)?;
+                        let y =
+                            self.periphery
+                                .forward(&xr, &w, &self.input_ranges[t], tile_seed)?;
                         y.broadcast_mul(&gamma)?
                     }
                 };
@@ -173,7 +225,10 @@ impl TiledMatrix {
     /// Programs every tile with `device` (stream `[tile]` of `seed`), then reads it right after
     /// programming (t = 0) and records the drift-compensation reference.
     pub fn program(&self, device: &AnalogDevice, seed: u64) -> Result<()> {
-        let w = self.weight.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+        let w = self
+            .tiled_weight()?
+            .to_dtype(DType::F32)?
+            .to_vec2::<f32>()?;
         let (g_min, g_max) = (device.g_min_us() as f32, device.g_max_us() as f32);
         let mut tiles = Vec::with_capacity(self.grid.tile_count());
         for (r, rr) in self.grid.row_chunks.iter().enumerate() {
@@ -243,7 +298,11 @@ impl TiledMatrix {
             let mut g = vec![0.0f32; tile.state.len()];
             p.device.read(&tile.state, t_s, &mut rng, &mut g);
             let (m, n) = tile.weights.dims2()?;
-            tile.weights = Tensor::from_vec(pair_weights(&g, g_min, g_max), (m, n), tile.weights.device())?;
+            tile.weights = Tensor::from_vec(
+                pair_weights(&g, g_min, g_max),
+                (m, n),
+                tile.weights.device(),
+            )?;
             if !tile.gdc_reference.is_empty() {
                 let now = self.gdc_readout(&tile.weights, seed, t)?;
                 let factor: Vec<f32> = tile

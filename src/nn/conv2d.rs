@@ -1,0 +1,175 @@
+//! `AnalogConv2d`: a 2-D convolution unrolled onto tiles (im2col, rows ordered C, kh, kw as in
+//! physics.md section 3): the weight [C_out, C_in, kh, kw] becomes a (C_in kh kw) x C_out matrix,
+//! each output pixel one input vector. Bias digital.
+
+use super::visit::AnalogModule;
+use crate::rng::NoiseRng;
+use crate::tile::{TileConfig, TiledMatrix};
+use candle_core::{ModuleT, Result, Tensor};
+use candle_nn::VarBuilder;
+
+/// Stride and padding of a convolution (dilation 1, one group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv2dGeometry {
+    pub stride: usize,
+    pub padding: usize,
+}
+
+impl Default for Conv2dGeometry {
+    fn default() -> Self {
+        Self {
+            stride: 1,
+            padding: 0,
+        }
+    }
+}
+
+/// A convolution whose kernel lives on analog tiles.
+#[derive(Debug)]
+pub struct AnalogConv2d {
+    matrix: TiledMatrix,
+    bias: Option<Tensor>,
+    in_channels: usize,
+    kernel: (usize, usize),
+    geometry: Conv2dGeometry,
+}
+
+/// The unrolled input: x [B, C, H, W] -> [B * Ho * Wo, C * kh * kw] (rows ordered C, kh, kw),
+/// and (Ho, Wo).
+pub fn im2col(
+    x: &Tensor,
+    kh: usize,
+    kw: usize,
+    g: Conv2dGeometry,
+) -> Result<(Tensor, (usize, usize))> {
+    let (b, c, h, w) = x.dims4()?;
+    let x = if g.padding > 0 {
+        x.pad_with_zeros(2, g.padding, g.padding)?
+            .pad_with_zeros(3, g.padding, g.padding)?
+    } else {
+        x.clone()
+    };
+    let (hp, wp) = (h + 2 * g.padding, w + 2 * g.padding);
+    if hp < kh || wp < kw {
+        candle_core::bail!("conv2d: kernel {kh}x{kw} larger than the padded input {hp}x{wp}");
+    }
+    let (ho, wo) = ((hp - kh) / g.stride + 1, (wp - kw) / g.stride + 1);
+    let mut patches = Vec::with_capacity(kh * kw);
+    for i in 0..kh {
+        for j in 0..kw {
+            let mut p =
+                x.narrow(2, i, (ho - 1) * g.stride + 1)?
+                    .narrow(3, j, (wo - 1) * g.stride + 1)?;
+            if g.stride > 1 {
+                let rows: Vec<u32> = (0..ho).map(|k| (k * g.stride) as u32).collect();
+                let cols: Vec<u32> = (0..wo).map(|k| (k * g.stride) as u32).collect();
+                let dev = x.device();
+                p = p
+                    .contiguous()?
+                    .index_select(&Tensor::new(rows.as_slice(), dev)?, 2)?
+                    .index_select(&Tensor::new(cols.as_slice(), dev)?, 3)?;
+            }
+            patches.push(p);
+        }
+    }
+    // [B, C, kh*kw, Ho, Wo] -> [B, Ho, Wo, C, kh*kw] -> [B*Ho*Wo, C*kh*kw]
+    let cols = Tensor::stack(&patches, 2)?
+        .permute((0, 3, 4, 1, 2))?
+        .reshape((b * ho * wo, c * kh * kw))?;
+    Ok((cols, (ho, wo)))
+}
+
+impl AnalogConv2d {
+    /// A convolution from weight [C_out, C_in, kh, kw] and optional bias [C_out].
+    pub fn new(
+        name: &str,
+        weight: Tensor,
+        bias: Option<Tensor>,
+        geometry: Conv2dGeometry,
+        tile: &TileConfig,
+        rng: NoiseRng,
+    ) -> Result<Self> {
+        let (c_out, c_in, kh, kw) = weight.dims4()?;
+        let matrix = TiledMatrix::new(name, weight.reshape((c_out, c_in * kh * kw))?, tile, rng)?;
+        Ok(Self {
+            matrix,
+            bias,
+            in_channels: c_in,
+            kernel: (kh, kw),
+            geometry,
+        })
+    }
+
+    /// The tiled kernel matrix.
+    pub fn matrix(&self) -> &TiledMatrix {
+        &self.matrix
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.in_channels
+    }
+}
+
+/// A convolution with parameters `weight` [out, in, k, k] and (if `bias`) `bias` from `vb`,
+/// initialised as candle-nn's `conv2d` when created.
+pub fn analog_conv2d(
+    in_channels: usize,
+    out_channels: usize,
+    kernel: usize,
+    geometry: Conv2dGeometry,
+    bias: bool,
+    vb: VarBuilder,
+    tile: &TileConfig,
+    rng: NoiseRng,
+) -> Result<AnalogConv2d> {
+    let w = vb.get_with_hints(
+        (out_channels, in_channels, kernel, kernel),
+        "weight",
+        candle_nn::init::DEFAULT_KAIMING_NORMAL,
+    )?;
+    let b = if bias {
+        let bound = 1.0 / ((in_channels * kernel * kernel) as f64).sqrt();
+        Some(vb.get_with_hints(
+            out_channels,
+            "bias",
+            candle_nn::Init::Uniform {
+                lo: -bound,
+                up: bound,
+            },
+        )?)
+    } else {
+        None
+    };
+    AnalogConv2d::new(&vb.prefix(), w, b, geometry, tile, rng)
+}
+
+// candle implements `ModuleT` for every `Module` (ignoring `train`); an analog layer needs the
+// flag (training uses the digital weights, inference the programmed ones), so it implements
+// `ModuleT`, and `forward` is the inference pass.
+impl AnalogConv2d {
+    /// Inference: the programmed weights if programmed, else the digital ones.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.forward_t(x, false)
+    }
+}
+
+impl ModuleT for AnalogConv2d {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let b = x.dim(0)?;
+        let (cols, (ho, wo)) = im2col(x, self.kernel.0, self.kernel.1, self.geometry)?;
+        let y = self.matrix.forward_t(&cols, train)?;
+        let c_out = y.dim(1)?;
+        let y = y.reshape((b, ho, wo, c_out))?.permute((0, 3, 1, 2))?;
+        match &self.bias {
+            Some(bias) => y.broadcast_add(&bias.reshape((1, c_out, 1, 1))?),
+            None => Ok(y),
+        }
+    }
+}
+
+impl AnalogModule for AnalogConv2d {
+    fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
+        f(&self.matrix);
+    }
+}

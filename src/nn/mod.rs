@@ -1,0 +1,13 @@
+//! Analog layers on candle: Linear, Conv2d (unrolled onto tiles) and LSTM, implementing
+//! `Module` / `ModuleT`, and a visitor over every tiled matrix of a model (program all, read all
+//! at a time t, count tiles). A model built with the `ideal` tile preset is the digital model.
+
+pub mod conv2d;
+pub mod linear;
+pub mod lstm;
+pub mod visit;
+
+pub use conv2d::{AnalogConv2d, Conv2dGeometry, analog_conv2d};
+pub use linear::{AnalogLinear, analog_linear};
+pub use lstm::{AnalogLstm, LstmState, analog_lstm};
+pub use visit::{AnalogModule, matrices, program_all, read_all, tile_count};
