@@ -7,11 +7,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// The cause (already part of the message).
+        error: std::io::Error,
     },
     /// A configuration file is not valid TOML, has an unknown key or a value of the wrong type.
     #[error("{file}{location}: {message}")]
@@ -43,9 +43,23 @@ pub enum Error {
         expected: String,
         found: String,
     },
+    /// A tensor operation failed (shapes, devices, a model definition).
+    #[error("{0}")]
+    Tensor(String),
     /// A plot could not be drawn or written.
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },
+}
+
+impl From<candle_core::Error> for Error {
+    /// Keeps candle's message, without the backtrace it attaches when RUST_BACKTRACE is set.
+    fn from(e: candle_core::Error) -> Self {
+        let mut e = &e;
+        while let candle_core::Error::WithBacktrace { inner, .. } = e {
+            e = inner;
+        }
+        Error::Tensor(e.to_string())
+    }
 }
 
 /// Result with aimc's [`Error`].
@@ -53,10 +67,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 

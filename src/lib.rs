@@ -26,6 +26,7 @@ pub mod device;
 pub mod error;
 pub mod fastmath;
 pub mod fsutil;
+pub mod models;
 pub mod nn;
 pub mod report;
 pub mod rng;

@@ -74,6 +74,74 @@ pub fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
     serde_path_to_error::deserialize(de).map_err(|e| to_error(e.inner(), &e.path().to_string()))
 }
 
+/// The table `section` of the TOML document `text` (the contents of `file`), other sections
+/// ignored; `None` when absent.
+pub fn section_value(file: &str, text: &str, section: &str) -> Result<Option<toml::Value>> {
+    let table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| Error::Parse {
+        file: file.to_string(),
+        location: e
+            .span()
+            .map(|s| {
+                let (l, c) = line_col(text, s.start);
+                format!(":{l}:{c}")
+            })
+            .unwrap_or_default(),
+        message: e.message().trim().to_string(),
+    })?;
+    Ok(table.get(section).cloned())
+}
+
+/// Deserialises `value`, found at key path `prefix` of `file` (contents `text`), into `T`.
+/// Errors name the file, the line of the key when it can be found, and the full key path.
+pub fn from_value<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+    prefix: &str,
+    value: toml::Value,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let key = if inner.is_empty() || inner == "." {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{inner}")
+        };
+        // An unknown field is reported at its parent's path; name the field's line if found.
+        // toml appends "in `key`" on a second line; the key path is given already.
+        let message = e
+            .inner()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let unknown = message
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+            .map(|f| format!("{key}.{f}"));
+        let line = unknown
+            .as_deref()
+            .and_then(|k| key_line(text, k))
+            .or_else(|| key_line(text, &key));
+        Error::Parse {
+            file: file.to_string(),
+            location: line.map(|l| format!(":{l}")).unwrap_or_default(),
+            message: format!("key `{key}`: {}", message.trim()),
+        }
+    })
+}
+
+/// Parses the table `section` of `text` into `T` (see [`section_value`], [`from_value`]).
+pub fn parse_section<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+    section: &str,
+) -> Result<Option<T>> {
+    section_value(file, text, section)?
+        .map(|v| from_value(file, text, section, v))
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +176,28 @@ mod tests {
             .to_string();
         assert!(msg.contains("unknown field `aa`"), "{msg}");
         assert!(msg.starts_with("x.toml:1:"), "{msg}");
+    }
+
+    #[test]
+    fn section_errors_name_the_line_in_the_whole_file() {
+        let text = "[other]\nx = 1\n[inner]\nb = \"no\"\n";
+        let msg = parse_section::<Inner>("f.toml", text, "inner")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("f.toml:4: key `inner.b`"), "{msg}");
+        let text = "[inner]\nb = 1.0\nc = 2\n";
+        let msg = parse_section::<Inner>("f.toml", text, "inner")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("f.toml:3:") && msg.contains("unknown field `c`"),
+            "{msg}"
+        );
+        assert!(
+            parse_section::<Inner>("f.toml", "[other]\n", "inner")
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

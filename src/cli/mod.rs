@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap) and dispatch to the commands.
 
 mod device_cmd;
+mod map_cmd;
 mod tile_cmd;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ pub enum Command {
     /// Crossbar tiles: the MVM error of a configuration.
     #[command(subcommand)]
     Tile(tile_cmd::TileCommand),
+    /// How a model lies on tiles: per layer matrix size, tile grid and utilisation; totals.
+    Map(map_cmd::MapArgs),
 }
 
 /// Runs the parsed command.
@@ -28,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Device(cmd) => device_cmd::run(cmd),
         Command::Tile(cmd) => tile_cmd::run(cmd),
+        Command::Map(args) => map_cmd::run(args),
     }
 }

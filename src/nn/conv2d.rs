@@ -90,7 +90,8 @@ impl AnalogConv2d {
         rng: NoiseRng,
     ) -> Result<Self> {
         let (c_out, c_in, kh, kw) = weight.dims4()?;
-        let matrix = TiledMatrix::new(name, weight.reshape((c_out, c_in * kh * kw))?, tile, rng)?;
+        let matrix = TiledMatrix::new(name, weight.reshape((c_out, c_in * kh * kw))?, tile, rng)?
+            .with_kind("conv2d");
         Ok(Self {
             matrix,
             bias,
@@ -111,14 +112,36 @@ impl AnalogConv2d {
     }
 }
 
-/// A convolution with parameters `weight` [out, in, k, k] and (if `bias`) `bias` from `vb`,
+/// A convolution with parameters `weight` [out, in, k, k] and `bias` [out] from `vb`,
 /// initialised as candle-nn's `conv2d` when created.
 pub fn analog_conv2d(
     in_channels: usize,
     out_channels: usize,
     kernel: usize,
     geometry: Conv2dGeometry,
-    bias: bool,
+    vb: VarBuilder,
+    tile: &TileConfig,
+    rng: NoiseRng,
+) -> Result<AnalogConv2d> {
+    let bound = 1.0 / ((in_channels * kernel * kernel) as f64).sqrt();
+    let init = candle_nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    };
+    let b = vb.get_with_hints(out_channels, "bias", init)?;
+    let conv = analog_conv2d_no_bias(in_channels, out_channels, kernel, geometry, vb, tile, rng)?;
+    Ok(AnalogConv2d {
+        bias: Some(b),
+        ..conv
+    })
+}
+
+/// A convolution without bias, parameter `weight` [out, in, k, k] from `vb`.
+pub fn analog_conv2d_no_bias(
+    in_channels: usize,
+    out_channels: usize,
+    kernel: usize,
+    geometry: Conv2dGeometry,
     vb: VarBuilder,
     tile: &TileConfig,
     rng: NoiseRng,
@@ -128,20 +151,7 @@ pub fn analog_conv2d(
         "weight",
         candle_nn::init::DEFAULT_KAIMING_NORMAL,
     )?;
-    let b = if bias {
-        let bound = 1.0 / ((in_channels * kernel * kernel) as f64).sqrt();
-        Some(vb.get_with_hints(
-            out_channels,
-            "bias",
-            candle_nn::Init::Uniform {
-                lo: -bound,
-                up: bound,
-            },
-        )?)
-    } else {
-        None
-    };
-    AnalogConv2d::new(&vb.prefix(), w, b, geometry, tile, rng)
+    AnalogConv2d::new(&vb.prefix(), w, None, geometry, tile, rng)
 }
 
 // candle implements `ModuleT` for every `Module` (ignoring `train`); an analog layer needs the

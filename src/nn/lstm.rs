@@ -50,13 +50,15 @@ impl AnalogLstm {
                 w_ih,
                 tile,
                 NoiseRng::stream(seed, &[0]),
-            )?,
+            )?
+            .with_kind("lstm_input"),
             w_hh: TiledMatrix::new(
                 &format!("{name}.weight_hh"),
                 w_hh,
                 tile,
                 NoiseRng::stream(seed, &[1]),
-            )?,
+            )?
+            .with_kind("lstm_recurrent"),
             b_ih,
             b_hh,
             hidden,

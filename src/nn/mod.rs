@@ -3,11 +3,13 @@
 //! at a time t, count tiles). A model built with the `ideal` tile preset is the digital model.
 
 pub mod conv2d;
+pub mod dropout;
 pub mod linear;
 pub mod lstm;
 pub mod visit;
 
-pub use conv2d::{AnalogConv2d, Conv2dGeometry, analog_conv2d};
+pub use conv2d::{AnalogConv2d, Conv2dGeometry, analog_conv2d, analog_conv2d_no_bias};
+pub use dropout::SeededDropout;
 pub use linear::{AnalogLinear, analog_linear};
 pub use lstm::{AnalogLstm, LstmState, analog_lstm};
 pub use visit::{AnalogModule, matrices, program_all, read_all, tile_count};

@@ -6,7 +6,7 @@
 use super::geometry::TileGeometry;
 use super::quantize::Quantizer;
 use crate::error::{Error, Result};
-use crate::toml_file::{key_line, parse_toml};
+use crate::toml_file::key_line;
 use serde::{Deserialize, Serialize};
 
 /// How weights are normalised before mapping to conductances (physics.md section 1).
@@ -156,29 +156,9 @@ impl TileConfig {
     /// Parses the `[tile]` section of a TOML document (other top-level sections are ignored, so
     /// an experiment file can be passed as is).
     pub fn from_toml(file: &str, text: &str) -> Result<Self> {
-        #[derive(Deserialize)]
-        struct Doc {
-            tile: Option<toml::Value>,
-        }
-        let doc: Doc = parse_toml_lenient(file, text)?;
-        let Some(section) = doc.tile else {
-            return Err(Error::invalid_value(
-                file,
-                "tile",
-                "a [tile] section",
-                "nothing",
-            ));
-        };
-        let section_text =
-            toml::to_string(&toml::Table::from_iter([("tile".to_string(), section)])).map_err(
-                |e| Error::Parse {
-                    file: file.into(),
-                    location: String::new(),
-                    message: e.to_string(),
-                },
-            )?;
-        let overrides: TileSection = parse_toml(file, &section_text)?;
-        overrides.tile.resolve(file, text)
+        let overrides: TileOverrides = crate::toml_file::parse_section(file, text, "tile")?
+            .ok_or_else(|| Error::invalid_value(file, "tile", "a [tile] section", "nothing"))?;
+        overrides.resolve(file, text)
     }
 
     /// Geometry of one tile.
@@ -246,24 +226,6 @@ impl TileConfig {
         }
         Ok(())
     }
-}
-
-/// Parses only what `T` names, ignoring other keys (for the `[tile]` lookup in larger files).
-fn parse_toml_lenient<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e: toml::de::Error| Error::Parse {
-        file: file.into(),
-        location: e
-            .span()
-            .map(|s| format!(":{}", text[..s.start].matches('\n').count() + 1))
-            .unwrap_or_default(),
-        message: e.message().trim().to_string(),
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TileSection {
-    tile: TileOverrides,
 }
 
 /// `[tile]` as written: a preset and any keys overriding it.

@@ -140,7 +140,7 @@ pub fn mvm_error(
             .to_scalar::<f32>()
             .map(|v| v as f64)
     };
-    run().map_err(|e| Error::invalid_argument("tile configuration", "a configuration that runs", e))
+    Ok(run()?)
 }
 
 /// eps_M for every entry of [`NONIDEALITIES`].

@@ -40,6 +40,8 @@ struct Programmed {
 #[derive(Debug)]
 pub struct TiledMatrix {
     name: String,
+    /// What the matrix is in its model: `linear`, `conv2d`, `lstm_input`, `lstm_recurrent`.
+    kind: &'static str,
     weight: Tensor,
     /// A bias held on the tiles as an extra input row driven by 1 (`digital_bias = false`).
     analog_bias: Option<Tensor>,
@@ -84,6 +86,7 @@ impl TiledMatrix {
             .collect::<Result<_>>()?;
         Ok(Self {
             name: name.to_string(),
+            kind: "linear",
             weight,
             analog_bias,
             grid,
@@ -95,9 +98,27 @@ impl TiledMatrix {
         })
     }
 
+    /// Sets what the matrix is in its model (see [`TiledMatrix::kind`]).
+    pub fn with_kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The layer name (for maps and reports).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What the matrix is in its model: `linear`, `conv2d`, `lstm_input`, `lstm_recurrent`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// (inputs, outputs) of the matrix on the tiles (an analog bias counts as an input).
+    pub fn matrix_size(&self) -> (usize, usize) {
+        let rows = self.grid.row_chunks.last().map_or(0, |r| r.end);
+        let cols = self.grid.col_chunks.last().map_or(0, |c| c.end);
+        (rows, cols)
     }
 
     /// The grid of tiles.

@@ -1,0 +1,67 @@
+//! `aimc map`: how a model lies on tiles.
+
+use aimc::models::ModelConfig;
+use aimc::models::map::map_model;
+use aimc::report::format::to_json;
+use aimc::report::{OutputFormat, TextTable};
+use aimc::tile::TileGeometry;
+use clap::Args;
+
+/// Per analog layer: name, kind, matrix size (inputs x outputs; a convolution is C_in*kh*kw x
+/// C_out), tile grid, tiles and utilisation; then totals of tiles, mapped and digital parameters.
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// A built-in model (resnet32, wrn16-4, wrn16-8, lstm-ptb, bert-base) or a TOML file with a
+    /// [model] section (e.g. models/NAME.toml).
+    model: String,
+    /// Tile size ROWSxCOLS.
+    #[arg(long, default_value = "512x512")]
+    tile: String,
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub fn run(args: MapArgs) -> anyhow::Result<()> {
+    let config = ModelConfig::resolve(&args.model)?;
+    let geometry = TileGeometry::parse(&args.tile)?;
+    let map = map_model(&config, geometry)?;
+    if args.format == OutputFormat::Json {
+        print!("{}", to_json(&map));
+        return Ok(());
+    }
+    let mut t = TextTable::new(&[
+        "layer",
+        "kind",
+        "rows",
+        "cols",
+        "grid",
+        "tiles",
+        "utilisation",
+    ]);
+    for l in &map.layers {
+        t.push(vec![
+            l.name.clone(),
+            l.kind.clone(),
+            l.rows.to_string(),
+            l.cols.to_string(),
+            format!("{}x{}", l.grid_rows, l.grid_cols),
+            l.tiles.to_string(),
+            format!("{:.3}", l.utilisation),
+        ]);
+    }
+    let tot = &map.totals;
+    if args.format == OutputFormat::Csv {
+        print!("{}", t.to_csv());
+    } else {
+        println!(
+            "{} on {}x{} tiles",
+            args.model, map.tile_rows, map.tile_cols
+        );
+        print!("{}", t.to_text());
+        println!(
+            "total: {} tiles, {} mapped parameters, {} digital parameters, utilisation {:.3}",
+            tot.total_tiles, tot.mapped_parameters, tot.digital_parameters, tot.utilisation
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Word-level LSTM language model (Zaremba et al. 2014, as in the paper's LSTM-PTB): embedding
+//! (digital), stacked LSTM layers (input and recurrent matrices on separate tiles), dropout,
+//! decoder to the vocabulary (on tiles).
+
+use crate::nn::{
+    AnalogLinear, AnalogLstm, AnalogModule, LstmState, SeededDropout, analog_linear, analog_lstm,
+};
+use crate::rng::NoiseRng;
+use crate::tile::{TileConfig, TiledMatrix};
+use candle_core::{Module, ModuleT, Result, Tensor};
+use candle_nn::{Embedding, VarBuilder, embedding};
+
+/// LSTM language-model options.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LstmLmConfig {
+    pub vocab: usize,
+    pub embedding: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    #[serde(default)]
+    pub dropout: f32,
+}
+
+/// The language model.
+#[derive(Debug)]
+pub struct LstmLm {
+    embedding: Embedding,
+    layers: Vec<AnalogLstm>,
+    dropout: SeededDropout,
+    decoder: AnalogLinear,
+}
+
+impl LstmLm {
+    /// Builds the model; names `embedding`, `lstm.{i}.weight_ih` ..., `decoder`.
+    pub fn new(
+        c: LstmLmConfig,
+        vb: VarBuilder,
+        tile: &TileConfig,
+        mut rng: NoiseRng,
+    ) -> Result<Self> {
+        if c.layers == 0 || c.vocab == 0 || c.hidden == 0 || c.embedding == 0 {
+            candle_core::bail!("LSTM LM sizes must be at least 1: {c:?}");
+        }
+        let embedding = embedding(c.vocab, c.embedding, vb.pp("embedding"))?;
+        let layers = (0..c.layers)
+            .map(|i| {
+                let input = if i == 0 { c.embedding } else { c.hidden };
+                analog_lstm(
+                    input,
+                    c.hidden,
+                    vb.pp(format!("lstm.{i}")),
+                    tile,
+                    NoiseRng::new(rng.next_u64()),
+                )
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            embedding,
+            layers,
+            dropout: SeededDropout::new(c.dropout, NoiseRng::new(rng.next_u64()))?,
+            decoder: analog_linear(
+                c.hidden,
+                c.vocab,
+                true,
+                vb.pp("decoder"),
+                tile,
+                NoiseRng::new(rng.next_u64()),
+            )?,
+        })
+    }
+
+    /// Zero states of every layer for batch size `b`.
+    pub fn zero_states(&self, b: usize, like: &Tensor) -> Result<Vec<LstmState>> {
+        self.layers.iter().map(|l| l.zero_state(b, like)).collect()
+    }
+
+    /// Logits [B, T, vocab] for tokens [B, T] (u32) from `states`, and the new states.
+    pub fn forward_t(
+        &self,
+        tokens: &Tensor,
+        states: &[LstmState],
+        train: bool,
+    ) -> Result<(Tensor, Vec<LstmState>)> {
+        let mut x = self
+            .dropout
+            .forward_t(&self.embedding.forward(tokens)?, train)?;
+        let mut new_states = Vec::with_capacity(self.layers.len());
+        for (layer, state) in self.layers.iter().zip(states) {
+            let (y, s) = layer.forward_t(&x, state, train)?;
+            x = self.dropout.forward_t(&y, train)?;
+            new_states.push(s);
+        }
+        Ok((self.decoder.forward_t(&x, train)?, new_states))
+    }
+}
+
+impl AnalogModule for LstmLm {
+    fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
+        for l in &self.layers {
+            l.visit_matrices(f);
+        }
+        self.decoder.visit_matrices(f);
+    }
+}
