@@ -47,10 +47,11 @@ impl NoiseRng {
         self.inner.sample(StandardNormal)
     }
 
-    /// A standard normal draw in single precision.
+    /// A standard normal draw in single precision (ziggurat, see `ziggurat.rs`).
     #[inline]
     pub fn normal_f32(&mut self) -> f32 {
-        self.inner.sample(StandardNormal)
+        let inner = &mut self.inner;
+        crate::ziggurat::normal_f32(|| inner.random::<u64>())
     }
 
     /// A uniform draw in [0, 1).
@@ -67,9 +68,8 @@ impl NoiseRng {
 
     /// Fills `out` with standard normal draws.
     pub fn fill_normal(&mut self, out: &mut [f32]) {
-        for v in out {
-            *v = self.normal_f32();
-        }
+        let inner = &mut self.inner;
+        crate::ziggurat::fill_normal_f32(out, || inner.random::<u64>());
     }
 
     /// The underlying generator, for use with `rand_distr` distributions.

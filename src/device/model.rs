@@ -54,9 +54,13 @@ pub trait DeviceModel: Send + Sync + std::fmt::Debug {
         if factor == 0.0 {
             return;
         }
-        for (out, &level) in g_out_us.iter_mut().zip(&state.read_level) {
-            let xi = rng.normal_f32();
-            *out = (*out + *out * level * factor * xi).max(0.0);
+        let mut xi = [0.0f32; 1024];
+        for (outs, levels) in g_out_us.chunks_mut(1024).zip(state.read_level.chunks(1024)) {
+            let xi = &mut xi[..outs.len()];
+            rng.fill_normal(xi);
+            for ((out, &level), &x) in outs.iter_mut().zip(levels).zip(xi.iter()) {
+                *out = (*out + *out * level * factor * x).max(0.0);
+            }
         }
     }
 }

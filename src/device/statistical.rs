@@ -142,20 +142,30 @@ impl DeviceModel for StatisticalDevice {
         let with_stuck = self.stuck.any();
         let drift_scale = self.drift_scale as f32;
         let mut laws = LawBatch::default();
+        let mut xi = vec![0.0f32; 2 * BATCH];
         for (b, targets) in g_target_us.chunks(BATCH).enumerate() {
             self.laws_into(targets, &mut laws);
+            let n = targets.len();
+            // Per batch: first the normals (programming noise, drift exponent), then the
+            // stuck-device draws.
+            rng.fill_normal(&mut xi[..2 * n]);
             let offset = b * BATCH;
-            for (k, &g_t) in targets.iter().enumerate() {
-                let i = offset + k;
-                if with_stuck && let Some(g) = self.draw_stuck(rng) {
-                    state.g_prog_us[i] = g;
-                    continue;
+            let g_prog = &mut state.g_prog_us[offset..offset + n];
+            let nu = &mut state.nu[offset..offset + n];
+            let level = &mut state.read_level[offset..offset + n];
+            for k in 0..n {
+                g_prog[k] = (targets[k] + laws.sigma_prog_us[k] * xi[2 * k]).max(0.0);
+                nu[k] = drift_scale * (laws.mu_nu[k] + laws.sigma_nu[k] * xi[2 * k + 1]).abs();
+                level[k] = laws.read_level[k];
+            }
+            if with_stuck {
+                for k in 0..n {
+                    if let Some(g) = self.draw_stuck(rng) {
+                        g_prog[k] = g;
+                        nu[k] = 0.0;
+                        level[k] = 0.0;
+                    }
                 }
-                let xi_prog = rng.normal_f32();
-                let xi_nu = rng.normal_f32();
-                state.g_prog_us[i] = (g_t + laws.sigma_prog_us[k] * xi_prog).max(0.0);
-                state.nu[i] = drift_scale * (laws.mu_nu[k] + laws.sigma_nu[k] * xi_nu).abs();
-                state.read_level[i] = laws.read_level[k];
             }
         }
     }

@@ -101,9 +101,11 @@ impl CustomOp1 for AdcOp {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let y = f32_slice(s, l)?;
         let out: Vec<f32> = if self.std > 0.0 {
-            let mut rng = NoiseRng::new(self.seed);
+            let mut xi = vec![0.0f32; y.len()];
+            NoiseRng::new(self.seed).fill_normal(&mut xi);
             y.iter()
-                .map(|&v| self.stage.apply(v + self.std * rng.normal_f32()))
+                .zip(&xi)
+                .map(|(&v, &x)| self.stage.apply(v + self.std * x))
                 .collect()
         } else {
             y.iter().map(|&v| self.stage.apply(v)).collect()
@@ -138,11 +140,13 @@ impl CustomOp2 for AdcNoiseOp {
         if y.len() != std.len() {
             candle_core::bail!("aimc-adc-noise: {} outputs but {} stds", y.len(), std.len());
         }
-        let mut rng = NoiseRng::new(self.seed);
+        let mut xi = vec![0.0f32; y.len()];
+        NoiseRng::new(self.seed).fill_normal(&mut xi);
         let out: Vec<f32> = y
             .iter()
             .zip(std)
-            .map(|(&v, &s)| self.stage.apply(v + s * rng.normal_f32()))
+            .zip(&xi)
+            .map(|((&v, &s), &x)| self.stage.apply(v + s * x))
             .collect();
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
