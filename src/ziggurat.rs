@@ -99,7 +99,7 @@ fn slow_path(hz: i32, iz: usize, next: &mut impl FnMut() -> u64, t: &Tables) -> 
     }
     let x = hz as f32 * t.w[iz];
     let y = t.f[iz] + open01(next()) as f32 * (t.f[iz - 1] - t.f[iz]);
-    (y < (-0.5 * x * x).exp()).then_some(x)
+    (y < crate::fastmath::exp_f32(-0.5 * x * x)).then_some(x)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub const G_HAT_LOG_FLOOR: f32 = 1e-7;
 
 /// ln(max(g_hat, 1e-7)) for each element, in single precision (the precision of the device
 /// state), vectorised.
+#[inline(always)]
 pub fn ln_g_hat_into(g_hat: &[f32], out: &mut [f32]) {
     for (o, &g) in out.iter_mut().zip(g_hat) {
         *o = ln_f32(g.max(G_HAT_LOG_FLOOR));
@@ -36,6 +37,7 @@ impl ProgNoiseLaw {
     ///
     /// # Formula
     /// Polynomial: sigma_P = (c0 + c1 g^ + c2 g^^2 + ...) * g_max / g_ref (physics.md Eq. 7).
+    #[inline(always)]
     pub fn sigma_into(&self, g_us: &[f32], g_hat: &[f32], g_max_us: f64, out: &mut [f32]) {
         match self {
             ProgNoiseLaw::Polynomial {
@@ -74,6 +76,7 @@ pub struct ClippedLogLinear {
 
 impl ClippedLogLinear {
     /// The law at each `ln(g_hat)` (already clamped, see [`ln_g_hat_into`]).
+    #[inline(always)]
     pub fn eval_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
         let (a, b) = (self.slope as f32, self.intercept as f32);
         let (lo, hi) = (self.min as f32, self.max as f32);
@@ -102,6 +105,7 @@ pub enum DriftLaw {
 
 impl DriftLaw {
     /// (mu_nu, sigma_nu) for each target `g_us` with clamped `ln(g_hat)`.
+    #[inline(always)]
     pub fn mu_sigma_into(&self, g_us: &[f32], ln_g_hat: &[f32], mu: &mut [f32], sigma: &mut [f32]) {
         match self {
             DriftLaw::None => {
@@ -144,6 +148,7 @@ impl ReadNoiseLaw {
     ///
     /// # Formula
     /// Q_s = min(q_coeff * exp(-q_exponent * ln(g_hat)), q_max) (physics.md Eq. 11).
+    #[inline(always)]
     pub fn level_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
         match *self {
             ReadNoiseLaw::None => out.fill(0.0),

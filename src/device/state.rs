@@ -23,10 +23,10 @@ impl ProgrammedState {
         }
     }
 
-    /// Resizes to `n` devices, every value 0 (keeps the allocations).
+    /// Resizes to `n` devices, keeping the allocations; values are left to be overwritten
+    /// (programming writes every device).
     pub fn reset(&mut self, n: usize) {
         for v in [&mut self.g_prog_us, &mut self.nu, &mut self.read_level] {
-            v.clear();
             v.resize(n, 0.0);
         }
     }
