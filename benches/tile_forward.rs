@@ -34,31 +34,66 @@ fn linear(c: &mut Criterion) {
         ..TileConfig::standard()
     };
     let a = TiledMatrix::new("a", w.clone(), &periphery_only, NoiseRng::new(0)).unwrap();
-    a.program(&AnalogDevice::Ideal(Default::default()), 0).unwrap();
+    a.program(&AnalogDevice::Ideal(Default::default()), 0)
+        .unwrap();
     let b = TiledMatrix::new("b", w.clone(), &TileConfig::standard(), NoiseRng::new(0)).unwrap();
     b.program(&AnalogDevice::Statistical(pcm()), 0).unwrap();
     b.read_at(3600.0, 1).unwrap();
     let mut g = c.benchmark_group("linear_512x512_batch1024");
     g.sample_size(20);
-    g.bench_function("candle_matmul", |bn| bn.iter(|| black_box(digital.forward(&x).unwrap())));
-    g.bench_function("dac_adc_out_noise", |bn| bn.iter(|| black_box(a.forward_t(&x, false).unwrap())));
-    g.bench_function("standard_preset", |bn| bn.iter(|| black_box(b.forward_t(&x, false).unwrap())));
+    g.bench_function("candle_matmul", |bn| {
+        bn.iter(|| black_box(digital.forward(&x).unwrap()))
+    });
+    g.bench_function("dac_adc_out_noise", |bn| {
+        bn.iter(|| black_box(a.forward_t(&x, false).unwrap()))
+    });
+    g.bench_function("standard_preset", |bn| {
+        bn.iter(|| black_box(b.forward_t(&x, false).unwrap()))
+    });
     g.finish();
 }
 
 fn conv(c: &mut Criterion) {
     let w = randn(&[64, 64, 3, 3], 0.05, 1);
     let x = randn(&[32, 64, 32, 32], 0.5, 2);
-    let geo = Conv2dGeometry { stride: 1, padding: 1 };
-    let ideal = AnalogConv2d::new("i", w.clone(), None, geo, &TileConfig::ideal(), NoiseRng::new(0)).unwrap();
-    let standard = AnalogConv2d::new("s", w.clone(), None, geo, &TileConfig::standard(), NoiseRng::new(0)).unwrap();
-    standard.matrix().program(&AnalogDevice::Statistical(pcm()), 0).unwrap();
+    let geo = Conv2dGeometry {
+        stride: 1,
+        padding: 1,
+    };
+    let ideal = AnalogConv2d::new(
+        "i",
+        w.clone(),
+        None,
+        geo,
+        &TileConfig::ideal(),
+        NoiseRng::new(0),
+    )
+    .unwrap();
+    let standard = AnalogConv2d::new(
+        "s",
+        w.clone(),
+        None,
+        geo,
+        &TileConfig::standard(),
+        NoiseRng::new(0),
+    )
+    .unwrap();
+    standard
+        .matrix()
+        .program(&AnalogDevice::Statistical(pcm()), 0)
+        .unwrap();
     standard.matrix().read_at(3600.0, 1).unwrap();
     let mut g = c.benchmark_group("conv2d_64x64_3x3_32x32_batch32");
     g.sample_size(10);
-    g.bench_function("candle_conv2d", |bn| bn.iter(|| black_box(x.conv2d(&w, 1, 1, 1, 1).unwrap())));
-    g.bench_function("analog_ideal", |bn| bn.iter(|| black_box(ideal.forward(&x).unwrap())));
-    g.bench_function("analog_standard", |bn| bn.iter(|| black_box(standard.forward(&x).unwrap())));
+    g.bench_function("candle_conv2d", |bn| {
+        bn.iter(|| black_box(x.conv2d(&w, 1, 1, 1, 1).unwrap()))
+    });
+    g.bench_function("analog_ideal", |bn| {
+        bn.iter(|| black_box(ideal.forward(&x).unwrap()))
+    });
+    g.bench_function("analog_standard", |bn| {
+        bn.iter(|| black_box(standard.forward(&x).unwrap()))
+    });
     g.finish();
 }
 

@@ -112,7 +112,9 @@ mod tests {
     fn moments_and_tails_match_the_standard_normal() {
         let n = 2_000_000usize;
         let mut rng = NoiseRng::new(11);
-        let v: Vec<f64> = (0..n).map(|_| normal_f32(|| rng.next_u64()) as f64).collect();
+        let v: Vec<f64> = (0..n)
+            .map(|_| normal_f32(|| rng.next_u64()) as f64)
+            .collect();
         let nf = n as f64;
         let mean = v.iter().sum::<f64>() / nf;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
@@ -120,14 +122,20 @@ mod tests {
         // Standard errors for a normal sample: mean 1/sqrt(n), variance sqrt(2/n), kurtosis sqrt(24/n).
         assert!(mean.abs() < 5.0 / nf.sqrt(), "mean {mean}");
         assert!((var - 1.0).abs() < 5.0 * (2.0 / nf).sqrt(), "var {var}");
-        assert!((kurt - 3.0).abs() < 5.0 * (24.0 / nf).sqrt(), "kurtosis {kurt}");
+        assert!(
+            (kurt - 3.0).abs() < 5.0 * (24.0 / nf).sqrt(),
+            "kurtosis {kurt}"
+        );
         // Tail and body probabilities against Phi, 5 standard errors of a proportion.
         let phi = Normal::standard();
         for c in [0.5, 1.0, 2.0, 3.0, 3.442_62, 4.0] {
             let p = 2.0 * (1.0 - phi.cdf(c));
             let got = v.iter().filter(|x| x.abs() > c).count() as f64 / nf;
             let se = (p * (1.0 - p) / nf).sqrt();
-            assert!((got - p).abs() < 5.0 * se + 1e-7, "P(|x| > {c}) = {got}, expected {p}");
+            assert!(
+                (got - p).abs() < 5.0 * se + 1e-7,
+                "P(|x| > {c}) = {got}, expected {p}"
+            );
         }
         // Both signs equally likely beyond the base layer.
         let right = v.iter().filter(|&&x| x > 3.5).count() as f64;

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod geometry;
+pub mod inference;
 pub mod mapping;
 pub mod mvm_error;
 pub mod ops;

@@ -61,17 +61,22 @@ impl Periphery {
     /// dy_i = -c_i sum_j w_ij x_j (1 - (1 - j/n)^2), j = 1..n.
     pub fn ir_drop_term(gamma_ir: f32, x: &Tensor, w: &Tensor) -> Result<Tensor> {
         let n = w.dim(1)?;
+        let pos = Self::ir_positions(n, x)?;
+        let a = (x.abs()?.matmul(&w.abs()?.t()?)? * (gamma_ir as f64 * n as f64))?;
+        let c = ((a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (&a * 0.5)?)?;
+        let weighted = x.broadcast_mul(&pos)?.matmul(&w.t()?)?;
+        (c * weighted)?.neg()
+    }
+
+    /// The position weights 1 - (1 - j/n)^2, j = 1..n, as a [1, n] tensor like `x`.
+    pub(crate) fn ir_positions(n: usize, x: &Tensor) -> Result<Tensor> {
         let pos: Vec<f32> = (1..=n)
             .map(|j| {
                 let r = 1.0 - j as f32 / n as f32;
                 1.0 - r * r
             })
             .collect();
-        let pos = Tensor::from_vec(pos, (1, n), x.device())?.to_dtype(x.dtype())?;
-        let a = (x.abs()?.matmul(&w.abs()?.t()?)? * (gamma_ir as f64 * n as f64))?;
-        let c = ((a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (&a * 0.5)?)?;
-        let weighted = x.broadcast_mul(&pos)?.matmul(&w.t()?)?;
-        (c * weighted)?.neg()
+        Tensor::from_vec(pos, (1, n), x.device())?.to_dtype(x.dtype())
     }
 
     /// The analog part and the ADC for DAC outputs `x` [B, n] and weights `w` [m, n]; noise

@@ -52,7 +52,28 @@ impl Quantizer {
     #[inline]
     pub fn apply(&self, z: f32) -> f32 {
         let step = self.step();
-        ((z / step).round() * step).clamp(-self.bound, self.bound)
+        (round_half_away(z / step) * step).clamp(-self.bound, self.bound)
+    }
+}
+
+/// Rounds to the nearest integer, halves away from zero (as `f32::round`), in plain arithmetic
+/// that vectorises (`f32::round` is a library call on baseline x86-64). NaN stays NaN.
+#[inline]
+pub fn round_half_away(x: f32) -> f32 {
+    // Beyond 2^23 every f32 is an integer already.
+    let c = x.clamp(-8_388_608.0, 8_388_608.0);
+    let t = c as i32 as f32;
+    let r = if (c - t).abs() >= 0.5 {
+        t + 1f32.copysign(c)
+    } else {
+        t
+    };
+    if x.is_nan() {
+        x
+    } else if c != x {
+        x
+    } else {
+        r
     }
 }
 
@@ -89,6 +110,21 @@ mod tests {
         assert_eq!(q.apply(12.0), 10.0);
         assert_eq!(q.apply(-10.04), -10.0);
         assert!((q.apply(0.05) - 20.0 / 254.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn rounding_matches_std_round() {
+        let mut x = -300.0f32;
+        while x < 300.0 {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+            x += 0.125 / 3.0;
+        }
+        for x in [
+            0.5f32, -0.5, 1.5, -2.5, 0.49999997, 8388607.5, 1e10, -1e10, 0.0, -0.0,
+        ] {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+        }
+        assert!(round_half_away(f32::NAN).is_nan());
     }
 
     #[test]

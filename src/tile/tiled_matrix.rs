@@ -22,12 +22,28 @@ struct ProgrammedTile {
     state: ProgrammedState,
     /// Output scales gamma [1, m].
     gamma: Tensor,
-    /// Realised normalised weights [m, n] at the time last read.
+    /// The same, as numbers.
+    gamma_values: Vec<f32>,
+    /// Realised normalised weights [m, n] at the time last read, and their absolute values.
     weights: Tensor,
+    weights_abs: Tensor,
     /// GDC reference s_ref (one value, or one per column) measured right after programming.
     gdc_reference: Vec<f32>,
     /// Compensation factor [1, 1] or [1, m] at the time last read.
     gdc_factor: Tensor,
+}
+
+impl ProgrammedTile {
+    /// gamma_i times the compensation factor of column i.
+    fn output_scale(&self) -> Result<Vec<f32>> {
+        let f = self.gdc_factor.flatten_all()?.to_vec1::<f32>()?;
+        Ok(self
+            .gamma_values
+            .iter()
+            .enumerate()
+            .map(|(i, g)| g * if f.len() == 1 { f[0] } else { f[i] })
+            .collect())
+    }
 }
 
 #[derive(Debug)]
@@ -212,7 +228,38 @@ impl TiledMatrix {
                 let t = self.tile_index(r, c);
                 let xr = x.narrow(D::Minus1, rr.start, rr.len())?;
                 let tile_seed = NoiseRng::stream(seed, &[t as u64]).next_u64();
+                let fused = !train
+                    && self.periphery.has_fused_inference()
+                    && x.device().is_cpu()
+                    && x.dtype() == DType::F32;
                 let y = match programmed {
+                    Some(p) if fused => {
+                        let tile = &p.tiles[t];
+                        let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
+                        let scale = tile.output_scale()?;
+                        self.periphery.forward_inference(
+                            &xr,
+                            &tile.weights,
+                            &tile.weights_abs,
+                            alpha,
+                            &scale,
+                            tile_seed,
+                        )?
+                    }
+                    None if fused => {
+                        let weight = weight.as_ref().expect("digital weights");
+                        let (w, gamma) = self.digital_block(weight, r, c)?;
+                        let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
+                        let scale = gamma.flatten_all()?.to_vec1::<f32>()?;
+                        self.periphery.forward_inference(
+                            &xr,
+                            &w,
+                            &w.abs()?,
+                            alpha,
+                            &scale,
+                            tile_seed,
+                        )?
+                    }
                     Some(p) => {
                         let tile = &p.tiles[t];
                         let y = self.periphery.forward(
@@ -271,8 +318,10 @@ impl TiledMatrix {
                 let dev = self.weight.device();
                 tiles.push(ProgrammedTile {
                     state,
-                    gamma: Tensor::from_vec(gamma, (1, m), dev)?,
+                    gamma: Tensor::from_vec(gamma.clone(), (1, m), dev)?,
+                    gamma_values: gamma,
                     weights: Tensor::zeros((m, n), DType::F32, dev)?,
+                    weights_abs: Tensor::zeros((m, n), DType::F32, dev)?,
                     gdc_reference: Vec::new(),
                     gdc_factor: Tensor::ones((1, 1), DType::F32, dev)?,
                 });
@@ -324,6 +373,7 @@ impl TiledMatrix {
                 (m, n),
                 tile.weights.device(),
             )?;
+            tile.weights_abs = tile.weights.abs()?;
             if !tile.gdc_reference.is_empty() {
                 let now = self.gdc_readout(&tile.weights, seed, t)?;
                 let factor: Vec<f32> = tile

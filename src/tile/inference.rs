@@ -1,0 +1,265 @@
+//! The tile's inference pass fused into few memory passes (CPU, static input range): the same
+//! arithmetic as [`Periphery::forward`] followed by the output scales, without gradients.
+//! DAC(x / alpha) in one pass; after the matrix products, IR drop in one pass; noise, ADC and the
+//! digital output scale (alpha * gamma_i * compensation_i) in one pass.
+
+use super::ops::AdcStage;
+use super::periphery::Periphery;
+use super::quantize::Quantizer;
+use crate::rng::NoiseRng;
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+
+fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+    let data = s.as_slice::<f32>()?;
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => candle_core::bail!("aimc inference op: input not contiguous"),
+    }
+}
+
+/// x -> DAC(x * scale).
+struct ScaledDac {
+    q: Option<Quantizer>,
+    scale: f32,
+}
+
+impl CustomOp1 for ScaledDac {
+    fn name(&self) -> &'static str {
+        "aimc-scaled-dac"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = slice(s, l)?;
+        let out: Vec<f32> = match self.q {
+            Some(q) => x.iter().map(|&v| q.apply(v * self.scale)).collect(),
+            None => x.iter().map(|&v| v * self.scale).collect(),
+        };
+        Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+}
+
+/// (y, a, s2) -> y - c(k a) s2, c(a) = 0.05 a^3 - 0.2 a^2 + 0.5 a (Eq. 15-18).
+struct IrDrop {
+    k: f32,
+}
+
+impl CustomOp3 for IrDrop {
+    fn name(&self) -> &'static str {
+        "aimc-ir-drop"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (y, a, w) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
+        let out: Vec<f32> = y
+            .iter()
+            .zip(a)
+            .zip(w)
+            .map(|((&y, &a), &w)| {
+                let a = self.k * a;
+                let c = 0.05 * a * a * a - 0.2 * a * a + 0.5 * a;
+                y - c * w
+            })
+            .collect();
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+/// (y, var) -> ADC(y + std xi) * scale[col], std = sqrt(out_noise^2 + read_noise^2 var)
+/// (`var` ignored without read noise).
+struct Readout {
+    stage: AdcStage,
+    out_noise: f32,
+    read_noise: f32,
+    seed: u64,
+    col_scale: Vec<f32>,
+}
+
+impl CustomOp2 for Readout {
+    fn name(&self) -> &'static str {
+        "aimc-readout"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let y = slice(s1, l1)?;
+        let var = slice(s2, l2)?;
+        let m = self.col_scale.len();
+        let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
+        let mut xi = vec![0.0f32; if noisy { y.len() } else { 0 }];
+        if noisy {
+            NoiseRng::new(self.seed).fill_normal(&mut xi);
+        }
+        let (o2, r2) = (
+            self.out_noise * self.out_noise,
+            self.read_noise * self.read_noise,
+        );
+        let mut out = Vec::with_capacity(y.len());
+        for (row, (ys, vs)) in y.chunks(m).zip(var.chunks(m)).enumerate() {
+            for (j, (&v, &var)) in ys.iter().zip(vs).enumerate() {
+                let z = if noisy {
+                    let std = if self.read_noise > 0.0 {
+                        (o2 + r2 * var).sqrt()
+                    } else {
+                        self.out_noise
+                    };
+                    v + std * xi[row * m + j]
+                } else {
+                    v
+                };
+                out.push(self.stage_apply(z) * self.col_scale[j]);
+            }
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+impl Readout {
+    #[inline]
+    fn stage_apply(&self, z: f32) -> f32 {
+        match self.stage.quantizer {
+            Some(q) => {
+                let k = self.stage.s_shape;
+                let z = if k == 0.0 {
+                    z
+                } else {
+                    q.bound * (k * z / q.bound).tanh() / k.tanh()
+                };
+                q.apply(z)
+            }
+            None => z,
+        }
+    }
+}
+
+impl Periphery {
+    /// Whether [`Periphery::forward_inference`] applies (static input range; iterative bound
+    /// management and dynamic ranges take the general path).
+    pub fn has_fused_inference(&self) -> bool {
+        self.input_scaling == super::config::InputScaling::Static
+    }
+
+    /// Inference of one tile with static input range `alpha`: x [B, n] (CPU, f32), normalised
+    /// weights `w` [m, n] and their absolute values, digital output scale per column
+    /// `out_scale` [m] (gamma_i * compensation_i); returns alpha * out_scale * ADC(F(DAC(x / alpha))).
+    /// Draws the same noise as [`Periphery::forward`] with the same `seed`.
+    pub fn forward_inference(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        w_abs: &Tensor,
+        alpha: f32,
+        out_scale: &[f32],
+        seed: u64,
+    ) -> Result<Tensor> {
+        let x = x.contiguous()?;
+        let xq = x.apply_op1_no_bwd(&ScaledDac {
+            q: self.dac,
+            scale: 1.0 / alpha,
+        })?;
+        let mut y = xq.matmul(&w.t()?)?;
+        if let Some(g) = self.ir_drop {
+            let n = w.dim(1)?;
+            let a = xq.abs()?.matmul(&w_abs.t()?)?;
+            let weighted = xq
+                .broadcast_mul(&Self::ir_positions(n, &xq)?)?
+                .matmul(&w.t()?)?;
+            y = y.apply_op3_no_bwd(&a, &weighted, &IrDrop { k: g * n as f32 })?;
+        }
+        let var = if self.read_noise > 0.0 {
+            xq.sqr()?.matmul(&w_abs.t()?)?
+        } else {
+            y.clone()
+        };
+        // The general path draws the DAC round's noise seed first from the same stream.
+        let adc_seed = NoiseRng::new(seed).next_u64();
+        y.apply_op2_no_bwd(
+            &var,
+            &Readout {
+                stage: self.adc,
+                out_noise: self.out_noise,
+                read_noise: self.read_noise,
+                seed: adc_seed,
+                col_scale: out_scale.iter().map(|s| s * alpha).collect(),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tile::config::TileConfig;
+    use candle_core::Device;
+
+    fn randn(shape: (usize, usize), std: f64, seed: u64) -> Tensor {
+        let mut rng = NoiseRng::new(seed);
+        let v: Vec<f32> = (0..shape.0 * shape.1)
+            .map(|_| (rng.normal() * std) as f32)
+            .collect();
+        Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    }
+
+    /// The fused pass equals the general one, up to rounding (which may move a value across an
+    /// ADC level in rare cases: at most one step, in under 0.5% of the outputs).
+    #[test]
+    fn fused_inference_equals_the_general_path() -> Result<()> {
+        for config in [
+            TileConfig::standard(),
+            TileConfig {
+                read_noise: 0.0,
+                ir_drop: false,
+                ..TileConfig::standard()
+            },
+            TileConfig {
+                adc: false,
+                dac: false,
+                ..TileConfig::standard()
+            },
+            TileConfig {
+                adc_s_shape: 2.0,
+                ..TileConfig::standard()
+            },
+            TileConfig::ideal(),
+        ] {
+            let p = Periphery::new(&config).unwrap();
+            let x = randn((64, 40), 0.6, 1);
+            let w = randn((24, 40), 0.3, 2).clamp(-1.0, 1.0)?;
+            let gamma: Vec<f32> = (0..24).map(|i| 0.5 + i as f32 / 24.0).collect();
+            let alpha = 1.3f32;
+            let g = Tensor::from_vec(gamma.clone(), (1, 24), &Device::Cpu)?;
+            let general = p
+                .forward(&x, &w, &Tensor::new(alpha, &Device::Cpu)?, 9)?
+                .broadcast_mul(&g)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            let fused = p
+                .forward_inference(&x, &w, &w.abs()?, alpha, &gamma, 9)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            let step = p.adc.quantizer.map_or(0.0, |q| q.step()) * alpha * 1.5;
+            let mut flips = 0;
+            for (i, (a, b)) in general.iter().zip(&fused).enumerate() {
+                let d = (a - b).abs();
+                if d > 1e-5 * a.abs().max(1.0) {
+                    assert!(d <= step * gamma[i % 24] + 1e-5, "{config:?}: {a} vs {b}");
+                    flips += 1;
+                }
+            }
+            assert!(flips * 200 < general.len(), "{flips} level flips");
+        }
+        Ok(())
+    }
+}
