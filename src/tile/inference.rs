@@ -30,10 +30,10 @@ impl CustomOp1 for ScaledDac {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = slice(s, l)?;
-        let mut out: Vec<f32> = x.iter().map(|&v| v * self.scale).collect();
-        if let Some(q) = self.q {
-            q.apply_slice(&mut out);
-        }
+        let out: Vec<f32> = match self.q {
+            Some(q) => x.iter().map(|&v| q.apply(v * self.scale)).collect(),
+            None => x.iter().map(|&v| v * self.scale).collect(),
+        };
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
 }
@@ -158,6 +158,11 @@ impl Periphery {
         out_scale: &[f32],
         seed: u64,
     ) -> Result<Tensor> {
+        if self.is_ideal() {
+            // alpha cancels: alpha * ((x / alpha) W^T) = x W^T.
+            let scale = Tensor::from_slice(out_scale, (1, out_scale.len()), x.device())?;
+            return x.matmul(&w.t()?)?.broadcast_mul(&scale);
+        }
         let x = x.contiguous()?;
         let xq = x.apply_op1_no_bwd(&ScaledDac {
             q: self.dac,

@@ -100,6 +100,33 @@ impl Periphery {
         adc(&y, &noise, self.adc, seed)
     }
 
+    /// The read-out of one-hot inputs (the identity matrix) through the analog part and the
+    /// ADC, [n, m]: the same as `analog(eye(n), w, seed)`, computed without the matrix products
+    /// (row j of the result is column j of the weights, and every sum has one term).
+    pub fn one_hot_readout(&self, w: &Tensor, seed: u64) -> Result<Tensor> {
+        let n = w.dim(1)?;
+        let wt = w.t()?.contiguous()?;
+        let mut y = wt.clone();
+        if let Some(g) = self.ir_drop {
+            // a_ji = gamma_ir n |w_ij|, weighted sum w_ij (1 - (1 - j/n)^2).
+            let pos = Self::ir_positions(n, w)?.t()?;
+            let a = (wt.abs()? * (g as f64 * n as f64))?;
+            let c = ((a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (&a * 0.5)?)?;
+            y = (&y - (c * wt.broadcast_mul(&pos)?)?)?;
+        }
+        let noise = if self.read_noise > 0.0 {
+            let var = ((wt.abs()? * (self.read_noise as f64).powi(2))?
+                + (self.out_noise as f64).powi(2))?;
+            OutputNoise::PerElement(var.sqrt()?)
+        } else {
+            OutputNoise::Uniform(self.out_noise)
+        };
+        if self.adc.quantizer.is_none() && matches!(noise, OutputNoise::Uniform(s) if s == 0.0) {
+            return Ok(y);
+        }
+        adc(&y, &noise, self.adc, seed)
+    }
+
     /// The whole tile: x [B, n] -> alpha * ADC(F(DAC(x / alpha))) [B, m]. `alpha_static` is the
     /// tile's input range for static scaling (a scalar tensor, learnable in training).
     pub fn forward(
@@ -148,5 +175,49 @@ impl Periphery {
                 return z.broadcast_mul(&alpha);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tile::config::TileConfig;
+    use candle_core::{DType, Device};
+
+    #[test]
+    fn one_hot_readout_equals_identity_inputs_through_the_tile() -> Result<()> {
+        let mut rng = NoiseRng::new(1);
+        let (m, n) = (12, 20);
+        let w: Vec<f32> = (0..m * n)
+            .map(|_| (rng.normal() * 0.4).clamp(-1.0, 1.0) as f32)
+            .collect();
+        let w = Tensor::from_vec(w, (m, n), &Device::Cpu)?;
+        for config in [
+            TileConfig::standard(),
+            TileConfig {
+                adc: false,
+                ..TileConfig::standard()
+            },
+            TileConfig::ideal(),
+        ] {
+            let p = Periphery::new(&config).unwrap();
+            let eye = Tensor::eye(n, DType::F32, &Device::Cpu)?;
+            let general = p.analog(&eye, &w, 5)?.flatten_all()?.to_vec1::<f32>()?;
+            let fast = p.one_hot_readout(&w, 5)?.flatten_all()?.to_vec1::<f32>()?;
+            let step = p.adc.quantizer.map_or(0.0, |q| q.step());
+            for (a, b) in general.iter().zip(&fast) {
+                assert!(
+                    (a - b).abs() <= 1e-5 || (a - b).abs() <= step * 1.01,
+                    "{config:?}: {a} vs {b}"
+                );
+            }
+            let exact = general
+                .iter()
+                .zip(&fast)
+                .filter(|(a, b)| (*a - *b).abs() <= 1e-5)
+                .count();
+            assert!(exact * 100 >= general.len() * 99);
+        }
+        Ok(())
     }
 }

@@ -343,10 +343,8 @@ impl TiledMatrix {
     /// The drift-compensation read-out of realised weights `w` [m, n] (physics.md section 4):
     /// one-hot inputs through the noisy tile, mean |y| (per column for the per-column variant).
     fn gdc_readout(&self, w: &Tensor, seed: u64, t: usize) -> Result<Vec<f32>> {
-        let n = w.dim(1)?;
-        let eye = Tensor::eye(n, DType::F32, w.device())?;
         let rng_seed = NoiseRng::stream(seed, &[t as u64, 0x6dc]).next_u64();
-        let y = self.periphery.analog(&eye, w, rng_seed)?.abs()?;
+        let y = self.periphery.one_hot_readout(w, rng_seed)?.abs()?;
         match self.config.drift_compensation {
             DriftCompensation::Global => Ok(vec![y.mean_all()?.to_scalar::<f32>()?]),
             DriftCompensation::PerColumn => y.mean(0)?.to_vec1::<f32>(),
