@@ -34,50 +34,7 @@ pub struct AnalogConv2d {
     geometry: Conv2dGeometry,
 }
 
-/// The unrolled input: x [B, C, H, W] -> [B * Ho * Wo, C * kh * kw] (rows ordered C, kh, kw),
-/// and (Ho, Wo).
-pub fn im2col(
-    x: &Tensor,
-    kh: usize,
-    kw: usize,
-    g: Conv2dGeometry,
-) -> Result<(Tensor, (usize, usize))> {
-    let (b, c, h, w) = x.dims4()?;
-    let x = if g.padding > 0 {
-        x.pad_with_zeros(2, g.padding, g.padding)?
-            .pad_with_zeros(3, g.padding, g.padding)?
-    } else {
-        x.clone()
-    };
-    let (hp, wp) = (h + 2 * g.padding, w + 2 * g.padding);
-    if hp < kh || wp < kw {
-        candle_core::bail!("conv2d: kernel {kh}x{kw} larger than the padded input {hp}x{wp}");
-    }
-    let (ho, wo) = ((hp - kh) / g.stride + 1, (wp - kw) / g.stride + 1);
-    let mut patches = Vec::with_capacity(kh * kw);
-    for i in 0..kh {
-        for j in 0..kw {
-            let mut p =
-                x.narrow(2, i, (ho - 1) * g.stride + 1)?
-                    .narrow(3, j, (wo - 1) * g.stride + 1)?;
-            if g.stride > 1 {
-                let rows: Vec<u32> = (0..ho).map(|k| (k * g.stride) as u32).collect();
-                let cols: Vec<u32> = (0..wo).map(|k| (k * g.stride) as u32).collect();
-                let dev = x.device();
-                p = p
-                    .contiguous()?
-                    .index_select(&Tensor::new(rows.as_slice(), dev)?, 2)?
-                    .index_select(&Tensor::new(cols.as_slice(), dev)?, 3)?;
-            }
-            patches.push(p);
-        }
-    }
-    // [B, C, kh*kw, Ho, Wo] -> [B, Ho, Wo, C, kh*kw] -> [B*Ho*Wo, C*kh*kw]
-    let cols = Tensor::stack(&patches, 2)?
-        .permute((0, 3, 4, 1, 2))?
-        .reshape((b * ho * wo, c * kh * kw))?;
-    Ok((cols, (ho, wo)))
-}
+pub use super::im2col::im2col;
 
 impl AnalogConv2d {
     /// A convolution from weight [C_out, C_in, kh, kw] and optional bias [C_out].

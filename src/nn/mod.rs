@@ -4,6 +4,7 @@
 
 pub mod conv2d;
 pub mod dropout;
+pub mod im2col;
 pub mod linear;
 pub mod lstm;
 pub mod visit;
