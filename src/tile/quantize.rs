@@ -81,13 +81,8 @@ pub fn round_half_away(x: f32) -> f32 {
     } else {
         t
     };
-    if x.is_nan() {
-        x
-    } else if c != x {
-        x
-    } else {
-        r
-    }
+    // NaN stays NaN; beyond the clamp x is an integer already.
+    if x.is_nan() || c != x { x } else { r }
 }
 
 #[cfg(test)]
