@@ -3,6 +3,7 @@
 //! order, columns ordered C, kh, kw (physics.md section 3). Other devices use tensor ops.
 
 use super::conv2d::Conv2dGeometry;
+use crate::tile::ops::f32_slice;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
 
 /// Kernel and geometry of an unrolling, with the input shape.
@@ -53,14 +54,6 @@ impl Unroll {
     }
 }
 
-fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    let data = s.as_slice::<f32>()?;
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&data[a..b]),
-        None => candle_core::bail!("im2col: input not contiguous"),
-    }
-}
-
 struct Im2Col(Unroll);
 
 impl CustomOp1 for Im2Col {
@@ -69,7 +62,7 @@ impl CustomOp1 for Im2Col {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = slice(s, l)?;
+        let x = f32_slice(s, l)?;
         let u = self.0;
         let (rows, k) = (u.b * u.ho * u.wo, u.c * u.kh * u.kw);
         let mut out = vec![0.0f32; rows * k];
@@ -90,7 +83,7 @@ impl CustomOp1 for Col2Im {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = slice(s, l)?;
+        let g = f32_slice(s, l)?;
         let u = self.0;
         let mut out = vec![0.0f32; u.b * u.c * u.h * u.w];
         u.for_each(|col, dst| out[dst] += g[col]);

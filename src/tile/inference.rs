@@ -3,19 +3,11 @@
 //! DAC(x / alpha) in one pass; after the matrix products, IR drop in one pass; noise, ADC and the
 //! digital output scale (alpha * gamma_i * compensation_i) in one pass.
 
-use super::ops::AdcStage;
+use super::ops::{AdcStage, f32_slice};
 use super::periphery::Periphery;
 use super::quantize::Quantizer;
 use crate::rng::NoiseRng;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
-
-fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    let data = s.as_slice::<f32>()?;
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&data[a..b]),
-        None => candle_core::bail!("aimc inference op: input not contiguous"),
-    }
-}
 
 /// x -> DAC(x * scale).
 struct ScaledDac {
@@ -29,7 +21,7 @@ impl CustomOp1 for ScaledDac {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = slice(s, l)?;
+        let x = f32_slice(s, l)?;
         let out: Vec<f32> = match self.q {
             Some(q) => x.iter().map(|&v| q.apply(v * self.scale)).collect(),
             None => x.iter().map(|&v| v * self.scale).collect(),
@@ -57,7 +49,7 @@ impl CustomOp3 for IrDrop {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (y, a, w) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
+        let (y, a, w) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?, f32_slice(s3, l3)?);
         let out: Vec<f32> = y
             .iter()
             .zip(a)
@@ -94,8 +86,8 @@ impl CustomOp2 for Readout {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let y = slice(s1, l1)?;
-        let var = slice(s2, l2)?;
+        let y = f32_slice(s1, l1)?;
+        let var = f32_slice(s2, l2)?;
         let m = self.col_scale.len();
         // Noise: z = y + std xi, in element order of the stream.
         let mut z = if self.out_noise > 0.0 || self.read_noise > 0.0 {

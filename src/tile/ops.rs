@@ -38,11 +38,12 @@ impl AdcStage {
     }
 }
 
-fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+/// The contiguous f32 data of a CPU storage (custom ops accept contiguous inputs only).
+pub(crate) fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     let data = s.as_slice::<f32>()?;
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&data[a..b]),
-        None => candle_core::bail!("aimc periphery op: input not contiguous"),
+        None => candle_core::bail!("aimc custom op: input not contiguous"),
     }
 }
 
