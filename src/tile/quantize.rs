@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 pub struct Quantizer {
     pub bits: u32,
     pub bound: f32,
+    /// 2b / (2^q - 2), and its inverse (computed once: the quantiser runs per element).
+    step: f32,
+    inv_step: f32,
 }
 
 impl Quantizer {
@@ -27,20 +30,25 @@ impl Quantizer {
                 bound,
             ));
         }
+        let bound = bound as f32;
+        let levels_minus_one = (1u64 << bits) - 2;
+        let step = if levels_minus_one == 0 {
+            bound
+        } else {
+            2.0 * bound / levels_minus_one as f32
+        };
         Ok(Self {
             bits,
-            bound: bound as f32,
+            bound,
+            step,
+            inv_step: 1.0 / step,
         })
     }
 
     /// The step between levels: 2b / (2^q - 2); with 1 bit (one level, 0) the bound.
+    #[inline]
     pub fn step(&self) -> f32 {
-        let levels_minus_one = (1u64 << self.bits) - 2;
-        if levels_minus_one == 0 {
-            self.bound
-        } else {
-            2.0 * self.bound / levels_minus_one as f32
-        }
+        self.step
     }
 
     /// Number of distinct output levels, 2^q - 1.
@@ -49,8 +57,9 @@ impl Quantizer {
     }
 
     /// 1 / step, the factor from values to level indices.
+    #[inline]
     pub fn inv_step(&self) -> f32 {
-        1.0 / self.step()
+        self.inv_step
     }
 
     /// quant(z) of Eq. 5 (level index round(z / step), computed as z * (1 / step)).
