@@ -70,7 +70,8 @@ struct Readout {
     stage: AdcStage,
     out_noise: f32,
     read_noise: f32,
-    seed: u64,
+    /// The standard normal draws, one per output (empty without noise); taken by the forward.
+    xi: std::sync::Mutex<Vec<f32>>,
     col_scale: Vec<f32>,
 }
 
@@ -90,9 +91,12 @@ impl CustomOp2 for Readout {
         let var = f32_slice(s2, l2)?;
         let m = self.col_scale.len();
         // Noise: z = y + std xi, in element order of the stream.
-        let mut z = if self.out_noise > 0.0 || self.read_noise > 0.0 {
-            let mut xi = vec![0.0f32; y.len()];
-            NoiseRng::new(self.seed).fill_normal(&mut xi);
+        let drawn = std::mem::take(&mut *self.xi.lock().expect("lock"));
+        let mut z = if !drawn.is_empty() {
+            let mut xi = drawn;
+            if xi.len() != y.len() {
+                candle_core::bail!("aimc-readout: {} draws for {} outputs", xi.len(), y.len());
+            }
             if self.read_noise > 0.0 {
                 let (o2, r2) = (
                     self.out_noise * self.out_noise,
@@ -156,6 +160,42 @@ impl Periphery {
             return x.matmul(&w.t()?)?.broadcast_mul(&scale);
         }
         let x = x.contiguous()?;
+        let outputs = x.dim(0)? * w.dim(0)?;
+        // The general path draws the DAC round's noise seed first from the same stream.
+        let adc_seed = NoiseRng::new(seed).next_u64();
+        let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
+        // The noise is drawn on a second thread while this one runs the matrix products.
+        let (xi, products) = std::thread::scope(|scope| {
+            let draws = scope.spawn(|| {
+                let mut xi = vec![0.0f32; if noisy { outputs } else { 0 }];
+                NoiseRng::new(adc_seed).fill_normal(&mut xi);
+                xi
+            });
+            let products = self.inference_products(&x, w, w_abs, alpha);
+            (draws.join().expect("noise thread"), products)
+        });
+        let (y, var) = products?;
+        y.apply_op2_no_bwd(
+            &var,
+            &Readout {
+                stage: self.adc,
+                out_noise: self.out_noise,
+                read_noise: self.read_noise,
+                xi: std::sync::Mutex::new(xi),
+                col_scale: out_scale.iter().map(|s| s * alpha).collect(),
+            },
+        )
+    }
+
+    /// DAC and the matrix products of the inference pass: (y with IR drop, read-noise variance;
+    /// y again when there is no read noise).
+    fn inference_products(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        w_abs: &Tensor,
+        alpha: f32,
+    ) -> Result<(Tensor, Tensor)> {
         let xq = x.apply_op1_no_bwd(&ScaledDac {
             q: self.dac,
             scale: 1.0 / alpha,
@@ -174,18 +214,7 @@ impl Periphery {
         } else {
             y.clone()
         };
-        // The general path draws the DAC round's noise seed first from the same stream.
-        let adc_seed = NoiseRng::new(seed).next_u64();
-        y.apply_op2_no_bwd(
-            &var,
-            &Readout {
-                stage: self.adc,
-                out_noise: self.out_noise,
-                read_noise: self.read_noise,
-                seed: adc_seed,
-                col_scale: out_scale.iter().map(|s| s * alpha).collect(),
-            },
-        )
+        Ok((y, var))
     }
 }
 
