@@ -46,6 +46,9 @@ pub enum Error {
     /// A tensor operation failed (shapes, devices, a model definition).
     #[error("{0}")]
     Tensor(String),
+    /// A data file is truncated, corrupt or not in the expected format.
+    #[error("{file}: {message}")]
+    Data { file: String, message: String },
     /// A plot could not be drawn or written.
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },
@@ -86,6 +89,14 @@ impl Error {
             key: key.into(),
             expected: expected.into(),
             found: found.to_string(),
+        }
+    }
+
+    /// A bad data file.
+    pub fn data(file: impl std::fmt::Display, message: impl Into<String>) -> Self {
+        Error::Data {
+            file: file.to_string(),
+            message: message.into(),
         }
     }
 

@@ -22,6 +22,7 @@
 //! # Ok::<(), aimc::Error>(())
 //! ```
 
+pub mod data;
 pub mod device;
 pub mod error;
 pub mod fastmath;

@@ -1,0 +1,11 @@
+//! Dataset readers (CIFAR binary, IDX plain or gzipped, folders of PNGs) and seeded,
+//! augmented mini-batches.
+
+pub mod cifar;
+pub mod idx;
+pub mod image_set;
+pub mod loader;
+pub mod png_folder;
+
+pub use image_set::ImageSet;
+pub use loader::{Augment, Loader};
