@@ -201,3 +201,28 @@ fn ideal_preset_model_is_deterministic_and_noise_free() -> Result<()> {
     assert_eq!(a, b);
     Ok(())
 }
+
+#[test]
+fn same_seed_same_network() -> Result<()> {
+    let config = ModelConfig::Wrn(WideResNetConfig {
+        depth: 10,
+        width: 1,
+        classes: 5,
+        in_channels: 1,
+        dropout: 0.0,
+    });
+    let run = |seed: u64| -> Result<Vec<f32>> {
+        let vm = VarMap::new();
+        let vb = aimc::nn::seeded_var_builder(&vm, seed, DType::F32, &Device::Cpu);
+        let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(seed))?;
+        let Model::Wrn(m) = &model else {
+            unreachable!()
+        };
+        m.forward_t(&images(2, 1, 8)?, false)?
+            .flatten_all()?
+            .to_vec1::<f32>()
+    };
+    assert_eq!(run(11)?, run(11)?);
+    assert_ne!(run(11)?, run(12)?);
+    Ok(())
+}

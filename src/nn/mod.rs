@@ -7,10 +7,12 @@ pub mod dropout;
 pub mod im2col;
 pub mod linear;
 pub mod lstm;
+pub mod seeded_init;
 pub mod visit;
 
 pub use conv2d::{AnalogConv2d, Conv2dGeometry, analog_conv2d, analog_conv2d_no_bias};
 pub use dropout::SeededDropout;
 pub use linear::{AnalogLinear, analog_linear};
 pub use lstm::{AnalogLstm, LstmState, analog_lstm};
+pub use seeded_init::seeded_var_builder;
 pub use visit::{AnalogModule, matrices, program_all, read_all, tile_count};
