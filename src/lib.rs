@@ -33,6 +33,7 @@ pub mod report;
 pub mod rng;
 pub mod tile;
 pub mod toml_file;
+pub mod train;
 pub mod ziggurat;
 
 pub use device::{Device, DeviceKind, DeviceModel, DeviceSpec, ProgrammedState, StatisticalDevice};

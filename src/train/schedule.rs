@@ -1,0 +1,48 @@
+//! Learning-rate schedules over epochs: constant, cosine annealing, step decay.
+
+/// A learning-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Schedule {
+    /// lr0 throughout.
+    Constant,
+    /// lr_min + (lr0 - lr_min) (1 + cos(pi e / E)) / 2 over E epochs.
+    Cosine { min_lr: f64 },
+    /// lr0 gamma^floor(e / every).
+    Step { every: usize, gamma: f64 },
+}
+
+impl Schedule {
+    /// The learning rate of epoch `epoch` (from 0) of `epochs`, starting from `lr0`.
+    pub fn lr(&self, lr0: f64, epoch: usize, epochs: usize) -> f64 {
+        match *self {
+            Schedule::Constant => lr0,
+            Schedule::Cosine { min_lr } => {
+                let t = epoch as f64 / epochs.max(1) as f64;
+                min_lr + (lr0 - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            Schedule::Step { every, gamma } => lr0 * gamma.powi((epoch / every.max(1)) as i32),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_forms() {
+        let c = Schedule::Cosine { min_lr: 0.0 };
+        assert_eq!(c.lr(0.1, 0, 10), 0.1);
+        assert!((c.lr(0.1, 5, 10) - 0.05).abs() < 1e-15);
+        assert!(c.lr(0.1, 10, 10).abs() < 1e-15);
+        let s = Schedule::Step {
+            every: 30,
+            gamma: 0.1,
+        };
+        assert_eq!(s.lr(0.1, 29, 90), 0.1);
+        assert!((s.lr(0.1, 30, 90) - 0.01).abs() < 1e-15);
+        assert!((s.lr(0.1, 60, 90) - 0.001).abs() < 1e-15);
+        assert_eq!(Schedule::Constant.lr(0.3, 7, 9), 0.3);
+    }
+}
