@@ -3,7 +3,7 @@
 //! DAC(x / alpha) in one pass; after the matrix products, IR drop in one pass; noise, ADC and the
 //! digital output scale (alpha * gamma_i * compensation_i) in one pass.
 
-use super::ops::{AdcStage, f32_slice};
+use super::ops::{AdcStage, f32_slice, s_shape};
 use super::periphery::Periphery;
 use super::quantize::Quantizer;
 use crate::rng::NoiseRng;
@@ -118,9 +118,8 @@ impl CustomOp2 for Readout {
         if let Some(q) = self.stage.quantizer {
             let k = self.stage.s_shape;
             if k > 0.0 {
-                let (b, t) = (q.bound, k.tanh());
                 for v in z.iter_mut() {
-                    *v = b * (k * *v / b).tanh() / t;
+                    *v = s_shape(*v, k, q.bound);
                 }
             }
             q.apply_slice(&mut z);

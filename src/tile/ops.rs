@@ -11,7 +11,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape
 
 /// S-shaped transfer b tanh(k z / b) / tanh(k); identity for k = 0.
 #[inline]
-fn s_shape(z: f32, k: f32, bound: f32) -> f32 {
+pub(crate) fn s_shape(z: f32, k: f32, bound: f32) -> f32 {
     if k == 0.0 {
         z
     } else {

@@ -63,9 +63,14 @@ impl Periphery {
         let n = w.dim(1)?;
         let pos = Self::ir_positions(n, x)?;
         let a = (x.abs()?.matmul(&w.abs()?.t()?)? * (gamma_ir as f64 * n as f64))?;
-        let c = ((a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (&a * 0.5)?)?;
+        let c = Self::ir_coefficient(&a)?;
         let weighted = x.broadcast_mul(&pos)?.matmul(&w.t()?)?;
         (c * weighted)?.neg()
+    }
+
+    /// c(a) = 0.05 a^3 - 0.2 a^2 + 0.5 a (Eq. 17).
+    fn ir_coefficient(a: &Tensor) -> Result<Tensor> {
+        (a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (a * 0.5)?
     }
 
     /// The position weights 1 - (1 - j/n)^2, j = 1..n, as a [1, n] tensor like `x`.
@@ -111,7 +116,7 @@ impl Periphery {
             // a_ji = gamma_ir n |w_ij|, weighted sum w_ij (1 - (1 - j/n)^2).
             let pos = Self::ir_positions(n, w)?.t()?;
             let a = (wt.abs()? * (g as f64 * n as f64))?;
-            let c = ((a.powf(3.0)? * 0.05)? - (a.sqr()? * 0.2)? + (&a * 0.5)?)?;
+            let c = Self::ir_coefficient(&a)?;
             y = (&y - (c * wt.broadcast_mul(&pos)?)?)?;
         }
         let noise = if self.read_noise > 0.0 {

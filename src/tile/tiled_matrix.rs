@@ -20,30 +20,15 @@ use std::sync::{Mutex, RwLock};
 struct ProgrammedTile {
     /// The device pairs: first the g+ devices, then the g- devices.
     state: ProgrammedState,
-    /// Output scales gamma [1, m].
-    gamma: Tensor,
-    /// The same, as numbers.
-    gamma_values: Vec<f32>,
+    /// Output scales gamma, one per column.
+    gamma: Vec<f32>,
     /// Realised normalised weights [m, n] at the time last read, and their absolute values.
     weights: Tensor,
     weights_abs: Tensor,
     /// GDC reference s_ref (one value, or one per column) measured right after programming.
     gdc_reference: Vec<f32>,
-    /// Compensation factor [1, 1] or [1, m] at the time last read.
-    gdc_factor: Tensor,
-}
-
-impl ProgrammedTile {
-    /// gamma_i times the compensation factor of column i.
-    fn output_scale(&self) -> Result<Vec<f32>> {
-        let f = self.gdc_factor.flatten_all()?.to_vec1::<f32>()?;
-        Ok(self
-            .gamma_values
-            .iter()
-            .enumerate()
-            .map(|(i, g)| g * if f.len() == 1 { f[0] } else { f[i] })
-            .collect())
-    }
+    /// Digital output scale [1, m] at the time last read: gamma_i times the compensation factor.
+    out_scale: Tensor,
 }
 
 #[derive(Debug)]
@@ -232,53 +217,34 @@ impl TiledMatrix {
                     && self.periphery.has_fused_inference()
                     && x.device().is_cpu()
                     && x.dtype() == DType::F32;
-                let y = match programmed {
-                    Some(p) if fused => {
-                        let tile = &p.tiles[t];
-                        let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
-                        let scale = tile.output_scale()?;
-                        self.periphery.forward_inference(
-                            &xr,
-                            &tile.weights,
-                            &tile.weights_abs,
-                            alpha,
-                            &scale,
-                            tile_seed,
-                        )?
-                    }
-                    None if fused => {
-                        let weight = weight.as_ref().expect("digital weights");
-                        let (w, gamma) = self.digital_block(weight, r, c)?;
-                        let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
-                        let scale = gamma.flatten_all()?.to_vec1::<f32>()?;
-                        self.periphery.forward_inference(
-                            &xr,
-                            &w,
-                            &w.abs()?,
-                            alpha,
-                            &scale,
-                            tile_seed,
-                        )?
-                    }
+                let (w, w_abs, scale) = match programmed {
                     Some(p) => {
                         let tile = &p.tiles[t];
-                        let y = self.periphery.forward(
-                            &xr,
-                            &tile.weights,
-                            &self.input_ranges[t],
-                            tile_seed,
-                        )?;
-                        y.broadcast_mul(&tile.gamma)?
-                            .broadcast_mul(&tile.gdc_factor)?
+                        (
+                            tile.weights.clone(),
+                            Some(&tile.weights_abs),
+                            tile.out_scale.clone(),
+                        )
                     }
                     None => {
                         let weight = weight.as_ref().expect("digital weights");
                         let (w, gamma) = self.digital_block(weight, r, c)?;
-                        let y =
-                            self.periphery
-                                .forward(&xr, &w, &self.input_ranges[t], tile_seed)?;
-                        y.broadcast_mul(&gamma)?
+                        (w, None, gamma)
                     }
+                };
+                let y = if fused {
+                    let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
+                    let w_abs = match w_abs {
+                        Some(a) => a.clone(),
+                        None => w.abs()?,
+                    };
+                    let scale = scale.flatten_all()?.to_vec1::<f32>()?;
+                    self.periphery
+                        .forward_inference(&xr, &w, &w_abs, alpha, &scale, tile_seed)?
+                } else {
+                    self.periphery
+                        .forward(&xr, &w, &self.input_ranges[t], tile_seed)?
+                        .broadcast_mul(&scale)?
                 };
                 acc = Some(match acc {
                     Some(a) => (a + y)?,
@@ -318,12 +284,11 @@ impl TiledMatrix {
                 let dev = self.weight.device();
                 tiles.push(ProgrammedTile {
                     state,
-                    gamma: Tensor::from_vec(gamma.clone(), (1, m), dev)?,
-                    gamma_values: gamma,
+                    out_scale: Tensor::from_slice(&gamma, (1, m), dev)?,
+                    gamma,
                     weights: Tensor::zeros((m, n), DType::F32, dev)?,
                     weights_abs: Tensor::zeros((m, n), DType::F32, dev)?,
                     gdc_reference: Vec::new(),
-                    gdc_factor: Tensor::ones((1, 1), DType::F32, dev)?,
                 });
             }
         }
@@ -380,8 +345,13 @@ impl TiledMatrix {
                     .zip(&now)
                     .map(|(r, s)| if *s > 0.0 { r / s } else { 1.0 })
                     .collect();
-                let k = factor.len();
-                tile.gdc_factor = Tensor::from_vec(factor, (1, k), tile.weights.device())?;
+                let scale: Vec<f32> = tile
+                    .gamma
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| g * factor[if factor.len() == 1 { 0 } else { i }])
+                    .collect();
+                tile.out_scale = Tensor::from_vec(scale, (1, m), tile.weights.device())?;
             }
         }
         Ok(())
@@ -390,9 +360,11 @@ impl TiledMatrix {
     /// The realised normalised weights and scales of tile (r, c), if programmed: (w~ [m, n], gamma [m]).
     pub fn realised_tile(&self, r: usize, c: usize) -> Result<Option<(Tensor, Tensor)>> {
         let guard = self.programmed.read().expect("lock");
-        Ok(guard.as_ref().map(|p| {
-            let t = &p.tiles[self.tile_index(r, c)];
-            (t.weights.clone(), t.gamma.clone())
-        }))
+        let Some(p) = guard.as_ref() else {
+            return Ok(None);
+        };
+        let t = &p.tiles[self.tile_index(r, c)];
+        let gamma = Tensor::from_slice(&t.gamma, t.gamma.len(), t.weights.device())?;
+        Ok(Some((t.weights.clone(), gamma)))
     }
 }
