@@ -49,6 +49,16 @@ pub enum Error {
     /// A data file is truncated, corrupt or not in the expected format.
     #[error("{file}: {message}")]
     Data { file: String, message: String },
+    /// Training produced a non-finite loss or weight; the last good checkpoint is kept.
+    #[error(
+        "training diverged at epoch {epoch}, step {step}: {what}; the last good checkpoint is kept ({checkpoint})"
+    )]
+    Diverged {
+        epoch: usize,
+        step: u64,
+        what: String,
+        checkpoint: String,
+    },
     /// A plot could not be drawn or written.
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },

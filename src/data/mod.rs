@@ -1,8 +1,11 @@
 //! Dataset readers (CIFAR binary, IDX plain or gzipped, folders of PNGs) and seeded,
 //! augmented mini-batches.
 
+pub mod catalog;
 pub mod cifar;
+pub mod fetch;
 pub mod idx;
+pub mod image_dataset;
 pub mod image_set;
 pub mod loader;
 pub mod png_folder;

@@ -85,6 +85,8 @@ pub fn map_model(config: &ModelConfig, geometry: TileGeometry) -> Result<ModelMa
         .lock()
         .expect("lock")
         .iter()
+        // The tiles' periphery scales (input ranges, output scales) are not network parameters.
+        .filter(|(n, _)| !n.ends_with(".input_range") && !n.ends_with(".out_scale"))
         .map(|(_, s)| s.iter().product::<usize>())
         .sum();
     let total_tiles = layers.iter().map(|l| l.tiles).sum();

@@ -167,6 +167,24 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Class logits [B, K] of images [B, C, H, W] (the image classifiers; an error for others).
+    pub fn classify_t(
+        &self,
+        x: &candle_core::Tensor,
+        train: bool,
+    ) -> candle_core::Result<candle_core::Tensor> {
+        use candle_core::ModuleT;
+        match self {
+            Model::Resnet(m) => m.forward_t(x, train),
+            Model::Wrn(m) => m.forward_t(x, train),
+            Model::LstmLm(_) | Model::Bert(_) => {
+                candle_core::bail!("this model does not classify images")
+            }
+        }
+    }
+}
+
 impl AnalogModule for Model {
     fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
         match self {

@@ -46,9 +46,8 @@ impl AnalogConv2d {
         tile: &TileConfig,
         rng: NoiseRng,
     ) -> Result<Self> {
-        let (c_out, c_in, kh, kw) = weight.dims4()?;
-        let matrix = TiledMatrix::new(name, weight.reshape((c_out, c_in * kh * kw))?, tile, rng)?
-            .with_kind("conv2d");
+        let (_, c_in, kh, kw) = weight.dims4()?;
+        let matrix = TiledMatrix::new(name, weight, tile, rng)?.with_kind("conv2d");
         Ok(Self {
             matrix,
             bias,
@@ -108,7 +107,9 @@ pub fn analog_conv2d_no_bias(
         "weight",
         candle_nn::init::DEFAULT_KAIMING_NORMAL,
     )?;
-    AnalogConv2d::new(&vb.prefix(), w, None, geometry, tile, rng)
+    let mut conv = AnalogConv2d::new(&vb.prefix(), w, None, geometry, tile, rng)?;
+    conv.matrix = conv.matrix.with_parameters(&vb.pp("weight"))?;
+    Ok(conv)
 }
 
 // candle implements `ModuleT` for every `Module` (ignoring `train`); an analog layer needs the

@@ -71,7 +71,9 @@ pub fn analog_linear(
     } else {
         None
     };
-    AnalogLinear::new(&vb.prefix(), w, b, tile, rng)
+    let mut layer = AnalogLinear::new(&vb.prefix(), w, b, tile, rng)?;
+    layer.matrix = layer.matrix.with_parameters(&vb.pp("weight"))?;
+    Ok(layer)
 }
 
 // candle implements `ModuleT` for every `Module` (ignoring `train`); an analog layer needs the

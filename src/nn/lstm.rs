@@ -124,7 +124,10 @@ pub fn analog_lstm(
     let w_hh = vb.get_with_hints((4 * hidden, hidden), "weight_hh", init)?;
     let b_ih = vb.get_with_hints(4 * hidden, "bias_ih", init)?;
     let b_hh = vb.get_with_hints(4 * hidden, "bias_hh", init)?;
-    AnalogLstm::new(&vb.prefix(), w_ih, w_hh, b_ih, b_hh, tile, rng)
+    let mut lstm = AnalogLstm::new(&vb.prefix(), w_ih, w_hh, b_ih, b_hh, tile, rng)?;
+    lstm.w_ih = lstm.w_ih.with_parameters(&vb.pp("weight_ih"))?;
+    lstm.w_hh = lstm.w_hh.with_parameters(&vb.pp("weight_hh"))?;
+    Ok(lstm)
 }
 
 impl AnalogModule for AnalogLstm {

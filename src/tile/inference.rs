@@ -134,6 +134,34 @@ impl CustomOp2 for Readout {
 }
 
 impl Periphery {
+    /// y with the IR-drop correction (Eq. 15-18) of DAC outputs `xq` [B, n] through weights `w`
+    /// [m, n] (and |w|), without gradients; one fused pass after the two products on the CPU,
+    /// the composite [`Periphery::ir_drop_term`] elsewhere.
+    pub(crate) fn with_ir_drop(
+        gamma_ir: f32,
+        y: &Tensor,
+        xq: &Tensor,
+        w: &Tensor,
+        w_abs: &Tensor,
+    ) -> Result<Tensor> {
+        let (y, xq, w) = (y.detach(), xq.detach(), w.detach());
+        if !(xq.device().is_cpu() && xq.dtype() == candle_core::DType::F32) {
+            return y + Self::ir_drop_term(gamma_ir, &xq, &w)?;
+        }
+        let n = w.dim(1)?;
+        let a = xq.abs()?.matmul(&w_abs.t()?)?;
+        let weighted = xq
+            .broadcast_mul(&Self::ir_positions(n, &xq)?)?
+            .matmul(&w.t()?)?;
+        y.contiguous()?.apply_op3_no_bwd(
+            &a,
+            &weighted,
+            &IrDrop {
+                k: gamma_ir * n as f32,
+            },
+        )
+    }
+
     /// Whether [`Periphery::forward_inference`] applies (static input range; iterative bound
     /// management and dynamic ranges take the general path).
     pub fn has_fused_inference(&self) -> bool {
@@ -201,12 +229,7 @@ impl Periphery {
         })?;
         let mut y = xq.matmul(&w.t()?)?;
         if let Some(g) = self.ir_drop {
-            let n = w.dim(1)?;
-            let a = xq.abs()?.matmul(&w_abs.t()?)?;
-            let weighted = xq
-                .broadcast_mul(&Self::ir_positions(n, &xq)?)?
-                .matmul(&w.t()?)?;
-            y = y.apply_op3_no_bwd(&a, &weighted, &IrDrop { k: g * n as f32 })?;
+            y = Self::with_ir_drop(g, &y, &xq, w, w_abs)?;
         }
         let var = if self.read_noise > 0.0 {
             xq.sqr()?.matmul(&w_abs.t()?)?

@@ -11,9 +11,12 @@ pub mod ops;
 pub mod periphery;
 pub mod quantize;
 pub mod tiled_matrix;
+pub mod training;
+pub mod weight_noise;
 
 pub use config::{DriftCompensation, InputScaling, TileConfig, WeightScaling};
 pub use geometry::{TileGeometry, TileGrid, split_dimension};
 pub use periphery::Periphery;
 pub use quantize::Quantizer;
 pub use tiled_matrix::TiledMatrix;
+pub use weight_noise::{WeightModifier, WeightNoise};

@@ -85,14 +85,18 @@ impl Periphery {
     }
 
     /// The analog part and the ADC for DAC outputs `x` [B, n] and weights `w` [m, n]; noise
-    /// from stream `seed`.
+    /// from stream `seed`. The backward is straight-through (physics.md section 5): only the
+    /// product x W^T is differentiated (the ADC zeroes it where saturated); the IR-drop
+    /// correction and the noise enter as constants.
     pub fn analog(&self, x: &Tensor, w: &Tensor, seed: u64) -> Result<Tensor> {
         let mut y = x.matmul(&w.t()?)?;
+        let w_abs = w.detach().abs()?;
         if let Some(g) = self.ir_drop {
-            y = (y + Self::ir_drop_term(g, x, w)?)?;
+            let corrected = Self::with_ir_drop(g, &y, x, w, &w_abs)?;
+            y = (&y + (corrected - y.detach())?)?;
         }
         let noise = if self.read_noise > 0.0 {
-            let var = x.sqr()?.matmul(&w.abs()?.t()?)?;
+            let var = x.detach().sqr()?.matmul(&w_abs.t()?)?;
             let var =
                 ((var * (self.read_noise as f64).powi(2))? + (self.out_noise as f64).powi(2))?;
             OutputNoise::PerElement(var.sqrt()?.detach())

@@ -10,9 +10,11 @@ use super::config::{DriftCompensation, TileConfig};
 use super::geometry::TileGrid;
 use super::mapping::{output_scales, pair_targets, pair_weights};
 use super::periphery::Periphery;
+use super::training::TrainingState;
 use crate::device::{Device as AnalogDevice, DeviceModel, ProgrammedState};
 use crate::rng::NoiseRng;
 use candle_core::{D, DType, Result, Tensor, Var};
+use candle_nn::{Init, VarBuilder};
 use std::sync::{Mutex, RwLock};
 
 /// One programmed tile.
@@ -43,15 +45,22 @@ pub struct TiledMatrix {
     name: String,
     /// What the matrix is in its model: `linear`, `conv2d`, `lstm_input`, `lstm_recurrent`.
     kind: &'static str,
-    weight: Tensor,
+    /// The weight parameter as the layer holds it (e.g. [out, in, kh, kw] for a convolution).
+    pub(super) weight_param: Tensor,
+    /// The weights as a matrix [out, in].
+    pub(super) weight: Tensor,
     /// A bias held on the tiles as an extra input row driven by 1 (`digital_bias = false`).
-    analog_bias: Option<Tensor>,
-    grid: TileGrid,
+    pub(super) analog_bias: Option<Tensor>,
+    pub(super) grid: TileGrid,
     config: TileConfig,
     periphery: Periphery,
-    /// Static input range alpha per tile (row-major over the grid).
-    input_ranges: Vec<Var>,
-    rng: Mutex<NoiseRng>,
+    /// Static input range alpha per tile [tiles] (row-major over the grid); learnable.
+    pub(super) input_range: Tensor,
+    /// Digital output scale per column [out], 1 unless learned in HWA training: the effective
+    /// weights are out_scale_i * w_ij.
+    pub(super) out_scale: Tensor,
+    pub(super) rng: Mutex<NoiseRng>,
+    pub(super) training: RwLock<TrainingState>,
     programmed: RwLock<Option<Programmed>>,
 }
 
@@ -61,8 +70,10 @@ pub(crate) fn candle_err(e: crate::Error) -> candle_core::Error {
 }
 
 impl TiledMatrix {
-    /// A matrix with weights `weight` [out, in] (typically a `Var`'s tensor), split over tiles of
-    /// `config`; `rng` seeds the per-forward noise.
+    /// A matrix with weights `weight` [out, in] (or [out, ...], flattened to a matrix; typically
+    /// a `Var`'s tensor), split over tiles of `config`; `rng` seeds the per-forward noise. Input
+    /// ranges and output scales are own variables; [`TiledMatrix::with_parameters`] takes them
+    /// from a `VarBuilder` instead (for training and checkpoints).
     pub fn new(name: &str, weight: Tensor, config: &TileConfig, rng: NoiseRng) -> Result<Self> {
         Self::with_analog_bias(name, weight, None, config, rng)
     }
@@ -75,28 +86,50 @@ impl TiledMatrix {
         config: &TileConfig,
         rng: NoiseRng,
     ) -> Result<Self> {
-        let (out_features, mut in_features) = weight.dims2()?;
+        let weight_param = weight;
+        let out_features = weight_param.dim(0)?;
+        let weight = weight_param.flatten_from(1)?;
+        let mut in_features = weight.dim(1)?;
         if analog_bias.is_some() {
             in_features += 1;
         }
         let geometry = config.geometry().map_err(candle_err)?;
         let grid = TileGrid::new(in_features, out_features, geometry);
         let periphery = Periphery::new(config).map_err(candle_err)?;
-        let input_ranges = (0..grid.tile_count())
-            .map(|_| Var::new(config.input_range as f32, weight.device()))
-            .collect::<Result<_>>()?;
+        let dev = weight.device();
+        let ranges = vec![config.input_range as f32; grid.tile_count()];
+        let input_range = Var::from_vec(ranges, grid.tile_count(), dev)?
+            .as_tensor()
+            .clone();
+        let out_scale = Var::ones(out_features, weight.dtype(), dev)?
+            .as_tensor()
+            .clone();
         Ok(Self {
             name: name.to_string(),
             kind: "linear",
+            weight_param,
             weight,
             analog_bias,
             grid,
             config: config.clone(),
             periphery,
-            input_ranges,
+            input_range,
+            out_scale,
             rng: Mutex::new(rng),
+            training: RwLock::new(TrainingState::default()),
             programmed: RwLock::new(None),
         })
+    }
+
+    /// Takes the input ranges (`input_range` [tiles], initialised to the configured range) and
+    /// output scales (`out_scale` [out], initialised to 1) from `vb`, so that they are trained
+    /// and saved with the model.
+    pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {
+        let tiles = self.grid.tile_count();
+        let init = Init::Const(self.config.input_range);
+        self.input_range = vb.get_with_hints(tiles, "input_range", init)?;
+        self.out_scale = vb.get_with_hints(self.weight.dim(0)?, "out_scale", Init::Const(1.0))?;
+        Ok(self)
     }
 
     /// Sets what the matrix is in its model (see [`TiledMatrix::kind`]).
@@ -150,9 +183,20 @@ impl TiledMatrix {
         self.grid.tile_count()
     }
 
-    /// The learnable static input ranges, one per tile.
-    pub fn input_ranges(&self) -> &[Var] {
-        &self.input_ranges
+    /// The learnable static input ranges [tiles], one per tile.
+    pub fn input_range(&self) -> &Tensor {
+        &self.input_range
+    }
+
+    /// The output scales [out] (1 unless learned).
+    pub fn out_scale(&self) -> &Tensor {
+        &self.out_scale
+    }
+
+    /// The weights as they act, out_scale_i w_ij, with the analog bias as a last column if any.
+    pub fn effective_weight(&self) -> Result<Tensor> {
+        self.tiled_weight()?
+            .broadcast_mul(&self.out_scale.unsqueeze(1)?)
     }
 
     /// Whether the matrix has been programmed.
@@ -169,12 +213,23 @@ impl TiledMatrix {
         r * self.grid.col_chunks.len() + c
     }
 
-    /// The normalised block (r, c) of the current weights and its scales [1, m].
-    fn digital_block(&self, weight: &Tensor, r: usize, c: usize) -> Result<(Tensor, Tensor)> {
+    /// The normalised block (r, c) of the current weights and its scales [1, m]: the output
+    /// scales times, unless the weights are held normalised (HWA), the block's column maxima.
+    fn digital_block(
+        &self,
+        weight: &Tensor,
+        r: usize,
+        c: usize,
+        normalised: bool,
+    ) -> Result<(Tensor, Tensor)> {
         let (rr, cr) = (&self.grid.row_chunks[r], &self.grid.col_chunks[c]);
         let block = weight
             .narrow(0, cr.start, cr.len())?
             .narrow(1, rr.start, rr.len())?;
+        let out_scale = self.out_scale.narrow(0, cr.start, cr.len())?.unsqueeze(0)?;
+        if normalised {
+            return Ok((block, out_scale));
+        }
         let abs_max = block.abs()?.max_keepdim(D::Minus1)?.detach();
         let gamma = match self.config.weight_scaling {
             super::config::WeightScaling::PerColumn => abs_max,
@@ -186,13 +241,14 @@ impl TiledMatrix {
         // A zero column keeps scale 1.
         let gamma = (gamma.eq(0.0)?.to_dtype(block.dtype())? + &gamma)?;
         let w_norm = block.broadcast_div(&gamma)?;
-        Ok((w_norm, gamma.t()?))
+        Ok((w_norm, (gamma.t()? * out_scale)?))
     }
 
     /// y = x W^T on the tiles, x [B, in] -> [B, out]. `train` uses the current weights even
     /// after programming.
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let seed = self.rng.lock().expect("lock").next_u64();
+        let training = self.training.read().expect("lock");
         let programmed = self.programmed.read().expect("lock");
         let programmed = if train { None } else { programmed.as_ref() };
         let x = match &self.analog_bias {
@@ -228,12 +284,18 @@ impl TiledMatrix {
                     }
                     None => {
                         let weight = weight.as_ref().expect("digital weights");
-                        let (w, gamma) = self.digital_block(weight, r, c)?;
-                        (w, None, gamma)
+                        let (w, scale) = self.digital_block(weight, r, c, training.normalised)?;
+                        if train {
+                            training.observe_inputs(t, &xr)?;
+                            (training.modify(&w, t)?, None, scale)
+                        } else {
+                            (w, None, scale)
+                        }
                     }
                 };
+                let alpha_t = self.input_range.get(t)?;
                 let y = if fused {
-                    let alpha = self.input_ranges[t].as_tensor().to_scalar::<f32>()?;
+                    let alpha = alpha_t.to_scalar::<f32>()?;
                     let w_abs = match w_abs {
                         Some(a) => a.clone(),
                         None => w.abs()?,
@@ -243,7 +305,7 @@ impl TiledMatrix {
                         .forward_inference(&xr, &w, &w_abs, alpha, &scale, tile_seed)?
                 } else {
                     self.periphery
-                        .forward(&xr, &w, &self.input_ranges[t], tile_seed)?
+                        .forward(&xr, &w, &alpha_t, tile_seed)?
                         .broadcast_mul(&scale)?
                 };
                 acc = Some(match acc {
@@ -260,7 +322,7 @@ impl TiledMatrix {
     /// programming (t = 0) and records the drift-compensation reference.
     pub fn program(&self, device: &AnalogDevice, seed: u64) -> Result<()> {
         let w = self
-            .tiled_weight()?
+            .effective_weight()?
             .to_dtype(DType::F32)?
             .to_vec2::<f32>()?;
         let (g_min, g_max) = (device.g_min_us() as f32, device.g_max_us() as f32);

@@ -1,8 +1,17 @@
-//! Training: optimisers and learning-rate schedules (the training loop, HWA noise injection,
-//! distillation and checkpoints follow).
+//! Training (physics.md section 5): optimisers and schedules, losses (cross-entropy and
+//! distillation), checkpoints, experiment files and the FP / HWA training loop.
 
+pub mod adamw;
+pub mod checkpoint;
+pub mod distill;
+pub mod evaluate;
+pub mod experiment;
+pub mod hwa;
+pub mod optimizer;
 pub mod schedule;
 pub mod sgd;
+pub mod trainer;
 
+pub use optimizer::{Optimizer, OptimizerConfig, Param};
 pub use schedule::Schedule;
 pub use sgd::{SgdConfig, SgdMomentum};

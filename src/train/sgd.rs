@@ -7,8 +7,9 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 use candle_nn::Optimizer;
 
-/// Options of [`SgdMomentum`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`SgdMomentum`] (missing keys in a file take the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SgdConfig {
     pub lr: f64,
     pub momentum: f64,
@@ -27,6 +28,35 @@ impl Default for SgdConfig {
             nesterov: true,
         }
     }
+}
+
+/// One SGD step of `var` with gradient `grad` and momentum buffer `buf` at learning rate `lr`
+/// and weight decay `weight_decay` (module header).
+pub fn sgd_update(
+    var: &Var,
+    grad: &Tensor,
+    buf: &mut Option<Tensor>,
+    c: &SgdConfig,
+    lr: f64,
+    weight_decay: f64,
+) -> Result<()> {
+    let mut g = grad.clone();
+    if weight_decay != 0.0 {
+        g = (g + (var.as_tensor() * weight_decay)?)?;
+    }
+    if c.momentum != 0.0 {
+        let b = match buf.take() {
+            Some(b) => ((b * c.momentum)? + (&g * (1.0 - c.dampening))?)?,
+            None => g.clone(),
+        };
+        g = if c.nesterov {
+            (g + (&b * c.momentum)?)?
+        } else {
+            b.clone()
+        };
+        *buf = Some(b);
+    }
+    var.set(&(var.as_tensor() - (g * lr)?)?)
 }
 
 /// SGD with momentum over a set of variables.
@@ -53,23 +83,7 @@ impl Optimizer for SgdMomentum {
         let c = self.config;
         for (var, buf) in self.vars.iter_mut() {
             let Some(grad) = grads.get(var) else { continue };
-            let mut g = grad.clone();
-            if c.weight_decay != 0.0 {
-                g = (g + (var.as_tensor() * c.weight_decay)?)?;
-            }
-            if c.momentum != 0.0 {
-                let b = match buf.take() {
-                    Some(b) => ((b * c.momentum)? + (&g * (1.0 - c.dampening))?)?,
-                    None => g.clone(),
-                };
-                g = if c.nesterov {
-                    (g + (&b * c.momentum)?)?
-                } else {
-                    b.clone()
-                };
-                *buf = Some(b);
-            }
-            var.set(&(var.as_tensor() - (g * c.lr)?)?)?;
+            sgd_update(var, grad, buf, &c, c.lr, c.weight_decay)?;
         }
         Ok(())
     }

@@ -1,0 +1,36 @@
+//! Accuracy of an image classifier on a set, in inference mode (no weight noise; the tiles'
+//! programmed weights if programmed, else the current digital ones).
+
+use crate::data::{Augment, ImageSet, Loader};
+use crate::models::Model;
+use candle_core::{D, Device, Result};
+
+/// Images per evaluation batch.
+pub const EVAL_BATCH: usize = 256;
+
+/// The fraction of `set` that `model` classifies correctly; `stats` are the normalisation.
+pub fn accuracy(
+    model: &Model,
+    set: &ImageSet,
+    stats: &[(f64, f64)],
+    device: &Device,
+) -> Result<f64> {
+    let mut loader = Loader::new(set, EVAL_BATCH, stats, Augment::default(), None);
+    let mut correct = 0usize;
+    for k in 0..loader.batches() {
+        let (x, y) = loader.batch(k, device)?;
+        let logits = model.classify_t(&x, false)?;
+        correct += count_correct(&logits, &y)?;
+    }
+    Ok(correct as f64 / set.len().max(1) as f64)
+}
+
+/// How many rows of `logits` [B, K] have their maximum at the label in `labels` [B].
+pub fn count_correct(logits: &candle_core::Tensor, labels: &candle_core::Tensor) -> Result<usize> {
+    let pred = logits.argmax(D::Minus1)?;
+    Ok(pred
+        .eq(labels)?
+        .to_dtype(candle_core::DType::F32)?
+        .sum_all()?
+        .to_scalar::<f32>()? as usize)
+}
