@@ -22,30 +22,32 @@ struct Unroll {
 }
 
 impl Unroll {
-    /// Calls `f(col_index, input_index)` for every in-bounds element of every row, in row order.
+    /// Calls `f(row, input_offset, col_offset, len)` for every run of kernel columns of one
+    /// (output pixel, channel, kernel row) that lies inside the input: `len` consecutive
+    /// elements of row `row` starting at column `col_offset` come from consecutive input
+    /// elements starting at `input_offset`. Runs are visited in row order.
     #[inline]
-    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
-        let k = self.c * self.kh * self.kw;
+    fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize, usize)) {
+        let (h, w) = (self.h as isize, self.w as isize);
+        let (kh, kw) = (self.kh as isize, self.kw as isize);
         for b in 0..self.b {
             for oh in 0..self.ho {
+                let h0 = (oh * self.stride) as isize - self.padding as isize;
+                let (i_lo, i_hi) = ((-h0).max(0), (h - h0).min(kh));
                 for ow in 0..self.wo {
-                    let row = ((b * self.ho + oh) * self.wo + ow) * k;
+                    let row = (b * self.ho + oh) * self.wo + ow;
+                    let w0 = (ow * self.stride) as isize - self.padding as isize;
+                    let (j_lo, j_hi) = ((-w0).max(0), (w - w0).min(kw));
+                    if j_lo >= j_hi {
+                        continue;
+                    }
+                    let len = (j_hi - j_lo) as usize;
                     for c in 0..self.c {
-                        for i in 0..self.kh {
-                            let ih = (oh * self.stride + i) as isize - self.padding as isize;
-                            if ih < 0 || ih >= self.h as isize {
-                                continue;
-                            }
-                            for j in 0..self.kw {
-                                let iw = (ow * self.stride + j) as isize - self.padding as isize;
-                                if iw < 0 || iw >= self.w as isize {
-                                    continue;
-                                }
-                                let col = row + (c * self.kh + i) * self.kw + j;
-                                let src = ((b * self.c + c) * self.h + ih as usize) * self.w
-                                    + iw as usize;
-                                f(col, src);
-                            }
+                        let plane = (b * self.c + c) * self.h * self.w;
+                        for i in i_lo..i_hi {
+                            let src = plane as isize + (h0 + i) * w + w0 + j_lo;
+                            let col = (c as isize * kh + i) * kw + j_lo;
+                            f(row, src as usize, col as usize, len);
                         }
                     }
                 }
@@ -66,7 +68,13 @@ impl CustomOp1 for Im2Col {
         let u = self.0;
         let (rows, k) = (u.b * u.ho * u.wo, u.c * u.kh * u.kw);
         let mut out = vec![0.0f32; rows * k];
-        u.for_each(|dst, src| out[dst] = x[src]);
+        u.for_each_run(|row, src, col, len| {
+            let dst = row * k + col;
+            // Runs are short (the kernel width): a loop beats a call to memcpy.
+            for (o, v) in out[dst..dst + len].iter_mut().zip(&x[src..src + len]) {
+                *o = *v;
+            }
+        });
         Ok((CpuStorage::F32(out), Shape::from((rows, k))))
     }
 
@@ -85,8 +93,14 @@ impl CustomOp1 for Col2Im {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let g = f32_slice(s, l)?;
         let u = self.0;
+        let k = u.c * u.kh * u.kw;
         let mut out = vec![0.0f32; u.b * u.c * u.h * u.w];
-        u.for_each(|col, dst| out[dst] += g[col]);
+        u.for_each_run(|row, dst, col, len| {
+            let src = row * k + col;
+            for (o, v) in out[dst..dst + len].iter_mut().zip(&g[src..src + len]) {
+                *o += v;
+            }
+        });
         Ok((CpuStorage::F32(out), Shape::from((u.b, u.c, u.h, u.w))))
     }
 }
