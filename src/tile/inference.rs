@@ -7,7 +7,7 @@ use super::ops::{AdcStage, f32_slice, s_shape};
 use super::periphery::Periphery;
 use super::quantize::Quantizer;
 use crate::rng::NoiseRng;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
 /// x -> DAC(x * scale).
 struct ScaledDac {
@@ -27,40 +27,6 @@ impl CustomOp1 for ScaledDac {
             None => x.iter().map(|&v| v * self.scale).collect(),
         };
         Ok((CpuStorage::F32(out), l.shape().clone()))
-    }
-}
-
-/// (y, a, s2) -> y - c(k a) s2, c(a) = 0.05 a^3 - 0.2 a^2 + 0.5 a (Eq. 15-18).
-struct IrDrop {
-    k: f32,
-}
-
-impl CustomOp3 for IrDrop {
-    fn name(&self) -> &'static str {
-        "aimc-ir-drop"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (y, a, w) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?, f32_slice(s3, l3)?);
-        let out: Vec<f32> = y
-            .iter()
-            .zip(a)
-            .zip(w)
-            .map(|((&y, &a), &w)| {
-                let a = self.k * a;
-                let c = 0.05 * a * a * a - 0.2 * a * a + 0.5 * a;
-                y - c * w
-            })
-            .collect();
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
 
@@ -134,34 +100,6 @@ impl CustomOp2 for Readout {
 }
 
 impl Periphery {
-    /// y with the IR-drop correction (Eq. 15-18) of DAC outputs `xq` [B, n] through weights `w`
-    /// [m, n] (and |w|), without gradients; one fused pass after the two products on the CPU,
-    /// the composite [`Periphery::ir_drop_term`] elsewhere.
-    pub(crate) fn with_ir_drop(
-        gamma_ir: f32,
-        y: &Tensor,
-        xq: &Tensor,
-        w: &Tensor,
-        w_abs: &Tensor,
-    ) -> Result<Tensor> {
-        let (y, xq, w) = (y.detach(), xq.detach(), w.detach());
-        if !(xq.device().is_cpu() && xq.dtype() == candle_core::DType::F32) {
-            return y + Self::ir_drop_term(gamma_ir, &xq, &w)?;
-        }
-        let n = w.dim(1)?;
-        let a = xq.abs()?.matmul(&w_abs.t()?)?;
-        let weighted = xq
-            .broadcast_mul(&Self::ir_positions(n, &xq)?)?
-            .matmul(&w.t()?)?;
-        y.contiguous()?.apply_op3_no_bwd(
-            &a,
-            &weighted,
-            &IrDrop {
-                k: gamma_ir * n as f32,
-            },
-        )
-    }
-
     /// Whether [`Periphery::forward_inference`] applies (static input range; iterative bound
     /// management and dynamic ranges take the general path).
     pub fn has_fused_inference(&self) -> bool {
@@ -228,14 +166,11 @@ impl Periphery {
             scale: 1.0 / alpha,
         })?;
         let mut y = xq.matmul(&w.t()?)?;
-        if let Some(g) = self.ir_drop {
-            y = Self::with_ir_drop(g, &y, &xq, w, w_abs)?;
+        let side = self.side_products(&xq, w, w_abs)?;
+        if let Some(term) = side.ir_term {
+            y = (y + term)?;
         }
-        let var = if self.read_noise > 0.0 {
-            xq.sqr()?.matmul(&w_abs.t()?)?
-        } else {
-            y.clone()
-        };
+        let var = side.read_var.unwrap_or_else(|| y.clone());
         Ok((y, var))
     }
 }

@@ -10,6 +10,7 @@ pub mod mvm_error;
 pub mod ops;
 pub mod periphery;
 pub mod quantize;
+pub mod side_products;
 pub mod tiled_matrix;
 pub mod training;
 pub mod weight_noise;

@@ -79,6 +79,109 @@ pub fn dac(x: &Tensor, q: Quantizer) -> Result<Tensor> {
     }
 }
 
+/// x -> DAC(x / alpha), alpha [1, 1] or one per row [B, 1]; without a quantiser x / alpha.
+struct ScaledDacOp(Option<Quantizer>);
+
+/// The reciprocal range of each row of `x` [B, n] from `alpha` ([1, 1] or [B, 1]).
+fn row_inverse(alpha: &[f32], rows: usize) -> Result<Vec<f32>> {
+    match alpha.len() {
+        1 => Ok(vec![1.0 / alpha[0]; rows]),
+        n if n == rows => Ok(alpha.iter().map(|a| 1.0 / a).collect()),
+        n => candle_core::bail!("aimc-scaled-dac: {n} input ranges for {rows} rows"),
+    }
+}
+
+impl CustomOp2 for ScaledDacOp {
+    fn name(&self) -> &'static str {
+        "aimc-scaled-dac"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, alpha) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let inv = row_inverse(alpha, x.len() / n)?;
+        let mut out = Vec::with_capacity(x.len());
+        for (row, a) in x.chunks(n).zip(&inv) {
+            match self.0 {
+                Some(q) => out.extend(row.iter().map(|&v| q.apply(v * a))),
+                None => out.extend(row.iter().map(|&v| v * a)),
+            }
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        alpha: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        // dx = grad / alpha where |x / alpha| <= bound; dalpha = -sum_j dx_j x_j / alpha.
+        let dx = x.apply_op3_no_bwd(alpha, &grad.contiguous()?, &ScaledDacGrad(self.0))?;
+        let dalpha = if alpha.elem_count() == 1 {
+            (dx.mul(x)?.sum_all()?.reshape(alpha.shape())? / alpha)?.neg()?
+        } else {
+            (dx.mul(x)?.sum_keepdim(1)? / alpha)?.neg()?
+        };
+        Ok((Some(dx), Some(dalpha)))
+    }
+}
+
+/// The input gradient of [`ScaledDacOp`]: (x, alpha, grad) -> grad / alpha, zero where clipped.
+struct ScaledDacGrad(Option<Quantizer>);
+
+impl candle_core::CustomOp3 for ScaledDacGrad {
+    fn name(&self) -> &'static str {
+        "aimc-scaled-dac-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, alpha, g) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?, f32_slice(s3, l3)?);
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let inv = row_inverse(alpha, x.len() / n)?;
+        let bound = self.0.map_or(f32::INFINITY, |q| q.bound);
+        let mut out = Vec::with_capacity(x.len());
+        for ((row, grow), a) in x.chunks(n).zip(g.chunks(n)).zip(&inv) {
+            out.extend(
+                row.iter()
+                    .zip(grow)
+                    .map(|(&v, &d)| if (v * a).abs() <= bound { d * a } else { 0.0 }),
+            );
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+/// DAC(x / alpha) for x [B, n] and input ranges alpha [1, 1] or [B, 1] (x / alpha without a
+/// quantiser). Straight-through backward, zero where clipped; alpha receives its gradient.
+pub fn scaled_dac(x: &Tensor, alpha: &Tensor, q: Option<Quantizer>) -> Result<Tensor> {
+    if x.device().is_cpu() && x.dtype() == DType::F32 {
+        return x
+            .contiguous()?
+            .apply_op2(&alpha.contiguous()?, ScaledDacOp(q));
+    }
+    let xs = x.broadcast_div(alpha)?;
+    match q {
+        Some(q) => dac_composite(&xs, q),
+        None => Ok(xs),
+    }
+}
+
 /// [`dac`] from tensor ops (any device).
 pub fn dac_composite(x: &Tensor, q: Quantizer) -> Result<Tensor> {
     let b = q.bound as f64;
@@ -304,6 +407,47 @@ mod tests {
                 g.get(&y).unwrap().to_vec1::<f32>()?,
                 vec![1.0, 1.0, 0.0, 0.0]
             );
+        }
+        Ok(())
+    }
+
+    /// The fused DAC(x / alpha) and its gradients equal the composite ones.
+    #[test]
+    fn scaled_dac_equals_composite_with_gradients() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.5, (6, 7), &dev)?)?;
+        for (alpha, q) in [
+            (Var::new(&[[1.3f32]], &dev)?, Some(q8(1.0))),
+            (Var::new(&[[0.7f32]], &dev)?, None),
+            (
+                Var::from_vec(vec![0.5f32, 1.0, 2.0, 1.5, 0.9, 3.0], (6, 1), &dev)?,
+                Some(q8(1.0)),
+            ),
+        ] {
+            let weights = Tensor::randn(0f32, 1.0, (6, 7), &dev)?;
+            let run = |fused: bool| -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+                let y = if fused {
+                    scaled_dac(&x, &alpha, q)?
+                } else {
+                    let xs = x.broadcast_div(&alpha)?;
+                    match q {
+                        Some(q) => dac_composite(&xs, q)?,
+                        None => xs,
+                    }
+                };
+                let g = (&y * &weights)?.sum_all()?.backward()?;
+                Ok((
+                    y.flatten_all()?.to_vec1()?,
+                    g.get(&x).unwrap().flatten_all()?.to_vec1()?,
+                    g.get(&alpha).unwrap().flatten_all()?.to_vec1()?,
+                ))
+            };
+            let (a, b) = (run(true)?, run(false)?);
+            for (u, v) in [(&a.0, &b.0), (&a.1, &b.1), (&a.2, &b.2)] {
+                for (p, r) in u.iter().zip(v.iter()) {
+                    assert!((p - r).abs() <= 1e-5 * r.abs().max(1.0), "{p} vs {r}");
+                }
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! caller. Everything is a candle op, so training differentiates through it.
 
 use super::config::{InputScaling, TileConfig};
-use super::ops::{AdcStage, OutputNoise, adc, dac};
+use super::ops::{AdcStage, OutputNoise, adc, scaled_dac};
 use super::quantize::Quantizer;
 use crate::error::Result as AimcResult;
 use crate::rng::NoiseRng;
@@ -91,12 +91,11 @@ impl Periphery {
     pub fn analog(&self, x: &Tensor, w: &Tensor, seed: u64) -> Result<Tensor> {
         let mut y = x.matmul(&w.t()?)?;
         let w_abs = w.detach().abs()?;
-        if let Some(g) = self.ir_drop {
-            let corrected = Self::with_ir_drop(g, &y, x, w, &w_abs)?;
-            y = (&y + (corrected - y.detach())?)?;
+        let side = self.side_products(x, w, &w_abs)?;
+        if let Some(term) = side.ir_term {
+            y = (y + term)?;
         }
-        let noise = if self.read_noise > 0.0 {
-            let var = x.detach().sqr()?.matmul(&w_abs.t()?)?;
+        let noise = if let Some(var) = side.read_var {
             let var =
                 ((var * (self.read_noise as f64).powi(2))? + (self.out_noise as f64).powi(2))?;
             OutputNoise::PerElement(var.sqrt()?.detach())
@@ -159,11 +158,7 @@ impl Periphery {
         };
         let mut round = 0;
         loop {
-            let xs = x.broadcast_div(&alpha)?;
-            let xq = match self.dac {
-                Some(q) => dac(&xs, q)?,
-                None => xs,
-            };
+            let xq = scaled_dac(x, &alpha, self.dac)?;
             let z = self.analog(&xq, w, rng.next_u64())?;
             round += 1;
             let redo = match (self.input_scaling, self.adc.quantizer) {
