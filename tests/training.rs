@@ -9,9 +9,8 @@ use aimc::tile::{TileConfig, TiledMatrix, WeightModifier, WeightNoise};
 use aimc::train::checkpoint::{self, TrainState, load_into_varmap, varmap_tensors};
 use aimc::train::experiment::Experiment;
 use aimc::train::hwa;
-use aimc::train::trainer::{
-    ExperimentData, Stage, TrainOptions, build_model, checkpoint_path, load_data, train_stage,
-};
+use aimc::train::setup::{ExperimentData, build_model, load_data};
+use aimc::train::trainer::{Stage, TrainOptions, checkpoint_path, train_stage};
 use candle_core::{DType, Device, Tensor, Var};
 use std::path::Path;
 

@@ -3,7 +3,8 @@
 use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
 use aimc::train::experiment::Experiment;
-use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, load_data, train_stage};
+use aimc::train::setup::load_data;
+use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, train_stage};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 

@@ -9,6 +9,7 @@ pub mod image_dataset;
 pub mod image_set;
 pub mod loader;
 pub mod png_folder;
+pub mod verify;
 
 pub use image_set::ImageSet;
 pub use loader::{Augment, Loader};

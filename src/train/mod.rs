@@ -9,6 +9,7 @@ pub mod experiment;
 pub mod hwa;
 pub mod optimizer;
 pub mod schedule;
+pub mod setup;
 pub mod sgd;
 pub mod trainer;
 
