@@ -21,7 +21,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
 
 const BATCH: usize = 64;
 
@@ -66,6 +66,7 @@ fn batch() -> (Tensor, Tensor) {
 }
 
 fn steps(c: &mut Criterion) {
+    aimc::alloc::keep_freed_memory();
     let (x, y) = batch();
     let mut g = c.benchmark_group("wrn16-4_batch64_step");
     g.sample_size(10)

@@ -22,6 +22,7 @@
 //! # Ok::<(), aimc::Error>(())
 //! ```
 
+pub mod alloc;
 pub mod data;
 pub mod device;
 pub mod error;

@@ -125,12 +125,44 @@ impl CustomOp2 for ScaledDacOp {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         // dx = grad / alpha where |x / alpha| <= bound; dalpha = -sum_j dx_j x_j / alpha.
         let dx = x.apply_op3_no_bwd(alpha, &grad.contiguous()?, &ScaledDacGrad(self.0))?;
-        let dalpha = if alpha.elem_count() == 1 {
-            (dx.mul(x)?.sum_all()?.reshape(alpha.shape())? / alpha)?.neg()?
-        } else {
-            (dx.mul(x)?.sum_keepdim(1)? / alpha)?.neg()?
-        };
+        let per_row = alpha.elem_count() != 1;
+        let dot = dx.apply_op2_no_bwd(x, &RowDot { per_row })?;
+        let dalpha = (dot.reshape(alpha.shape())? / alpha)?.neg()?;
         Ok((Some(dx), Some(dalpha)))
+    }
+}
+
+/// (a, b) [B, n] -> sum_j a_j b_j per row [B, 1], or over everything [1].
+struct RowDot {
+    per_row: bool,
+}
+
+impl CustomOp2 for RowDot {
+    fn name(&self) -> &'static str {
+        "aimc-row-dot"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (a, b) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let rows: Vec<f32> = a
+            .chunks(n)
+            .zip(b.chunks(n))
+            .map(|(u, v)| u.iter().zip(v).map(|(p, q)| (p * q) as f64).sum::<f64>() as f32)
+            .collect();
+        if self.per_row {
+            let r = rows.len();
+            Ok((CpuStorage::F32(rows), Shape::from((r, 1))))
+        } else {
+            let total = rows.iter().map(|&v| v as f64).sum::<f64>() as f32;
+            Ok((CpuStorage::F32(vec![total]), Shape::from(1)))
+        }
     }
 }
 
@@ -224,6 +256,9 @@ impl CustomOp1 for AdcOp {
 struct AdcNoiseOp {
     stage: AdcStage,
     seed: u64,
+    /// (out_noise, read_noise): the second input is the read-noise sum v and the standard
+    /// deviation sqrt(out^2 + read^2 v); None: the second input is the standard deviation.
+    variance: Option<(f32, f32)>,
 }
 
 impl CustomOp2 for AdcNoiseOp {
@@ -245,12 +280,22 @@ impl CustomOp2 for AdcNoiseOp {
         }
         let mut xi = vec![0.0f32; y.len()];
         NoiseRng::new(self.seed).fill_normal(&mut xi);
-        let out: Vec<f32> = y
-            .iter()
-            .zip(std)
-            .zip(&xi)
-            .map(|((&v, &s), &x)| self.stage.apply(v + s * x))
-            .collect();
+        let out: Vec<f32> = match self.variance {
+            Some((o, r)) => {
+                let (o2, r2) = (o * o, r * r);
+                y.iter()
+                    .zip(std)
+                    .zip(&xi)
+                    .map(|((&v, &s), &x)| self.stage.apply(v + (o2 + r2 * s).sqrt() * x))
+                    .collect()
+            }
+            None => y
+                .iter()
+                .zip(std)
+                .zip(&xi)
+                .map(|((&v, &s), &x)| self.stage.apply(v + s * x))
+                .collect(),
+        };
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
@@ -267,8 +312,36 @@ impl CustomOp2 for AdcNoiseOp {
 
 fn saturation_grad(stage: &AdcStage, res: &Tensor, grad: &Tensor) -> Result<Tensor> {
     match stage.quantizer {
+        Some(q) if res.device().is_cpu() && res.dtype() == DType::F32 => res
+            .contiguous()?
+            .apply_op2_no_bwd(&grad.contiguous()?, &SaturationMask(q.bound)),
         Some(q) => masked(grad, &res.abs()?.lt(q.bound as f64)?),
         None => Ok(grad.clone()),
+    }
+}
+
+/// (res, grad) -> grad where |res| < bound, else 0: the ADC's straight-through gradient.
+struct SaturationMask(f32);
+
+impl CustomOp2 for SaturationMask {
+    fn name(&self) -> &'static str {
+        "aimc-saturation-mask"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (res, grad) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
+        let out: Vec<f32> = res
+            .iter()
+            .zip(grad)
+            .map(|(r, g)| if r.abs() < self.0 { *g } else { 0.0 })
+            .collect();
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
 
@@ -279,6 +352,8 @@ pub enum OutputNoise {
     Uniform(f32),
     /// One std per output (same shape as the outputs).
     PerElement(Tensor),
+    /// std = sqrt(out^2 + read^2 v) per output, from the read-noise sums v (physics.md section 3).
+    ReadVariance { sums: Tensor, out: f32, read: f32 },
 }
 
 /// ADC stage: adds `noise` (drawn from stream `seed`), applies the S-shape and the quantiser.
@@ -294,7 +369,22 @@ pub fn adc(y: &Tensor, noise: &OutputNoise, stage: AdcStage, seed: u64) -> Resul
             std: *std,
             seed,
         }),
-        OutputNoise::PerElement(std) => y.apply_op2(&std.contiguous()?, AdcNoiseOp { stage, seed }),
+        OutputNoise::PerElement(std) => y.apply_op2(
+            &std.contiguous()?,
+            AdcNoiseOp {
+                stage,
+                seed,
+                variance: None,
+            },
+        ),
+        OutputNoise::ReadVariance { sums, out, read } => y.apply_op2(
+            &sums.contiguous()?,
+            AdcNoiseOp {
+                stage,
+                seed,
+                variance: Some((*out, *read)),
+            },
+        ),
     }
 }
 
@@ -316,6 +406,10 @@ pub fn adc_composite(
         OutputNoise::Uniform(std) if *std > 0.0 => (y + (draw()? * *std as f64)?.detach())?,
         OutputNoise::Uniform(_) => y.clone(),
         OutputNoise::PerElement(std) => (y + (draw()? * std)?.detach())?,
+        OutputNoise::ReadVariance { sums, out, read } => {
+            let std = ((sums * (*read as f64).powi(2))? + (*out as f64).powi(2))?.sqrt()?;
+            (y + (draw()? * std)?.detach())?
+        }
     };
     let Some(q) = stage.quantizer else {
         return Ok(z);
@@ -363,6 +457,11 @@ mod tests {
                 OutputNoise::Uniform(0.04),
                 OutputNoise::Uniform(0.0),
                 OutputNoise::PerElement(std.clone()),
+                OutputNoise::ReadVariance {
+                    sums: std.clone(),
+                    out: 0.04,
+                    read: 0.0175,
+                },
             ] {
                 let a = adc(&y, &noise, stage, 7)?.flatten_all()?.to_vec1::<f32>()?;
                 let b = adc_composite(&y, &noise, stage, 7)?

@@ -95,10 +95,12 @@ impl Periphery {
         if let Some(term) = side.ir_term {
             y = (y + term)?;
         }
-        let noise = if let Some(var) = side.read_var {
-            let var =
-                ((var * (self.read_noise as f64).powi(2))? + (self.out_noise as f64).powi(2))?;
-            OutputNoise::PerElement(var.sqrt()?.detach())
+        let noise = if let Some(sums) = side.read_var {
+            OutputNoise::ReadVariance {
+                sums,
+                out: self.out_noise,
+                read: self.read_noise,
+            }
         } else {
             OutputNoise::Uniform(self.out_noise)
         };
@@ -144,8 +146,25 @@ impl Periphery {
         alpha_static: &Tensor,
         seed: u64,
     ) -> Result<Tensor> {
+        self.forward_scaled(x, w, alpha_static, None, seed)
+    }
+
+    /// [`Periphery::forward`] followed by the digital output scales `out_scale` [1, m], with
+    /// alpha and the scales applied in one multiplication where the range is static.
+    pub fn forward_scaled(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        alpha_static: &Tensor,
+        out_scale: Option<&Tensor>,
+        seed: u64,
+    ) -> Result<Tensor> {
+        let scaled = |y: Tensor| match out_scale {
+            Some(s) => y.broadcast_mul(s),
+            None => Ok(y),
+        };
         if self.is_ideal() {
-            return x.matmul(&w.t()?);
+            return scaled(x.matmul(&w.t()?)?);
         }
         let mut rng = NoiseRng::new(seed);
         let mut alpha = match self.input_scaling {
@@ -176,7 +195,10 @@ impl Periphery {
                 _ => false,
             };
             if !redo {
-                return z.broadcast_mul(&alpha);
+                return match out_scale {
+                    Some(s) if alpha.elem_count() == 1 => z.broadcast_mul(&alpha.broadcast_mul(s)?),
+                    _ => scaled(z.broadcast_mul(&alpha)?),
+                };
             }
         }
     }

@@ -305,8 +305,7 @@ impl TiledMatrix {
                         .forward_inference(&xr, &w, &w_abs, alpha, &scale, tile_seed)?
                 } else {
                     self.periphery
-                        .forward(&xr, &w, &alpha_t, tile_seed)?
-                        .broadcast_mul(&scale)?
+                        .forward_scaled(&xr, &w, &alpha_t, Some(&scale), tile_seed)?
                 };
                 acc = Some(match acc {
                     Some(a) => (a + y)?,
