@@ -1,6 +1,7 @@
 //! Seconds per training step of WRN-16-4 at batch 64 (FP and HWA), for quick comparisons of
 //! allocator or kernel changes (the criterion benchmark `train_step` gives the figures).
-//! Run: `cargo run --release --example train_step_timing`.
+//! Run: `cargo run --release --example train_step_timing [-- no-ir-drop]` (the second form
+//! trains HWA on the standard tile without IR drop).
 
 use aimc::models::wide_resnet::WideResNetConfig;
 use aimc::models::{Model, ModelConfig};
@@ -28,7 +29,12 @@ fn main() {
     NoiseRng::new(7).fill_normal(&mut v);
     let x = Tensor::from_vec(v, (64, 3, 32, 32), &Device::Cpu).unwrap();
     let y = Tensor::from_vec((0..64u32).collect::<Vec<_>>(), 64, &Device::Cpu).unwrap();
-    for (name, tile) in [("fp", TileConfig::ideal()), ("hwa", TileConfig::standard())] {
+    let no_ir = std::env::args().any(|a| a == "no-ir-drop");
+    let hwa_tile = TileConfig {
+        ir_drop: !no_ir,
+        ..TileConfig::standard()
+    };
+    for (name, tile) in [("fp", TileConfig::ideal()), ("hwa", hwa_tile)] {
         let varmap = VarMap::new();
         let vb = seeded_var_builder(&varmap, 0, DType::F32, &Device::Cpu);
         let model = Model::build(&config, vb, &tile, NoiseRng::new(1)).unwrap();
