@@ -32,6 +32,7 @@ pub mod models;
 pub mod nn;
 pub mod report;
 pub mod rng;
+pub mod sweep;
 pub mod tile;
 pub mod toml_file;
 pub mod train;

@@ -3,6 +3,8 @@
 mod data_cmd;
 mod device_cmd;
 mod map_cmd;
+mod report_cmd;
+mod sweep_cmd;
 mod tile_cmd;
 mod train_cmd;
 
@@ -31,6 +33,10 @@ pub enum Command {
     Data(data_cmd::DataCommand),
     /// Train an experiment (models/*.toml): FP, then hardware-aware; checkpoints and resume.
     Train(train_cmd::TrainArgs),
+    /// Accuracy over time after programming (1 s to years), with repeats: a report and a plot.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Combine sweeps (direct mapping vs HWA, devices, tiles) into one table and plot.
+    Report(report_cmd::ReportArgs),
 }
 
 /// Runs the parsed command.
@@ -41,5 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Map(args) => map_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::Train(args) => train_cmd::run(args),
+        Command::Sweep(args) => sweep_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
     }
 }

@@ -1,7 +1,9 @@
 //! Output for people and scripts: text tables, CSV and JSON, and plots as PNG + SVG.
 
 pub mod device_plot;
+pub mod drift_plot;
 pub mod format;
 pub mod plot_style;
+pub mod sweep_report;
 
 pub use format::{OutputFormat, TextTable};

@@ -38,6 +38,7 @@ pub enum DriftCompensation {
     /// One factor per tile.
     Global,
     /// One factor per output column.
+    #[value(alias = "column")]
     PerColumn,
     /// No compensation.
     None,

@@ -285,8 +285,10 @@ impl TiledMatrix {
                     None => {
                         let weight = weight.as_ref().expect("digital weights");
                         let (w, scale) = self.digital_block(weight, r, c, training.normalised)?;
+                        // Input ranges are calibrated in training and in inference (before
+                        // programming a model whose ranges were never learned).
+                        training.observe_inputs(t, &xr)?;
                         if train {
-                            training.observe_inputs(t, &xr)?;
                             (training.modify(&w, t)?, None, scale)
                         } else {
                             (w, None, scale)

@@ -211,6 +211,18 @@ impl Experiment {
         })
     }
 
+    /// The configuration with a relative data directory made absolute, so that it can be
+    /// read from anywhere (as the `config.toml` beside a checkpoint).
+    pub fn resolved(&self) -> Result<ExperimentConfig> {
+        let mut c = self.config.clone();
+        if c.data.dir.is_some() {
+            let dir = self.data_dir();
+            let dir = std::path::absolute(&dir).map_err(|e| Error::io(&dir, e))?;
+            c.data.dir = Some(dir.display().to_string());
+        }
+        Ok(c)
+    }
+
     /// The directory of the dataset's files.
     pub fn data_dir(&self) -> PathBuf {
         match &self.config.data.dir {

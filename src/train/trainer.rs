@@ -254,7 +254,7 @@ pub fn train_stage(
     }
     write_atomic(
         &stage_dir.join("config.toml"),
-        exp.config.to_toml()?.as_bytes(),
+        exp.resolved()?.to_toml()?.as_bytes(),
     )?;
 
     let batches = data.train.len().div_ceil(plan.batch_size);

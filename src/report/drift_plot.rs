@@ -1,0 +1,134 @@
+//! The drift plot: the metric against time after programming on a log axis, the mean of the
+//! repeats with its 95 % confidence band, one line per run and device, and each run's FP level
+//! as a dashed reference line.
+
+use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
+use crate::error::Result;
+use crate::sweep::SweepResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+struct DriftFigure<'a> {
+    results: &'a [SweepResult],
+}
+
+fn e<T: std::fmt::Display>(x: T) -> String {
+    x.to_string()
+}
+
+impl Figure for DriftFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let points = || self.results.iter().flat_map(|r| &r.points);
+        let t_min = points()
+            .map(|p| p.time_s)
+            .filter(|t| *t > 0.0)
+            .fold(f64::MAX, f64::min);
+        let t_max = points().map(|p| p.time_s).fold(0.0, f64::max);
+        let (t0, t1) = if t_min <= t_max {
+            (t_min / 2.0, t_max * 2.0)
+        } else {
+            (0.5, 2.0)
+        };
+        let lo = points()
+            .map(|p| p.ci_low)
+            .chain(self.results.iter().map(|r| r.fp))
+            .fold(1.0, f64::min);
+        let hi = points()
+            .map(|p| p.ci_high)
+            .chain(self.results.iter().map(|r| r.fp))
+            .fold(0.0, f64::max);
+        let pad = ((hi - lo) * 0.1).max(0.01);
+        let (y0, y1) = (
+            (100.0 * (lo - pad)).max(0.0),
+            (100.0 * (hi + pad)).min(100.0),
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption("Accuracy after programming", (FONT, 22))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d((t0..t1).log_scale(), y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("time after programming (s)")
+            .y_desc("test accuracy (%)")
+            .x_label_formatter(&|t| format!("{t:.0e}"))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let mut line = 0;
+        for r in self.results {
+            let fp_color = color(line);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(t0, 100.0 * r.fp), (t1, 100.0 * r.fp)],
+                    8,
+                    6,
+                    fp_color.stroke_width(1),
+                ))
+                .map_err(e)?
+                .label(format!("{} FP", r.run))
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], fp_color.stroke_width(1))
+                });
+            let mut devices: Vec<&str> = Vec::new();
+            for p in &r.points {
+                if !devices.contains(&p.device.as_str()) {
+                    devices.push(&p.device);
+                }
+            }
+            for d in devices {
+                let c = color(line);
+                line += 1;
+                let mut pts: Vec<_> = r
+                    .points
+                    .iter()
+                    .filter(|p| p.device == d && p.time_s > 0.0)
+                    .collect();
+                pts.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+                let band: Vec<(f64, f64)> = pts
+                    .iter()
+                    .map(|p| (p.time_s, 100.0 * p.ci_high))
+                    .chain(pts.iter().rev().map(|p| (p.time_s, 100.0 * p.ci_low)))
+                    .collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        lighten(c, 0.7).filled(),
+                    )))
+                    .map_err(e)?;
+                let mean: Vec<(f64, f64)> =
+                    pts.iter().map(|p| (p.time_s, 100.0 * p.mean)).collect();
+                chart
+                    .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
+                    .map_err(e)?
+                    .label(format!("{} {d}", r.run))
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
+                    });
+                chart
+                    .draw_series(mean.into_iter().map(|p| Circle::new(p, 4, c.filled())))
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(e)
+    }
+}
+
+/// Writes `drift.png` and `drift.svg` into `out_dir`.
+pub fn plot_drift(results: &[SweepResult], out_dir: &Path) -> Result<[PathBuf; 2]> {
+    write_png_and_svg(
+        &out_dir.join("drift"),
+        (1000, 640),
+        &DriftFigure { results },
+    )
+}

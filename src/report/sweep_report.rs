@@ -1,0 +1,167 @@
+//! The report of one or more sweeps (physics.md section 6): `sweep.csv` (one row per run,
+//! device and time), `sweep.json` (an array of the sweeps, repeats included), `summary.md` (the
+//! paper's table: FP, the metric at each time, then A*) and the drift plot `drift.png` +
+//! `drift.svg`. Every file is written atomically.
+
+use super::drift_plot::plot_drift;
+use super::format::TextTable;
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::sweep::SweepResult;
+use std::path::{Path, PathBuf};
+
+/// One row per (run, device, time).
+pub fn points_table(results: &[SweepResult]) -> TextTable {
+    let mut t = TextTable::new(&[
+        "run",
+        "device",
+        "time",
+        "time_s",
+        "n",
+        "mean",
+        "std",
+        "ci_low",
+        "ci_high",
+        "fp",
+        "a_star",
+        "iso_accurate",
+    ]);
+    for r in results {
+        for p in &r.points {
+            t.push(vec![
+                r.run.clone(),
+                p.device.clone(),
+                p.time_label.clone(),
+                p.time_s.to_string(),
+                p.n.to_string(),
+                format!("{:.6}", p.mean),
+                format!("{:.6}", p.std),
+                format!("{:.6}", p.ci_low),
+                format!("{:.6}", p.ci_high),
+                format!("{:.6}", r.fp),
+                format!("{:.6}", p.a_star),
+                p.iso_accurate.to_string(),
+            ]);
+        }
+    }
+    t
+}
+
+/// The time labels of all sweeps, ordered by time.
+fn time_columns(results: &[SweepResult]) -> Vec<(String, f64)> {
+    let mut cols: Vec<(String, f64)> = Vec::new();
+    for p in results.iter().flat_map(|r| &r.points) {
+        if !cols.iter().any(|(_, s)| *s == p.time_s) {
+            cols.push((p.time_label.clone(), p.time_s));
+        }
+    }
+    cols.sort_by(|a, b| a.1.total_cmp(&b.1));
+    cols
+}
+
+/// The Markdown summary: per run and device, FP, the metric at each time (mean ± std, %), A*.
+pub fn summary_markdown(results: &[SweepResult]) -> String {
+    let cols = time_columns(results);
+    let mut s = String::from("# Accuracy after programming\n\n");
+    s.push_str(
+        "Test accuracy (%) after programming onto analog tiles: mean ± standard deviation over the \
+         repeats (each repeat programs the network anew; 95 % confidence intervals in `sweep.csv`). \
+         A* = 1 - (e - e_FP) / (e_chance - e_FP) of the mean, e the test error; iso-accurate when \
+         A* > 99 %.\n\n",
+    );
+    for r in results {
+        s.push_str(&format!(
+            "- `{}`: checkpoint `{}`, {} repeats, seed {}, tile {}x{}, drift compensation {:?}, \
+             FP {:.2} %, chance {:.2} %\n",
+            r.run,
+            r.checkpoint,
+            r.reps,
+            r.seed,
+            r.tile.rows,
+            r.tile.cols,
+            r.tile.drift_compensation,
+            100.0 * r.fp,
+            100.0 * r.chance
+        ));
+    }
+    s.push_str("\n| run | device | FP |");
+    for (l, _) in &cols {
+        s.push_str(&format!(" {l} |"));
+    }
+    for (l, _) in &cols {
+        s.push_str(&format!(" A* {l} |"));
+    }
+    s.push_str("\n|---|---|---:|");
+    s.push_str(&"---:|".repeat(2 * cols.len()));
+    s.push('\n');
+    for r in results {
+        let mut devices: Vec<&str> = Vec::new();
+        for p in &r.points {
+            if !devices.contains(&p.device.as_str()) {
+                devices.push(&p.device);
+            }
+        }
+        for d in devices {
+            let at = |t: f64| r.points.iter().find(|p| p.device == d && p.time_s == t);
+            s.push_str(&format!("| {} | {} | {:.2} |", r.run, d, 100.0 * r.fp));
+            for (_, t) in &cols {
+                match at(*t) {
+                    Some(p) => {
+                        s.push_str(&format!(" {:.2} ± {:.2} |", 100.0 * p.mean, 100.0 * p.std))
+                    }
+                    None => s.push_str(" - |"),
+                }
+            }
+            for (_, t) in &cols {
+                match at(*t) {
+                    Some(p) => s.push_str(&format!(
+                        " {:.1} %{} |",
+                        100.0 * p.a_star,
+                        if p.iso_accurate { " (iso)" } else { "" }
+                    )),
+                    None => s.push_str(" - |"),
+                }
+            }
+            s.push('\n');
+        }
+    }
+    s.push_str("\n![accuracy over time after programming](drift.png)\n");
+    s
+}
+
+/// Writes the report of `results` into `out`; returns the paths written.
+pub fn write_report(results: &[SweepResult], out: &Path) -> Result<Vec<PathBuf>> {
+    let json = serde_json::to_string_pretty(results)
+        .map_err(|e| Error::Tensor(format!("serialising the sweep: {e}")))?;
+    let files = [
+        (out.join("sweep.csv"), points_table(results).to_csv()),
+        (out.join("sweep.json"), json + "\n"),
+        (out.join("summary.md"), summary_markdown(results)),
+    ];
+    let mut written = Vec::new();
+    for (path, text) in files {
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    written.extend(plot_drift(results, out)?);
+    Ok(written)
+}
+
+/// Reads the sweeps of a report directory (its `sweep.json`) or of a `sweep.json` file.
+pub fn read_sweeps(path: &Path) -> Result<Vec<SweepResult>> {
+    let file = if path.is_dir() {
+        path.join("sweep.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            file.display(),
+            format!(
+                "not a sweep written by `aimc sweep` (line {}: {e})",
+                e.line()
+            ),
+        )
+    })
+}

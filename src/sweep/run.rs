@@ -1,0 +1,164 @@
+//! The time sweep (physics.md section 6): for every device and repeat, program the network anew
+//! (its own seed), then for every time read the devices at t (drift and fresh read noise on one
+//! trajectory), apply drift compensation and evaluate the whole test set with those weights held
+//! fixed. Per (device, time): mean, std, 95 % confidence interval, A* and iso-accuracy.
+//! Seeds are keyed by (seed, device name, repeat, time), so adding a device or a time leaves the
+//! others' numbers unchanged.
+
+use super::stats::{ISO_ACCURACY, Summary, normalized_accuracy, summarize};
+use super::target::SweepTarget;
+use super::times::SweepTime;
+use crate::data::{Augment, Loader};
+use crate::device::resolve_device;
+use crate::error::Result;
+use crate::models::Model;
+use crate::nn::seeded_init::fnv1a;
+use crate::nn::{matrices, program_all, read_all};
+use crate::rng::NoiseRng;
+use crate::tile::TileConfig;
+use crate::train::evaluate::accuracy;
+use crate::train::setup::{ExperimentData, load_model};
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// Device names or files.
+    pub devices: Vec<String>,
+    /// The tile the network is programmed onto (its drift compensation applies).
+    pub tile: TileConfig,
+    pub times: Vec<SweepTime>,
+    pub reps: usize,
+    pub seed: u64,
+}
+
+/// The metric at one (device, time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub device: String,
+    pub time_label: String,
+    pub time_s: f64,
+    /// The metric of each repeat.
+    pub values: Vec<f64>,
+    pub n: usize,
+    pub mean: f64,
+    pub std: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Normalised accuracy of the mean (Eq. 3).
+    pub a_star: f64,
+    pub iso_accurate: bool,
+}
+
+/// A whole sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    /// `<run>-<stage>`.
+    pub run: String,
+    pub checkpoint: String,
+    pub stage: String,
+    /// `accuracy` (higher is better).
+    pub metric: String,
+    /// The metric of the FP model (digital).
+    pub fp: f64,
+    /// The chance level: 1 / classes.
+    pub chance: f64,
+    pub reps: usize,
+    pub seed: u64,
+    /// The tile configuration programmed (device field aside).
+    pub tile: TileConfig,
+    pub points: Vec<SweepPoint>,
+}
+
+/// Batches of training images used to set the input ranges of a model that never learned them.
+pub const CALIBRATION_BATCHES: usize = 10;
+
+/// Calibrates the static input ranges of `model` from the first training batches (inference
+/// mode: batch-norm statistics untouched).
+fn calibrate(model: &Model, data: &ExperimentData, device: &Device) -> Result<()> {
+    for m in matrices(model) {
+        m.start_input_calibration(3.0);
+    }
+    let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
+    for k in 0..loader.batches().min(CALIBRATION_BATCHES) {
+        let (x, _) = loader.batch(k, device)?;
+        model.classify_t(&x, false)?;
+    }
+    for m in matrices(model) {
+        m.finish_input_calibration()?;
+    }
+    Ok(())
+}
+
+/// Runs the sweep of `target` on `data`; `tick` is called after each evaluation.
+pub fn run_sweep(
+    target: &SweepTarget,
+    spec: &SweepSpec,
+    data: &ExperimentData,
+    device: &Device,
+    tick: &mut dyn FnMut(&str),
+) -> Result<SweepResult> {
+    let exp = &target.experiment;
+    let (fp_model, _, _) = load_model(exp, &exp.config.fp_tile(), &target.fp_checkpoint, device)?;
+    let fp = accuracy(&fp_model, &data.test, &data.stats, device)?;
+    drop(fp_model);
+    let chance = 1.0 / data.test.classes.max(1) as f64;
+    let (model, _, state) = load_model(exp, &spec.tile, &target.checkpoint, device)?;
+    if state.stage != "hwa" {
+        // Direct mapping: the FP model's input ranges were never learned.
+        calibrate(&model, data, device)?;
+    }
+    let mut points = Vec::new();
+    for name in &spec.devices {
+        let analog = resolve_device(name)?.device;
+        let key = fnv1a(name);
+        let mut values = vec![Vec::with_capacity(spec.reps); spec.times.len()];
+        for rep in 0..spec.reps as u64 {
+            program_all(
+                &model,
+                &analog,
+                NoiseRng::stream(spec.seed, &[key, rep]).next_u64(),
+            )?;
+            for (k, t) in spec.times.iter().enumerate() {
+                let read_seed =
+                    NoiseRng::stream(spec.seed, &[key, rep, t.seconds.to_bits()]).next_u64();
+                read_all(&model, t.seconds, read_seed)?;
+                values[k].push(accuracy(&model, &data.test, &data.stats, device)?);
+                tick(&format!("{name} rep {} t = {}", rep + 1, t.label));
+            }
+        }
+        for (t, v) in spec.times.iter().zip(values) {
+            let s: Summary = summarize(&v);
+            let a_star = normalized_accuracy(s.mean, fp, chance);
+            points.push(SweepPoint {
+                device: name.clone(),
+                time_label: t.label.clone(),
+                time_s: t.seconds,
+                values: v,
+                n: s.n,
+                mean: s.mean,
+                std: s.std,
+                ci_low: s.ci_low,
+                ci_high: s.ci_high,
+                a_star,
+                iso_accurate: a_star > ISO_ACCURACY,
+            });
+        }
+    }
+    for m in matrices(&model) {
+        m.unprogram();
+    }
+    Ok(SweepResult {
+        run: target.name.clone(),
+        checkpoint: target.checkpoint.display().to_string(),
+        stage: target.stage.clone(),
+        metric: "accuracy".into(),
+        fp,
+        chance,
+        reps: spec.reps,
+        seed: spec.seed,
+        tile: spec.tile.clone(),
+        points,
+    })
+}
