@@ -154,6 +154,12 @@ pub fn read_sweeps(path: &Path) -> Result<Vec<SweepResult>> {
     } else {
         path.to_path_buf()
     };
+    if !file.is_file() {
+        return Err(Error::data(
+            file.display(),
+            "no sweep: expected a report directory written by `aimc sweep` (with sweep.json)              or a sweep.json file",
+        ));
+    }
     let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::data(

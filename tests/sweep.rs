@@ -1,0 +1,206 @@
+//! Time sweeps and reports end to end (issue 5) on a small network trained here on real
+//! Fashion-MNIST images (skipped with a message when Debian's `dataset-fashion-mnist` is absent,
+//! unless `AIMC_REQUIRE_DATA=1`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const FASHION: &str = "/usr/share/datasets/fashion-mnist";
+
+fn data_available() -> bool {
+    let present = Path::new(FASHION)
+        .join("train-images-idx3-ubyte.gz")
+        .is_file();
+    if !present {
+        assert!(
+            std::env::var("AIMC_REQUIRE_DATA").is_err(),
+            "{FASHION} missing: apt-get install -y dataset-fashion-mnist"
+        );
+        eprintln!("skipped: {FASHION} not installed (apt-get install -y dataset-fashion-mnist)");
+    }
+    present
+}
+
+fn aimc(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aimc"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One small FP run shared by the tests: ResNet-8, 1 epoch on 1,024 images, 200 test images.
+fn trained_run() -> &'static Path {
+    static RUN: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, run) = RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let exp = dir.path().join("exp.toml");
+        std::fs::write(
+            &exp,
+            format!(
+                "[experiment]\nname = \"s\"\nseed = 1\n\n[model]\narchitecture = \"resnet\"\n\
+                 depth = 8\nclasses = 10\nin_channels = 1\n\n[data]\ndataset = \"fashion-mnist\"\n\
+                 dir = \"{FASHION}\"\ntrain_subset = 1024\ntest_subset = 200\n\n[fp]\nepochs = 1\n\
+                 batch_size = 32\noptimizer = {{ kind = \"sgd\", lr = 0.1 }}\n"
+            ),
+        )
+        .unwrap();
+        let run = dir.path().join("run");
+        let (ok, _, err) = aimc(&[
+            "train",
+            exp.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(ok, "{err}");
+        (dir, run)
+    });
+    run
+}
+
+fn sweep(out: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "sweep",
+        trained_run().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, _, err) = aimc(&args);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(out.join("sweep.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn points(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v[0]["points"].as_array().unwrap()
+}
+
+#[test]
+fn the_ideal_device_on_the_ideal_tile_keeps_the_fp_accuracy() {
+    if !data_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let v = sweep(
+        dir.path(),
+        &[
+            "--tile",
+            "ideal",
+            "--device",
+            "ideal",
+            "--reps",
+            "2",
+            "--times",
+            "1s,1d,10y",
+        ],
+    );
+    let fp = v[0]["fp"].as_f64().unwrap();
+    assert!(fp > 0.3, "the trained network is poor: {fp}");
+    for p in points(&v) {
+        assert_eq!(p["mean"].as_f64().unwrap(), fp, "{p}");
+        assert_eq!(p["std"].as_f64().unwrap(), 0.0);
+        assert!((p["a_star"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn pcm_without_compensation_loses_accuracy_over_a_year_and_files_parse() {
+    if !data_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let v = sweep(
+        dir.path(),
+        &["--compensation", "none", "--reps", "3", "--times", "1s,1y"],
+    );
+    let p = points(&v);
+    let (at_1s, at_1y) = (
+        p[0]["mean"].as_f64().unwrap(),
+        p[1]["mean"].as_f64().unwrap(),
+    );
+    assert!(at_1y < at_1s, "1 s: {at_1s}, 1 y: {at_1y}");
+    assert_eq!(p[0]["values"].as_array().unwrap().len(), 3);
+    // CSV: a header and one row per (device, time), the same means.
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with("run,device,time,time_s,n,mean,std,ci_low,ci_high"));
+    let mean: f64 = rows[2].split(',').nth(5).unwrap().parse().unwrap();
+    assert!((mean - at_1y).abs() < 1e-6);
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("| run | device | FP | 1s | 1y | A* 1s | A* 1y |"),
+        "{md}"
+    );
+    let png = std::fs::read(dir.path().join("drift.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = std::fs::read_to_string(dir.path().join("drift.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    // `aimc report` reads it back and combines it with itself.
+    let both = dir.path().join("both");
+    let d = dir.path().to_str().unwrap();
+    let (ok, out, err) = aimc(&["report", d, d, "--out", both.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("wrote"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(both.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_confidence_interval_shrinks_with_repeats_and_seeds_reproduce() {
+    if !data_available() {
+        return;
+    }
+    let width = |v: &serde_json::Value| {
+        let p = &points(v)[0];
+        p["ci_high"].as_f64().unwrap() - p["ci_low"].as_f64().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let few = sweep(&dir.path().join("few"), &["--reps", "2", "--times", "1h"]);
+    let many = sweep(&dir.path().join("many"), &["--reps", "6", "--times", "1h"]);
+    assert!(
+        width(&many) < width(&few),
+        "{} vs {}",
+        width(&many),
+        width(&few)
+    );
+    // The first 2 repeats of 6 are the 2 repeats: seeds are keyed by repeat.
+    let (a, b) = (&points(&few)[0]["values"], &points(&many)[0]["values"]);
+    assert_eq!(a.as_array().unwrap()[..], b.as_array().unwrap()[..2]);
+    // Same seed, identical files.
+    let again = dir.path().join("again");
+    sweep(&again, &["--reps", "2", "--times", "1h"]);
+    for f in ["sweep.csv", "sweep.json", "summary.md", "drift.svg"] {
+        let x = std::fs::read(dir.path().join("few").join(f)).unwrap();
+        let y = std::fs::read(again.join(f)).unwrap();
+        assert!(x == y, "{f} differs between two runs with the same seed");
+    }
+}
+
+#[test]
+fn bad_sweep_arguments_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-run");
+    let (ok, _, err) = aimc(&["sweep", missing.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("no-such-run") && err.contains("no checkpoint"),
+        "{err}"
+    );
+    let (ok, _, err) = aimc(&["sweep", missing.to_str().unwrap(), "--times", "1h,soon"]);
+    assert!(!ok && err.contains("`soon`"), "{err}");
+    let (ok, _, err) = aimc(&["sweep", missing.to_str().unwrap(), "--reps", "0"]);
+    assert!(!ok && err.contains("--reps"), "{err}");
+    let (ok, _, err) = aimc(&["report", missing.to_str().unwrap()]);
+    assert!(!ok && err.contains("sweep.json"), "{err}");
+    let (ok, out, _) = aimc(&["sweep", "--help"]);
+    assert!(ok && out.contains("--compensation") && out.contains("--times"));
+}
