@@ -187,6 +187,65 @@ fn the_confidence_interval_shrinks_with_repeats_and_seeds_reproduce() {
 }
 
 #[test]
+fn sensitivity_to_adc_bits_and_tile_size() {
+    if !data_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = trained_run().to_str().unwrap();
+    let out = dir.path().join("adc");
+    let (ok, _, err) = aimc(&[
+        "sensitivity",
+        run,
+        "--knob",
+        "adc-bits",
+        "--values",
+        "2,8",
+        "--reps",
+        "2",
+        "--time",
+        "1s",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sensitivity.json")).unwrap())
+            .unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let acc = |i: usize| rows[i]["point"]["mean"].as_f64().unwrap();
+    assert!(acc(0) < acc(1), "2-bit ADC {} vs 8-bit {}", acc(0), acc(1));
+    assert!(out.join("sensitivity.png").is_file() && out.join("summary.md").is_file());
+    // The tile-mapping study: smaller tiles, more of them.
+    let out = dir.path().join("tiles");
+    let (ok, stdout, err) = aimc(&[
+        "sensitivity",
+        run,
+        "--knob",
+        "tile-size",
+        "--values",
+        "64,512",
+        "--reps",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tiles: Vec<u64> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tiles"].as_u64().unwrap())
+        .collect();
+    assert!(tiles[0] > tiles[1], "{tiles:?}");
+}
+
+#[test]
 fn bad_sweep_arguments_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-run");
@@ -203,4 +262,19 @@ fn bad_sweep_arguments_are_named() {
     assert!(!ok && err.contains("sweep.json"), "{err}");
     let (ok, out, _) = aimc(&["sweep", "--help"]);
     assert!(ok && out.contains("--compensation") && out.contains("--times"));
+    let m = missing.to_str().unwrap();
+    let (ok, _, err) = aimc(&[
+        "sensitivity",
+        m,
+        "--knob",
+        "adc-resolution",
+        "--values",
+        "4",
+    ]);
+    assert!(
+        !ok && err.contains("adc-resolution") && err.contains("adc-bits"),
+        "{err}"
+    );
+    let (ok, _, err) = aimc(&["sensitivity", m, "--knob", "adc-bits", "--values", "4,x"]);
+    assert!(!ok && err.contains("`x`"), "{err}");
 }

@@ -4,6 +4,7 @@ mod data_cmd;
 mod device_cmd;
 mod map_cmd;
 mod report_cmd;
+mod sensitivity_cmd;
 mod sweep_cmd;
 mod tile_cmd;
 mod train_cmd;
@@ -37,6 +38,8 @@ pub enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Combine sweeps (direct mapping vs HWA, devices, tiles) into one table and plot.
     Report(report_cmd::ReportArgs),
+    /// Accuracy at one time while one non-ideality (or the tile size) varies.
+    Sensitivity(sensitivity_cmd::SensitivityArgs),
 }
 
 /// Runs the parsed command.
@@ -49,5 +52,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train_cmd::run(args),
         Command::Sweep(args) => sweep_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
+        Command::Sensitivity(args) => sensitivity_cmd::run(args),
     }
 }

@@ -66,9 +66,10 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     } else {
         args.devices.clone()
     };
-    for d in &devices {
-        aimc::device::resolve_device(d)?;
-    }
+    let devices = devices
+        .into_iter()
+        .map(|d| Ok((d.clone(), aimc::device::resolve_device(&d)?.device)))
+        .collect::<aimc::Result<Vec<_>>>()?;
     let spec = SweepSpec {
         devices,
         tile,

@@ -4,6 +4,7 @@ pub mod device_plot;
 pub mod drift_plot;
 pub mod format;
 pub mod plot_style;
+pub mod sensitivity_report;
 pub mod sweep_report;
 
 pub use format::{OutputFormat, TextTable};

@@ -2,6 +2,7 @@
 //! read at times after programming, evaluated with confidence intervals and A*.
 
 pub mod run;
+pub mod sensitivity;
 pub mod stats;
 pub mod target;
 pub mod times;

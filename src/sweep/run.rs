@@ -9,7 +9,7 @@ use super::stats::{ISO_ACCURACY, Summary, normalized_accuracy, summarize};
 use super::target::SweepTarget;
 use super::times::SweepTime;
 use crate::data::{Augment, Loader};
-use crate::device::resolve_device;
+use crate::device::Device as AnalogDevice;
 use crate::error::Result;
 use crate::models::Model;
 use crate::nn::seeded_init::fnv1a;
@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 /// What to sweep.
 #[derive(Debug, Clone)]
 pub struct SweepSpec {
-    /// Device names or files.
-    pub devices: Vec<String>,
+    /// The devices, each with the name it is reported under.
+    pub devices: Vec<(String, AnalogDevice)>,
     /// The tile the network is programmed onto (its drift compensation applies).
     pub tile: TileConfig,
     pub times: Vec<SweepTime>,
@@ -110,14 +110,13 @@ pub fn run_sweep(
         calibrate(&model, data, device)?;
     }
     let mut points = Vec::new();
-    for name in &spec.devices {
-        let analog = resolve_device(name)?.device;
+    for (name, analog) in &spec.devices {
         let key = fnv1a(name);
         let mut values = vec![Vec::with_capacity(spec.reps); spec.times.len()];
         for rep in 0..spec.reps as u64 {
             program_all(
                 &model,
-                &analog,
+                analog,
                 NoiseRng::stream(spec.seed, &[key, rep]).next_u64(),
             )?;
             for (k, t) in spec.times.iter().enumerate() {

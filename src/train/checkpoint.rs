@@ -97,7 +97,9 @@ pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
 }
 
 /// Sets every variable of `varmap` from `tensors` (names as in the model). A missing tensor,
-/// a tensor of another shape, or a model tensor the model does not have is an error naming it.
+/// a tensor of another shape, or a model tensor the model does not have is an error naming it;
+/// except input ranges saved for another tile geometry (other tiles per matrix): each tile then
+/// starts from the largest saved range of its matrix.
 pub fn load_into_varmap(
     varmap: &VarMap,
     tensors: &HashMap<String, Tensor>,
@@ -115,6 +117,16 @@ pub fn load_into_varmap(
         let t = tensors
             .get(name)
             .ok_or_else(|| bad(format!("tensor `{name}` missing (shape {:?})", var.dims())))?;
+        if name.ends_with(".input_range") && t.dims() != var.dims() {
+            let largest = t.to_dtype(candle_core::DType::F32)?.max_all()?;
+            var.set(
+                &largest
+                    .broadcast_as(var.shape())?
+                    .to_dtype(var.dtype())?
+                    .contiguous()?,
+            )?;
+            continue;
+        }
         if t.dims() != var.dims() {
             return Err(bad(format!(
                 "tensor `{name}` has shape {:?}, the model expects {:?}",

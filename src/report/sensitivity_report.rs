@@ -1,0 +1,176 @@
+//! The report of a sensitivity study: `sensitivity.csv`, `sensitivity.json`, `summary.md` and
+//! `sensitivity.png` + `.svg` (the metric against the knob's value, mean with its 95 %
+//! confidence band, the FP level dashed). Every file is written atomically.
+
+use super::format::TextTable;
+use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::sweep::sensitivity::SensitivityResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// One row per value.
+pub fn sensitivity_table(r: &SensitivityResult) -> TextTable {
+    let mut t = TextTable::new(&[
+        "knob", "value", "tiles", "time", "n", "mean", "std", "ci_low", "ci_high", "fp", "a_star",
+    ]);
+    for row in &r.rows {
+        let p = &row.point;
+        t.push(vec![
+            r.knob.name().into(),
+            row.value.to_string(),
+            row.tiles.to_string(),
+            r.time_label.clone(),
+            p.n.to_string(),
+            format!("{:.6}", p.mean),
+            format!("{:.6}", p.std),
+            format!("{:.6}", p.ci_low),
+            format!("{:.6}", p.ci_high),
+            format!("{:.6}", r.fp),
+            format!("{:.6}", p.a_star),
+        ]);
+    }
+    t
+}
+
+fn markdown(r: &SensitivityResult) -> String {
+    let mut s = format!(
+        "# Sensitivity to {}\n\nTest accuracy (%) of `{}` ({}) at {} after programming with \
+         device `{}`: mean ± std over {} repeats (seed {}); FP {:.2} %, chance {:.2} %.\n\n\
+         | {} | tiles | accuracy | A* |\n|---:|---:|---:|---:|\n",
+        r.knob.name(),
+        r.run,
+        r.checkpoint,
+        r.time_label,
+        r.device,
+        r.reps,
+        r.seed,
+        100.0 * r.fp,
+        100.0 * r.chance,
+        r.knob.name()
+    );
+    for row in &r.rows {
+        let p = &row.point;
+        s.push_str(&format!(
+            "| {} | {} | {:.2} ± {:.2} | {:.1} % |\n",
+            row.value,
+            row.tiles,
+            100.0 * p.mean,
+            100.0 * p.std,
+            100.0 * p.a_star
+        ));
+    }
+    s.push_str("\n![accuracy against the knob](sensitivity.png)\n");
+    s
+}
+
+struct SensitivityFigure<'a>(&'a SensitivityResult);
+
+impl Figure for SensitivityFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let r = self.0;
+        let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+        let xs = r.rows.iter().map(|row| row.value);
+        let (x0, x1) = (
+            xs.clone().fold(f64::MAX, f64::min),
+            xs.fold(f64::MIN, f64::max),
+        );
+        let pad = ((x1 - x0) * 0.05).max(1e-9);
+        let lo = r.rows.iter().map(|x| x.point.ci_low).fold(r.fp, f64::min);
+        let hi = r.rows.iter().map(|x| x.point.ci_high).fold(r.fp, f64::max);
+        let ypad = ((hi - lo) * 0.1).max(0.01);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("Accuracy at {} against {}", r.time_label, r.knob.name()),
+                (FONT, 22),
+            )
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                (x0 - pad)..(x1 + pad),
+                (100.0 * (lo - ypad)).max(0.0)..(100.0 * (hi + ypad)).min(100.0),
+            )
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(r.knob.name())
+            .y_desc("test accuracy (%)")
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(e)?;
+        let c = color(0);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0 - pad, 100.0 * r.fp), (x1 + pad, 100.0 * r.fp)],
+                8,
+                6,
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?
+            .label("FP")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+        let band: Vec<(f64, f64)> = r
+            .rows
+            .iter()
+            .map(|row| (row.value, 100.0 * row.point.ci_high))
+            .chain(
+                r.rows
+                    .iter()
+                    .rev()
+                    .map(|row| (row.value, 100.0 * row.point.ci_low)),
+            )
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                lighten(c, 0.7).filled(),
+            )))
+            .map_err(e)?;
+        let mean: Vec<(f64, f64)> = r
+            .rows
+            .iter()
+            .map(|row| (row.value, 100.0 * row.point.mean))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
+            .map_err(e)?
+            .label(format!("{} {}", r.run, r.device))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart
+            .draw_series(mean.into_iter().map(|p| Circle::new(p, 4, c.filled())))
+            .map_err(e)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(e)
+    }
+}
+
+/// Writes the report of `r` into `out`; returns the paths written.
+pub fn write_sensitivity_report(r: &SensitivityResult, out: &Path) -> Result<Vec<PathBuf>> {
+    let json = serde_json::to_string_pretty(r)
+        .map_err(|e| Error::Tensor(format!("serialising the study: {e}")))?;
+    let files = [
+        (out.join("sensitivity.csv"), sensitivity_table(r).to_csv()),
+        (out.join("sensitivity.json"), json + "\n"),
+        (out.join("summary.md"), markdown(r)),
+    ];
+    let mut written = Vec::new();
+    for (path, text) in files {
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    written.extend(write_png_and_svg(
+        &out.join("sensitivity"),
+        (1000, 640),
+        &SensitivityFigure(r),
+    )?);
+    Ok(written)
+}
