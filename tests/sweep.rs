@@ -23,10 +23,16 @@ fn data_available() -> bool {
 }
 
 fn aimc(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimc"))
-        .args(args)
-        .output()
-        .unwrap();
+    aimc_threads(args, None)
+}
+
+/// Runs aimc, with candle's thread count set when `threads` is given.
+fn aimc_threads(args: &[&str], threads: Option<usize>) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimc"));
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+    }
+    let out = cmd.args(args).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -176,9 +182,23 @@ fn the_confidence_interval_shrinks_with_repeats_and_seeds_reproduce() {
     // The first 2 repeats of 6 are the 2 repeats: seeds are keyed by repeat.
     let (a, b) = (&points(&few)[0]["values"], &points(&many)[0]["values"]);
     assert_eq!(a.as_array().unwrap()[..], b.as_array().unwrap()[..2]);
-    // Same seed, identical files.
+    // Same seed, identical files, whatever the number of threads.
     let again = dir.path().join("again");
-    sweep(&again, &["--reps", "2", "--times", "1h"]);
+    let (ok, _, err) = aimc_threads(
+        &[
+            "sweep",
+            trained_run().to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+            "--quiet",
+            "--reps",
+            "2",
+            "--times",
+            "1h",
+        ],
+        Some(1),
+    );
+    assert!(ok, "{err}");
     for f in ["sweep.csv", "sweep.json", "summary.md", "drift.svg"] {
         let x = std::fs::read(dir.path().join("few").join(f)).unwrap();
         let y = std::fs::read(again.join(f)).unwrap();
