@@ -2,7 +2,7 @@
 //! conductance vs time after programming (log axis, 1 s to 10 years) for a few targets; several
 //! devices overlay in one figure. Curves are the exact moments of `device::moments`.
 
-use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
+use super::plot_style::{FONT, Figure, color, legend, lighten, write_png_and_svg};
 use crate::device::StatisticalDevice;
 use crate::device::moments::device_moments;
 use crate::error::Result;
@@ -79,7 +79,7 @@ impl DeviceFigure {
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        legend(&mut chart)
+        legend(&mut chart, 12)
     }
 
     fn nu_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -137,7 +137,7 @@ impl DeviceFigure {
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        legend(&mut chart)
+        legend(&mut chart, 12)
     }
 
     fn time_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -181,21 +181,8 @@ impl DeviceFigure {
                 .label(label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        legend(&mut chart)
+        legend(&mut chart, 12)
     }
-}
-
-fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 12))
-        .draw()
-        .map_err(e)
 }
 
 impl Figure for DeviceFigure {

@@ -2,7 +2,7 @@
 //! repeats with its 95 % confidence band, one line per run and device, and each run's FP level
 //! as a dashed reference line.
 
-use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
+use super::plot_style::{FONT, Figure, color, legend, lighten, write_png_and_svg};
 use crate::error::Result;
 use crate::sweep::SweepResult;
 use plotters::coord::Shift;
@@ -113,14 +113,7 @@ impl Figure for DriftFigure<'_> {
                     .map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend(&mut chart, 13)
     }
 }
 

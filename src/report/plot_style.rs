@@ -43,6 +43,31 @@ pub fn lighten(c: RGBColor, amount: f64) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
+/// Draws the series labels of `chart` in the lower left, on a translucent white box.
+pub fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    font_size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, font_size))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// Writes text files atomically; returns their paths.
+pub fn write_text_files(files: Vec<(PathBuf, String)>) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (path, text) in files {
+        crate::fsutil::write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// A figure that can draw itself on any plotters backend.
 pub trait Figure {
     /// Draws onto `root` (already filled white).

@@ -3,9 +3,10 @@
 //! confidence band, the FP level dashed). Every file is written atomically.
 
 use super::format::TextTable;
-use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
+use super::plot_style::{
+    FONT, Figure, color, legend, lighten, write_png_and_svg, write_text_files,
+};
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
 use crate::sweep::sensitivity::SensitivityResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -142,14 +143,7 @@ impl Figure for SensitivityFigure<'_> {
         chart
             .draw_series(mean.into_iter().map(|p| Circle::new(p, 4, c.filled())))
             .map_err(e)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend(&mut chart, 13)
     }
 }
 
@@ -162,11 +156,7 @@ pub fn write_sensitivity_report(r: &SensitivityResult, out: &Path) -> Result<Vec
         (out.join("sensitivity.json"), json + "\n"),
         (out.join("summary.md"), markdown(r)),
     ];
-    let mut written = Vec::new();
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
-    }
+    let mut written = write_text_files(files.into())?;
     written.extend(write_png_and_svg(
         &out.join("sensitivity"),
         (1000, 640),

@@ -5,8 +5,8 @@
 
 use super::drift_plot::plot_drift;
 use super::format::TextTable;
+use super::plot_style::write_text_files;
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
 use crate::sweep::SweepResult;
 use std::path::{Path, PathBuf};
 
@@ -138,11 +138,7 @@ pub fn write_report(results: &[SweepResult], out: &Path) -> Result<Vec<PathBuf>>
         (out.join("sweep.json"), json + "\n"),
         (out.join("summary.md"), summary_markdown(results)),
     ];
-    let mut written = Vec::new();
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
-    }
+    let mut written = write_text_files(files.into())?;
     written.extend(plot_drift(results, out)?);
     Ok(written)
 }
