@@ -2,20 +2,10 @@
 //! resolved configuration loads back to itself, and bad files or flags are refused naming the
 //! file, the line and the key.
 
-use aimc::train::experiment::ExperimentConfig;
-use std::process::Command;
+mod common;
 
-fn aimc(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aimc"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use aimc::train::experiment::ExperimentConfig;
+use common::aimc;
 
 #[test]
 fn shipped_experiments_load_and_round_trip() {

@@ -2,43 +2,11 @@
 //! Fashion-MNIST images (skipped with a message when Debian's `dataset-fashion-mnist` is absent,
 //! unless `AIMC_REQUIRE_DATA=1`).
 
+mod common;
+
+use common::{FASHION, aimc, aimc_threads, fashion_available as data_available};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-
-const FASHION: &str = "/usr/share/datasets/fashion-mnist";
-
-fn data_available() -> bool {
-    let present = Path::new(FASHION)
-        .join("train-images-idx3-ubyte.gz")
-        .is_file();
-    if !present {
-        assert!(
-            std::env::var("AIMC_REQUIRE_DATA").is_err(),
-            "{FASHION} missing: apt-get install -y dataset-fashion-mnist"
-        );
-        eprintln!("skipped: {FASHION} not installed (apt-get install -y dataset-fashion-mnist)");
-    }
-    present
-}
-
-fn aimc(args: &[&str]) -> (bool, String, String) {
-    aimc_threads(args, None)
-}
-
-/// Runs aimc, with candle's thread count set when `threads` is given.
-fn aimc_threads(args: &[&str], threads: Option<usize>) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimc"));
-    if let Some(n) = threads {
-        cmd.env("RAYON_NUM_THREADS", n.to_string());
-    }
-    let out = cmd.args(args).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// One small FP run shared by the tests: ResNet-8, 1 epoch on 1,024 images, 200 test images.
 fn trained_run() -> &'static Path {

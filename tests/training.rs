@@ -2,6 +2,8 @@
 //! Debian's `dataset-fashion-mnist`; skipped with a message when absent unless
 //! `AIMC_REQUIRE_DATA=1`), gradients, checkpoints, resume, weight noise, clipping, divergence.
 
+mod common;
+
 use aimc::models::Model;
 use aimc::nn::matrices;
 use aimc::rng::NoiseRng;
@@ -12,23 +14,8 @@ use aimc::train::hwa;
 use aimc::train::setup::{ExperimentData, build_model, load_data};
 use aimc::train::trainer::{Stage, TrainOptions, checkpoint_path, train_stage};
 use candle_core::{DType, Device, Tensor, Var};
+use common::{FASHION, fashion_available as data_available};
 use std::path::Path;
-
-const FASHION: &str = "/usr/share/datasets/fashion-mnist";
-
-fn data_available() -> bool {
-    let present = Path::new(FASHION)
-        .join("train-images-idx3-ubyte.gz")
-        .is_file();
-    if !present {
-        assert!(
-            std::env::var("AIMC_REQUIRE_DATA").is_err(),
-            "{FASHION} missing: apt-get install -y dataset-fashion-mnist"
-        );
-        eprintln!("skipped: {FASHION} not installed (apt-get install -y dataset-fashion-mnist)");
-    }
-    present
-}
 
 /// A ResNet-8 on Fashion-MNIST with `train`/`test` images and the given stage sections.
 fn experiment_text(train: usize, test: usize, stages: &str) -> String {

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests: the real-data switch and running the binary.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// Where Debian's `dataset-fashion-mnist` (MIT) puts Fashion-MNIST.
+pub const FASHION: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Whether Fashion-MNIST is installed. When it is not, the calling test is skipped with a
+/// message, unless `AIMC_REQUIRE_DATA=1` (as `.ci/run` sets after installing it): then it fails.
+pub fn fashion_available() -> bool {
+    let present = Path::new(FASHION)
+        .join("train-images-idx3-ubyte.gz")
+        .is_file();
+    if !present {
+        assert!(
+            std::env::var("AIMC_REQUIRE_DATA").is_err(),
+            "{FASHION} missing: apt-get install -y dataset-fashion-mnist"
+        );
+        eprintln!("skipped: {FASHION} not installed (apt-get install -y dataset-fashion-mnist)");
+    }
+    present
+}
+
+/// Runs the `aimc` binary; returns (success, stdout, stderr).
+pub fn aimc(args: &[&str]) -> (bool, String, String) {
+    aimc_threads(args, None)
+}
+
+/// [`aimc`] with candle's thread count set when `threads` is given.
+pub fn aimc_threads(args: &[&str], threads: Option<usize>) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aimc"));
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+    }
+    let out = cmd.args(args).output().expect("the aimc binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
