@@ -42,6 +42,21 @@ pub enum Command {
     Sensitivity(sensitivity_cmd::SensitivityArgs),
 }
 
+/// A progress bar `<prefix> [=====>   ] pos/len message (elapsed<eta)`, hidden when `quiet`.
+fn progress_bar(prefix: &str, len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let template = format!("{prefix} [{{bar:30}}] {{pos}}/{{len}} {{msg}} ({{elapsed}}<{{eta}})");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

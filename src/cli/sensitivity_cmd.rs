@@ -10,7 +10,6 @@ use aimc::sweep::{SweepTime, resolve};
 use aimc::tile::TileConfig;
 use aimc::train::setup::load_data;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
 /// Raise one non-ideality at a time (paper Fig. 4/5) and record the accuracy at one time after
@@ -67,16 +66,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         args.knob.apply(v, &tile, &device)?;
     }
     let data = load_data(&target.experiment)?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new((values.len() * args.reps) as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("sensitivity [{bar:30}] {pos}/{len} {msg} ({elapsed}<{eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = super::progress_bar("sensitivity", (values.len() * args.reps) as u64, args.quiet);
     let result = run_sensitivity(
         &target,
         args.knob,

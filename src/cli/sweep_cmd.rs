@@ -7,7 +7,6 @@ use aimc::sweep::{SweepSpec, parse_times, resolve, run_sweep};
 use aimc::tile::{DriftCompensation, TileConfig};
 use aimc::train::setup::load_data;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
 /// Program a trained network onto analog tiles again and again and evaluate it at times after
@@ -79,16 +78,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     };
     let data = load_data(&target.experiment)?;
     let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(total)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("sweep [{bar:30}] {pos}/{len} {msg} ({elapsed}<{eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = super::progress_bar("sweep", total, args.quiet);
     let result = run_sweep(
         &target,
         &spec,

@@ -3,32 +3,10 @@
 //! DAC(x / alpha) in one pass; after the matrix products, IR drop in one pass; noise, ADC and the
 //! digital output scale (alpha * gamma_i * compensation_i) in one pass.
 
-use super::ops::{AdcStage, f32_slice, s_shape};
+use super::ops::{AdcStage, ScaledDacOp, f32_slice, s_shape};
 use super::periphery::Periphery;
-use super::quantize::Quantizer;
 use crate::rng::NoiseRng;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
-
-/// x -> DAC(x * scale).
-struct ScaledDac {
-    q: Option<Quantizer>,
-    scale: f32,
-}
-
-impl CustomOp1 for ScaledDac {
-    fn name(&self) -> &'static str {
-        "aimc-scaled-dac"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s, l)?;
-        let out: Vec<f32> = match self.q {
-            Some(q) => x.iter().map(|&v| q.apply(v * self.scale)).collect(),
-            None => x.iter().map(|&v| v * self.scale).collect(),
-        };
-        Ok((CpuStorage::F32(out), l.shape().clone()))
-    }
-}
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 /// (y, var) -> ADC(y + std xi) * scale[col], std = sqrt(out_noise^2 + read_noise^2 var)
 /// (`var` ignored without read noise).
@@ -161,10 +139,8 @@ impl Periphery {
         w_abs: &Tensor,
         alpha: f32,
     ) -> Result<(Tensor, Tensor)> {
-        let xq = x.apply_op1_no_bwd(&ScaledDac {
-            q: self.dac,
-            scale: 1.0 / alpha,
-        })?;
+        let alpha = Tensor::new(&[alpha], x.device())?;
+        let xq = x.apply_op2_no_bwd(&alpha, &ScaledDacOp(self.dac))?;
         let mut y = xq.matmul(&w.t()?)?;
         let side = self.side_products(&xq, w, w_abs)?;
         if let Some(term) = side.ir_term {

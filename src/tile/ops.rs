@@ -80,7 +80,7 @@ pub fn dac(x: &Tensor, q: Quantizer) -> Result<Tensor> {
 }
 
 /// x -> DAC(x / alpha), alpha [1, 1] or one per row [B, 1]; without a quantiser x / alpha.
-struct ScaledDacOp(Option<Quantizer>);
+pub(crate) struct ScaledDacOp(pub(crate) Option<Quantizer>);
 
 /// The reciprocal range of each row of `x` [B, n] from `alpha` ([1, 1] or [B, 1]).
 fn row_inverse(alpha: &[f32], rows: usize) -> Result<Vec<f32>> {
