@@ -24,12 +24,14 @@
 
 pub mod alloc;
 pub mod data;
+pub mod demo;
 pub mod device;
 pub mod error;
 pub mod fastmath;
 pub mod fsutil;
 pub mod models;
 pub mod nn;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod sweep;

@@ -59,6 +59,7 @@ fn resnet_and_wrn_forward_and_backward() -> Result<()> {
                 depth: 8,
                 classes: 10,
                 in_channels: 3,
+                width: 16,
             }),
             3,
             8,
@@ -190,6 +191,7 @@ fn ideal_preset_model_is_deterministic_and_noise_free() -> Result<()> {
         depth: 8,
         classes: 10,
         in_channels: 3,
+        width: 16,
     });
     let (_vm, model) = build(&config, &TileConfig::ideal())?;
     let Model::Resnet(m) = &model else {

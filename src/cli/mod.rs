@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap) and dispatch to the commands.
 
 mod data_cmd;
+mod demo_cmd;
 mod device_cmd;
 mod map_cmd;
 mod report_cmd;
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole story end to end: FP training, direct mapping, HWA training, sweeps, report.
+    Demo(demo_cmd::DemoArgs),
     /// Device models: list, show, sample and plot (devices/*.toml or built-ins).
     #[command(subcommand)]
     Device(device_cmd::DeviceCommand),
@@ -42,24 +45,10 @@ pub enum Command {
     Sensitivity(sensitivity_cmd::SensitivityArgs),
 }
 
-/// A progress bar `<prefix> [=====>   ] pos/len message (elapsed<eta)`, hidden when `quiet`.
-fn progress_bar(prefix: &str, len: u64, quiet: bool) -> indicatif::ProgressBar {
-    if quiet {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    let template = format!("{prefix} [{{bar:30}}] {{pos}}/{{len}} {{msg}} ({{elapsed}}<{{eta}})");
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&template)
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
-}
-
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Device(cmd) => device_cmd::run(cmd),
         Command::Tile(cmd) => tile_cmd::run(cmd),
         Command::Map(args) => map_cmd::run(args),

@@ -66,7 +66,11 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         args.knob.apply(v, &tile, &device)?;
     }
     let data = load_data(&target.experiment)?;
-    let bar = super::progress_bar("sensitivity", (values.len() * args.reps) as u64, args.quiet);
+    let bar = aimc::progress::progress_bar(
+        "sensitivity",
+        (values.len() * args.reps) as u64,
+        !args.quiet,
+    );
     let result = run_sensitivity(
         &target,
         args.knob,

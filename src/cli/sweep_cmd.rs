@@ -78,7 +78,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     };
     let data = load_data(&target.experiment)?;
     let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
-    let bar = super::progress_bar("sweep", total, args.quiet);
+    let bar = aimc::progress::progress_bar("sweep", total, !args.quiet);
     let result = run_sweep(
         &target,
         &spec,

@@ -21,7 +21,7 @@ enum StageArg {
 
 /// Where to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DeviceArg {
+pub(super) enum DeviceArg {
     Cpu,
     /// The first CUDA GPU (needs a build with `--features cuda`).
     Cuda,
@@ -54,7 +54,7 @@ pub struct TrainArgs {
     format: OutputFormat,
 }
 
-fn device(d: DeviceArg) -> anyhow::Result<candle_core::Device> {
+pub(super) fn device(d: DeviceArg) -> anyhow::Result<candle_core::Device> {
     match d {
         DeviceArg::Cpu => Ok(candle_core::Device::Cpu),
         DeviceArg::Cuda if cfg!(feature = "cuda") => Ok(candle_core::Device::new_cuda(0)?),

@@ -79,12 +79,20 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
 
 /// An image set from an IDX image file [N, H, W] and an IDX label file [N] (10 classes).
 pub fn read_idx_images(images: &Path, labels: &Path) -> Result<ImageSet> {
-    let im = read_idx(images)?;
-    let lb = read_idx(labels)?;
-    let name = images.display().to_string();
+    idx_images(
+        read_idx(images)?,
+        &images.display().to_string(),
+        read_idx(labels)?,
+        &labels.display().to_string(),
+    )
+}
+
+/// An image set from parsed IDX arrays of images [N, H, W] and labels [N] (`name` and
+/// `labels_name` name their sources in errors).
+pub fn idx_images(im: IdxArray, name: &str, lb: IdxArray, labels_name: &str) -> Result<ImageSet> {
     if im.dims.len() != 3 {
         return Err(Error::data(
-            &name,
+            name,
             format!(
                 "expected images of 3 dimensions [N, H, W], found {:?}",
                 im.dims
@@ -93,7 +101,7 @@ pub fn read_idx_images(images: &Path, labels: &Path) -> Result<ImageSet> {
     }
     if lb.dims.len() != 1 || lb.dims[0] != im.dims[0] {
         return Err(Error::data(
-            labels.display(),
+            labels_name,
             format!(
                 "expected {} labels [N], found dimensions {:?}",
                 im.dims[0], lb.dims
@@ -101,7 +109,7 @@ pub fn read_idx_images(images: &Path, labels: &Path) -> Result<ImageSet> {
         ));
     }
     let labels: Vec<u32> = lb.data.iter().map(|&l| l as u32).collect();
-    ImageSet::new(&name, im.data, labels, (1, im.dims[1], im.dims[2]), 10)
+    ImageSet::new(name, im.data, labels, (1, im.dims[1], im.dims[2]), 10)
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The image datasets an experiment can name, and where their files are: Fashion-MNIST and MNIST
-//! (IDX, plain or gzipped), CIFAR-10 and CIFAR-100 (official binary version), a folder of PNGs
+//! (IDX, plain or gzipped), the Fashion-MNIST subset built into the binary, CIFAR-10 and CIFAR-100 (official binary version), a folder of PNGs
 //! (`train/` and `test/`, files `*_<label>.png`).
 
 use super::cifar::{Cifar, read_cifar};
+use super::embedded::embedded_fashion_mnist;
 use super::idx::read_idx_images;
 use super::image_set::ImageSet;
 use super::png_folder::read_png_folder;
@@ -14,6 +15,8 @@ use std::path::{Path, PathBuf};
 #[serde(rename_all = "kebab-case")]
 pub enum ImageDataset {
     FashionMnist,
+    /// The subset built into the binary (10,000 training, 1,000 test images); no directory.
+    FashionMnistDemo,
     Mnist,
     Cifar10,
     Cifar100,
@@ -28,6 +31,7 @@ impl ImageDataset {
     pub fn name(self) -> &'static str {
         match self {
             ImageDataset::FashionMnist => "fashion-mnist",
+            ImageDataset::FashionMnistDemo => "fashion-mnist-demo",
             ImageDataset::Mnist => "mnist",
             ImageDataset::Cifar10 => "cifar10",
             ImageDataset::Cifar100 => "cifar100",
@@ -48,9 +52,10 @@ impl ImageDataset {
         dir
     }
 
-    /// Reads the training and test splits from `dir` (`classes` is needed for a PNG folder).
+    /// Reads the training and test splits from `dir` (`classes` is needed for a PNG folder; the
+    /// built-in set ignores `dir`).
     pub fn load(self, dir: &Path, classes: usize) -> Result<(ImageSet, ImageSet)> {
-        if !dir.is_dir() {
+        if self != ImageDataset::FashionMnistDemo && !dir.is_dir() {
             return Err(Error::data(
                 dir.display(),
                 format!(
@@ -70,6 +75,7 @@ impl ImageDataset {
                 };
                 Ok((split("train")?, split("t10k")?))
             }
+            ImageDataset::FashionMnistDemo => embedded_fashion_mnist(),
             ImageDataset::Cifar100 => Ok((
                 read_cifar(&find(dir, "train.bin")?, Cifar::Hundred)?,
                 read_cifar(&find(dir, "test.bin")?, Cifar::Hundred)?,

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod cifar;
+pub mod embedded;
 pub mod fetch;
 pub mod idx;
 pub mod image_dataset;

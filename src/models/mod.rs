@@ -49,6 +49,7 @@ impl ModelConfig {
                 depth: 32,
                 classes: 10,
                 in_channels: 3,
+                width: 16,
             }),
             "wrn16-4" => wrn(4),
             "wrn16-8" => wrn(8),

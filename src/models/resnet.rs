@@ -1,5 +1,5 @@
 //! ResNet for CIFAR (He et al. 2016, section 4.2): 3x3 conv (16), three stages of n basic blocks
-//! (16, 32, 64 channels; stride 2 at the start of stages 2 and 3; parameter-free shortcuts:
+//! (16, 32, 64 channels, or k, 2k, 4k with `width = k`; stride 2 at the start of stages 2 and 3; parameter-free shortcuts:
 //! subsample and zero-pad channels), global average pool, linear classifier. Depth 6n + 2
 //! (ResNet-32: n = 5). Convolutions and the classifier on tiles; batch norm digital.
 
@@ -19,6 +19,13 @@ pub struct ResNetConfig {
     pub depth: usize,
     pub classes: usize,
     pub in_channels: usize,
+    /// Channels of the first stage (the paper's 16); the stages have width, 2 width, 4 width.
+    #[serde(default = "default_width")]
+    pub width: usize,
+}
+
+fn default_width() -> usize {
+    16
 }
 
 #[derive(Debug)]
@@ -125,10 +132,14 @@ impl ResNet {
         if c.depth < 8 || !(c.depth - 2).is_multiple_of(6) {
             candle_core::bail!("ResNet depth must be 6n + 2 with n >= 1, found {}", c.depth);
         }
+        if c.width == 0 {
+            candle_core::bail!("ResNet width must be at least 1, found 0");
+        }
+        let k = c.width;
         let n = (c.depth - 2) / 6;
         let conv1 = analog_conv2d_no_bias(
             c.in_channels,
-            16,
+            k,
             3,
             Conv2dGeometry {
                 stride: 1,
@@ -138,10 +149,10 @@ impl ResNet {
             tile,
             NoiseRng::new(rng.next_u64()),
         )?;
-        let bn1 = batch_norm(16, 1e-5, vb.pp("bn1"))?;
+        let bn1 = batch_norm(k, 1e-5, vb.pp("bn1"))?;
         let mut blocks = Vec::new();
-        let mut in_ch = 16;
-        for (stage, out_ch) in [16, 32, 64].into_iter().enumerate() {
+        let mut in_ch = k;
+        for (stage, out_ch) in [k, 2 * k, 4 * k].into_iter().enumerate() {
             for i in 0..n {
                 let stride = if stage > 0 && i == 0 { 2 } else { 1 };
                 let vb_b = vb.pp(format!("layer{}.{i}", stage + 1));
@@ -152,7 +163,7 @@ impl ResNet {
             }
         }
         let fc = analog_linear(
-            64,
+            4 * k,
             c.classes,
             true,
             vb.pp("fc"),

@@ -1,6 +1,7 @@
 //! The drift plot: the metric against time after programming on a log axis, the mean of the
-//! repeats with its 95 % confidence band, one line per run and device, and each run's FP level
-//! as a dashed reference line.
+//! repeats with a band of ± one standard deviation (the 95 % intervals are in the CSV: with few
+//! repeats they are too wide to read a plot by), one line per run and device, and each run's FP level
+//! as a dashed reference line (one line when all runs share it).
 
 use super::plot_style::{FONT, Figure, color, legend, lighten, write_png_and_svg};
 use crate::error::Result;
@@ -31,11 +32,11 @@ impl Figure for DriftFigure<'_> {
             (0.5, 2.0)
         };
         let lo = points()
-            .map(|p| p.ci_low)
+            .map(|p| p.mean - p.std)
             .chain(self.results.iter().map(|r| r.fp))
             .fold(1.0, f64::min);
         let hi = points()
-            .map(|p| p.ci_high)
+            .map(|p| p.mean + p.std)
             .chain(self.results.iter().map(|r| r.fp))
             .fold(0.0, f64::max);
         let pad = ((hi - lo) * 0.1).max(0.01);
@@ -44,7 +45,10 @@ impl Figure for DriftFigure<'_> {
             (100.0 * (hi + pad)).min(100.0),
         );
         let mut chart = ChartBuilder::on(root)
-            .caption("Accuracy after programming", (FONT, 22))
+            .caption(
+                "Accuracy after programming (mean ± std over the repeats)",
+                (FONT, 22),
+            )
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
@@ -58,28 +62,35 @@ impl Figure for DriftFigure<'_> {
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
-        let mut line = 0;
+        // One FP line when every run shares the FP model (direct mapping vs HWA of one run),
+        // else one per run in the colour of its first curve.
+        let shared_fp = self.results.windows(2).all(|w| w[0].fp == w[1].fp);
+        let mut fp_lines = Vec::new();
+        let mut first_curve = 0;
         for r in self.results {
-            let fp_color = color(line);
+            if !shared_fp {
+                fp_lines.push((r.fp, color(first_curve), format!("{} FP", r.run)));
+            }
+            first_curve += devices_of(r).len();
+        }
+        if shared_fp && let Some(r) = self.results.first() {
+            fp_lines.push((r.fp, RGBColor(60, 60, 60), "FP (digital)".into()));
+        }
+        for (fp, c, label) in fp_lines {
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(t0, 100.0 * r.fp), (t1, 100.0 * r.fp)],
+                    [(t0, 100.0 * fp), (t1, 100.0 * fp)],
                     8,
                     6,
-                    fp_color.stroke_width(1),
+                    c.stroke_width(1),
                 ))
                 .map_err(e)?
-                .label(format!("{} FP", r.run))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], fp_color.stroke_width(1))
-                });
-            let mut devices: Vec<&str> = Vec::new();
-            for p in &r.points {
-                if !devices.contains(&p.device.as_str()) {
-                    devices.push(&p.device);
-                }
-            }
-            for d in devices {
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(1)));
+        }
+        let mut line = 0;
+        for r in self.results {
+            for d in devices_of(r) {
                 let c = color(line);
                 line += 1;
                 let mut pts: Vec<_> = r
@@ -90,8 +101,12 @@ impl Figure for DriftFigure<'_> {
                 pts.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
                 let band: Vec<(f64, f64)> = pts
                     .iter()
-                    .map(|p| (p.time_s, 100.0 * p.ci_high))
-                    .chain(pts.iter().rev().map(|p| (p.time_s, 100.0 * p.ci_low)))
+                    .map(|p| (p.time_s, 100.0 * (p.mean + p.std)))
+                    .chain(
+                        pts.iter()
+                            .rev()
+                            .map(|p| (p.time_s, 100.0 * (p.mean - p.std))),
+                    )
                     .collect();
                 chart
                     .draw_series(std::iter::once(Polygon::new(
@@ -115,6 +130,17 @@ impl Figure for DriftFigure<'_> {
         }
         legend(&mut chart, 13)
     }
+}
+
+/// The devices of a sweep, in the order of its points.
+fn devices_of(r: &SweepResult) -> Vec<&str> {
+    let mut devices: Vec<&str> = Vec::new();
+    for p in &r.points {
+        if !devices.contains(&p.device.as_str()) {
+            devices.push(&p.device);
+        }
+    }
+    devices
 }
 
 /// Writes `drift.png` and `drift.svg` into `out_dir`.

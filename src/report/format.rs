@@ -70,6 +70,24 @@ impl TextTable {
         out
     }
 
+    /// A Markdown table: the first `text_columns` columns left-aligned, the others right-aligned.
+    pub fn to_markdown(&self, text_columns: usize) -> String {
+        let cell = |c: &String| c.replace('|', "\\|");
+        let line = |row: &[String]| {
+            let cells: Vec<String> = row.iter().map(cell).collect();
+            format!("| {} |\n", cells.join(" | "))
+        };
+        let mut out = line(&self.header);
+        let rule: Vec<&str> = (0..self.header.len())
+            .map(|i| if i < text_columns { "---" } else { "---:" })
+            .collect();
+        out.push_str(&format!("|{}|\n", rule.join("|")));
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out
+    }
+
     /// CSV with a header line; cells with commas, quotes or newlines are quoted.
     pub fn to_csv(&self) -> String {
         let esc = |c: &String| {
@@ -108,5 +126,9 @@ mod tests {
         let text = t.to_text();
         assert!(text.contains("a       1.5"), "{text}");
         assert_eq!(t.to_csv(), "name,value\na,1.5\n\"b,c\",10\n");
+        assert_eq!(
+            t.to_markdown(1),
+            "| name | value |\n|---|---:|\n| a | 1.5 |\n| b,c | 10 |\n"
+        );
     }
 }

@@ -6,5 +6,6 @@ pub mod format;
 pub mod plot_style;
 pub mod sensitivity_report;
 pub mod sweep_report;
+pub mod tile_map_plot;
 
 pub use format::{OutputFormat, TextTable};

@@ -59,41 +59,17 @@ fn time_columns(results: &[SweepResult]) -> Vec<(String, f64)> {
     cols
 }
 
-/// The Markdown summary: per run and device, FP, the metric at each time (mean ± std, %), A*.
-pub fn summary_markdown(results: &[SweepResult]) -> String {
+/// The paper's table: per run and device, FP, the metric at each time (mean ± std, %), then A*
+/// at each time (marked `(iso)` when iso-accurate).
+pub fn comparison_table(results: &[SweepResult]) -> TextTable {
     let cols = time_columns(results);
-    let mut s = String::from("# Accuracy after programming\n\n");
-    s.push_str(
-        "Test accuracy (%) after programming onto analog tiles: mean ± standard deviation over the \
-         repeats (each repeat programs the network anew; 95 % confidence intervals in `sweep.csv`). \
-         A* = 1 - (e - e_FP) / (e_chance - e_FP) of the mean, e the test error; iso-accurate when \
-         A* > 99 %.\n\n",
-    );
-    for r in results {
-        s.push_str(&format!(
-            "- `{}`: checkpoint `{}`, {} repeats, seed {}, tile {}x{}, drift compensation {:?}, \
-             FP {:.2} %, chance {:.2} %\n",
-            r.run,
-            r.checkpoint,
-            r.reps,
-            r.seed,
-            r.tile.rows,
-            r.tile.cols,
-            r.tile.drift_compensation,
-            100.0 * r.fp,
-            100.0 * r.chance
-        ));
-    }
-    s.push_str("\n| run | device | FP |");
-    for (l, _) in &cols {
-        s.push_str(&format!(" {l} |"));
-    }
-    for (l, _) in &cols {
-        s.push_str(&format!(" A* {l} |"));
-    }
-    s.push_str("\n|---|---|---:|");
-    s.push_str(&"---:|".repeat(2 * cols.len()));
-    s.push('\n');
+    let mut header = vec!["run".to_string(), "device".into(), "FP".into()];
+    header.extend(cols.iter().map(|(l, _)| l.clone()));
+    header.extend(cols.iter().map(|(l, _)| format!("A* {l}")));
+    let mut t = TextTable {
+        header,
+        rows: Vec::new(),
+    };
     for r in results {
         let mut devices: Vec<&str> = Vec::new();
         for p in &r.points {
@@ -103,40 +79,86 @@ pub fn summary_markdown(results: &[SweepResult]) -> String {
         }
         for d in devices {
             let at = |t: f64| r.points.iter().find(|p| p.device == d && p.time_s == t);
-            s.push_str(&format!("| {} | {} | {:.2} |", r.run, d, 100.0 * r.fp));
-            for (_, t) in &cols {
-                match at(*t) {
-                    Some(p) => {
-                        s.push_str(&format!(" {:.2} ± {:.2} |", 100.0 * p.mean, 100.0 * p.std))
-                    }
-                    None => s.push_str(" - |"),
-                }
-            }
-            for (_, t) in &cols {
-                match at(*t) {
-                    Some(p) => s.push_str(&format!(
-                        " {:.1} %{} |",
-                        100.0 * p.a_star,
-                        if p.iso_accurate { " (iso)" } else { "" }
-                    )),
-                    None => s.push_str(" - |"),
-                }
-            }
-            s.push('\n');
+            let mut row = vec![r.run.clone(), d.to_string(), format!("{:.2}", 100.0 * r.fp)];
+            row.extend(cols.iter().map(|(_, t)| match at(*t) {
+                Some(p) => format!("{:.2} ± {:.2}", 100.0 * p.mean, 100.0 * p.std),
+                None => "-".into(),
+            }));
+            row.extend(cols.iter().map(|(_, t)| match at(*t) {
+                Some(p) => format!(
+                    "{:.1} %{}",
+                    100.0 * p.a_star,
+                    if p.iso_accurate { " (iso)" } else { "" }
+                ),
+                None => "-".into(),
+            }));
+            t.push(row);
         }
     }
+    t
+}
+
+/// The sentence that explains the table's numbers.
+pub const TABLE_LEGEND: &str = "Test accuracy (%) after programming onto analog tiles: mean ± \
+    standard deviation over the repeats (each repeat programs the network anew; 95 % confidence \
+    intervals in `sweep.csv`). A* = 1 - (e - e_FP) / (e_chance - e_FP) of the mean (physics.md \
+    Eq. 3), e the test error; iso-accurate when A* > 99 %.";
+
+/// The Markdown summary: how each sweep was run, the comparison table and the drift plot.
+pub fn summary_markdown(results: &[SweepResult]) -> String {
+    let mut s = String::from("# Accuracy after programming\n\n");
+    s.push_str(TABLE_LEGEND);
+    s.push_str("\n\n");
+    s.push_str(&sweep_settings_markdown(results));
+    s.push('\n');
+    s.push_str(&comparison_table(results).to_markdown(2));
     s.push_str("\n![accuracy over time after programming](drift.png)\n");
+    s
+}
+
+/// One bullet per sweep: checkpoint, repeats, seed, tile, compensation, FP and chance.
+pub fn sweep_settings_markdown(results: &[SweepResult]) -> String {
+    let mut s = String::new();
+    for r in results {
+        // The name an experiment file uses (`global`, `per_column`, `none`).
+        let compensation = serde_json::to_value(r.tile.drift_compensation)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "- `{}`: checkpoint `{}`, {} repeats, seed {}, tile {}x{}, drift compensation {}, \
+             FP {:.2} %, chance {:.2} %\n",
+            r.run,
+            r.checkpoint,
+            r.reps,
+            r.seed,
+            r.tile.rows,
+            r.tile.cols,
+            compensation,
+            100.0 * r.fp,
+            100.0 * r.chance
+        ));
+    }
     s
 }
 
 /// Writes the report of `results` into `out`; returns the paths written.
 pub fn write_report(results: &[SweepResult], out: &Path) -> Result<Vec<PathBuf>> {
+    write_report_with_summary(results, out, summary_markdown(results))
+}
+
+/// [`write_report`] with another `summary.md` text.
+pub fn write_report_with_summary(
+    results: &[SweepResult],
+    out: &Path,
+    summary: String,
+) -> Result<Vec<PathBuf>> {
     let json = serde_json::to_string_pretty(results)
         .map_err(|e| Error::Tensor(format!("serialising the sweep: {e}")))?;
     let files = [
         (out.join("sweep.csv"), points_table(results).to_csv()),
         (out.join("sweep.json"), json + "\n"),
-        (out.join("summary.md"), summary_markdown(results)),
+        (out.join("summary.md"), summary),
     ];
     let mut written = write_text_files(files.into())?;
     written.extend(plot_drift(results, out)?);

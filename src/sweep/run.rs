@@ -74,19 +74,28 @@ pub struct SweepResult {
 /// Batches of training images used to set the input ranges of a model that never learned them.
 pub const CALIBRATION_BATCHES: usize = 10;
 
-/// Calibrates the static input ranges of `model` from the first training batches (inference
-/// mode: batch-norm statistics untouched).
-fn calibrate(model: &Model, data: &ExperimentData, device: &Device) -> Result<()> {
-    for m in matrices(model) {
-        m.start_input_calibration(3.0);
+/// Sets the static input ranges of `model`, an FP checkpoint mapped directly (its ranges were
+/// never learned), to each tile's mean abs-max input over the first training batches, observed
+/// in `reference`, the same network computed digitally: the FP weights are mapped as they are,
+/// and no input the FP network typically produces is clipped. (Clipping at 3 std, the HWA
+/// initialisation, costs the demo network 40 points even on an ideal device.)
+fn calibrate_direct_mapping(
+    reference: &Model,
+    model: &Model,
+    data: &ExperimentData,
+    device: &Device,
+) -> Result<()> {
+    for m in matrices(reference) {
+        m.start_input_calibration(f64::INFINITY);
     }
     let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
     for k in 0..loader.batches().min(CALIBRATION_BATCHES) {
         let (x, _) = loader.batch(k, device)?;
-        model.classify_t(&x, false)?;
+        reference.classify_t(&x, false)?;
     }
-    for m in matrices(model) {
-        m.finish_input_calibration()?;
+    for (r, m) in matrices(reference).into_iter().zip(matrices(model)) {
+        r.finish_input_calibration()?;
+        m.set_input_ranges(r.input_range())?;
     }
     Ok(())
 }
@@ -102,13 +111,12 @@ pub fn run_sweep(
     let exp = &target.experiment;
     let (fp_model, _, _) = load_model(exp, &exp.config.fp_tile(), &target.fp_checkpoint, device)?;
     let fp = accuracy(&fp_model, &data.test, &data.stats, device)?;
-    drop(fp_model);
     let chance = 1.0 / data.test.classes.max(1) as f64;
     let (model, _, state) = load_model(exp, &spec.tile, &target.checkpoint, device)?;
     if state.stage != "hwa" {
-        // Direct mapping: the FP model's input ranges were never learned.
-        calibrate(&model, data, device)?;
+        calibrate_direct_mapping(&fp_model, &model, data, device)?;
     }
+    drop(fp_model);
     let mut points = Vec::new();
     for (name, analog) in &spec.devices {
         let key = fnv1a(name);

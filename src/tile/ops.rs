@@ -106,11 +106,13 @@ impl CustomOp2 for ScaledDacOp {
         let (x, alpha) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
         let n = l1.dims().last().copied().unwrap_or(1).max(1);
         let inv = row_inverse(alpha, x.len() / n)?;
-        let mut out = Vec::with_capacity(x.len());
-        for (row, a) in x.chunks(n).zip(&inv) {
-            match self.0 {
-                Some(q) => out.extend(row.iter().map(|&v| q.apply(v * a))),
-                None => out.extend(row.iter().map(|&v| v * a)),
+        let mut out = x.to_vec();
+        for (row, &a) in out.chunks_mut(n).zip(&inv) {
+            for v in row.iter_mut() {
+                *v *= a;
+            }
+            if let Some(q) = self.0 {
+                q.apply_slice(row);
             }
         }
         Ok((CpuStorage::F32(out), l1.shape().clone()))

@@ -164,6 +164,19 @@ impl TiledMatrix {
         }));
     }
 
+    /// Sets the input ranges of all tiles (one per tile, e.g. those another model calibrated).
+    pub fn set_input_ranges(&self, ranges: &Tensor) -> Result<()> {
+        if ranges.elem_count() != self.tile_count() {
+            candle_core::bail!(
+                "{}: {} input ranges for {} tiles",
+                self.name(),
+                ranges.elem_count(),
+                self.tile_count()
+            );
+        }
+        set_param(&self.input_range, ranges)
+    }
+
     /// Ends the calibration: each tile's input range becomes the average of what it recorded
     /// (tiles that saw no input keep theirs).
     pub fn finish_input_calibration(&self) -> Result<()> {

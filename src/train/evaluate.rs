@@ -6,7 +6,7 @@ use crate::models::Model;
 use candle_core::{D, Device, Result};
 
 /// Images per evaluation batch.
-pub const EVAL_BATCH: usize = 256;
+pub const EVAL_BATCH: usize = 64;
 
 /// The fraction of `set` that `model` classifies correctly; `stats` are the normalisation.
 pub fn accuracy(

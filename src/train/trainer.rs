@@ -19,11 +19,11 @@ use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::models::Model;
 use crate::nn::matrices;
+use crate::progress::progress_bar;
 use crate::rng::NoiseRng;
 use crate::tile::TileConfig;
 use candle_core::{DType, Device, TensorId};
 use candle_nn::VarMap;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -275,7 +275,11 @@ pub fn train_stage(
                 epoch as u64,
             )),
         );
-        let bar = progress_bar(opts, batches, epoch, plan.epochs);
+        let bar = progress_bar(
+            &format!("{} epoch {}/{}", opts.stage.name(), epoch + 1, plan.epochs),
+            batches as u64,
+            opts.progress,
+        );
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         let mut noise_scale = 0.0;
@@ -399,23 +403,4 @@ pub fn history_csv(history: &[EpochRecord]) -> String {
         ));
     }
     s
-}
-
-fn progress_bar(opts: &TrainOptions, batches: usize, epoch: usize, epochs: usize) -> ProgressBar {
-    if !opts.progress {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(batches as u64);
-    let style =
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed}<{eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
-    bar.set_style(style);
-    bar.set_prefix(format!(
-        "{} epoch {}/{}",
-        opts.stage.name(),
-        epoch + 1,
-        epochs
-    ));
-    bar
 }
