@@ -79,7 +79,7 @@ pub const CALIBRATION_BATCHES: usize = 10;
 /// in `reference`, the same network computed digitally: the FP weights are mapped as they are,
 /// and no input the FP network typically produces is clipped. (Clipping at 3 std, the HWA
 /// initialisation, costs the demo network 40 points even on an ideal device.)
-fn calibrate_direct_mapping(
+pub fn calibrate_direct_mapping(
     reference: &Model,
     model: &Model,
     data: &ExperimentData,
@@ -109,7 +109,15 @@ pub fn run_sweep(
     tick: &mut dyn FnMut(&str),
 ) -> Result<SweepResult> {
     let exp = &target.experiment;
-    let (fp_model, _, _) = load_model(exp, &exp.config.fp_tile(), &target.fp_checkpoint, device)?;
+    // The digital network on the swept tile's geometry (its input ranges calibrate a direct
+    // mapping tile by tile).
+    let digital = TileConfig {
+        rows: spec.tile.rows,
+        cols: spec.tile.cols,
+        input_range: spec.tile.input_range,
+        ..TileConfig::ideal()
+    };
+    let (fp_model, _, _) = load_model(exp, &digital, &target.fp_checkpoint, device)?;
     let fp = accuracy(&fp_model, &data.test, &data.stats, device)?;
     let chance = 1.0 / data.test.classes.max(1) as f64;
     let (model, _, state) = load_model(exp, &spec.tile, &target.checkpoint, device)?;
@@ -168,4 +176,67 @@ pub fn run_sweep(
         tile: spec.tile.clone(),
         points,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ImageSet;
+    use crate::models::ModelConfig;
+    use crate::models::resnet::ResNetConfig;
+    use crate::nn::seeded_var_builder;
+    use candle_core::DType;
+    use candle_nn::VarMap;
+
+    /// After calibration, the calibration batch itself passes every DAC unclipped: a tile with
+    /// only a 16-bit DAC reproduces the digital network. (Ranges at 3 std of the inputs clip the
+    /// post-ReLU tails and miss by far more.)
+    #[test]
+    fn direct_mapping_ranges_pass_the_calibration_inputs_unclipped() {
+        let dev = Device::Cpu;
+        let config = ModelConfig::Resnet(ResNetConfig {
+            depth: 8,
+            classes: 10,
+            in_channels: 1,
+            width: 4,
+        });
+        // Two variable sets from one seed: the same weights.
+        let (vm_ref, vm) = (VarMap::new(), VarMap::new());
+        let vb = |vm: &VarMap| seeded_var_builder(vm, 3, DType::F32, &dev);
+        let reference =
+            Model::build(&config, vb(&vm_ref), &TileConfig::ideal(), NoiseRng::new(1)).unwrap();
+        let dac_only = TileConfig {
+            device: "ideal".into(),
+            dac_bits: 16,
+            adc: false,
+            out_noise: 0.0,
+            read_noise: 0.0,
+            ir_drop: false,
+            ..TileConfig::standard()
+        };
+        let model = Model::build(&config, vb(&vm), &dac_only, NoiseRng::new(1)).unwrap();
+        let mut rng = NoiseRng::new(5);
+        let pixels = (0..64 * 64).map(|_| (rng.next_u64() % 256) as u8).collect();
+        let labels = (0..64).map(|i| i % 10).collect();
+        let set = ImageSet::new("synthetic", pixels, labels, (1, 8, 8), 10).unwrap();
+        let data = ExperimentData {
+            stats: set.channel_stats(),
+            train: set.clone(),
+            test: set,
+        };
+        calibrate_direct_mapping(&reference, &model, &data, &dev).unwrap();
+        let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
+        let (x, _) = loader.batch(0, &dev).unwrap();
+        let digital = reference.classify_t(&x, false).unwrap();
+        let analog = model.classify_t(&x, false).unwrap();
+        let err = (&analog - &digital)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap();
+        let scale = digital.abs().unwrap().max_all().unwrap();
+        let rel = err.to_scalar::<f32>().unwrap() / scale.to_scalar::<f32>().unwrap();
+        assert!(rel < 1e-3, "relative deviation {rel}");
+    }
 }
