@@ -1,9 +1,9 @@
 //! `aimc map`: how a model lies on tiles.
 
 use aimc::models::ModelConfig;
-use aimc::models::map::map_model;
+use aimc::models::map::{map_model, map_table};
+use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
-use aimc::report::{OutputFormat, TextTable};
 use aimc::tile::TileGeometry;
 use clap::Args;
 
@@ -29,26 +29,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         print!("{}", to_json(&map));
         return Ok(());
     }
-    let mut t = TextTable::new(&[
-        "layer",
-        "kind",
-        "rows",
-        "cols",
-        "grid",
-        "tiles",
-        "utilisation",
-    ]);
-    for l in &map.layers {
-        t.push(vec![
-            l.name.clone(),
-            l.kind.clone(),
-            l.rows.to_string(),
-            l.cols.to_string(),
-            format!("{}x{}", l.grid_rows, l.grid_cols),
-            l.tiles.to_string(),
-            format!("{:.3}", l.utilisation),
-        ]);
-    }
+    let t = map_table(&map);
     let tot = &map.totals;
     if args.format == OutputFormat::Csv {
         print!("{}", t.to_csv());

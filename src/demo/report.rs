@@ -7,6 +7,7 @@ use super::pipeline::DemoOutcome;
 use super::plan::DemoPlan;
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
+use crate::models::map::map_table;
 use crate::report::TextTable;
 use crate::report::device_plot::plot_devices;
 use crate::report::plot_style::write_text_files;
@@ -51,31 +52,6 @@ pub fn training_table(o: &DemoOutcome) -> TextTable {
     };
     rows("fp", &o.fp_history, &mut t);
     rows("hwa", &o.hwa_history, &mut t);
-    t
-}
-
-/// The tile map: per layer its matrix, grid, tiles and utilisation.
-pub fn tile_map_table(o: &DemoOutcome) -> TextTable {
-    let mut t = TextTable::new(&[
-        "layer",
-        "kind",
-        "rows",
-        "cols",
-        "grid",
-        "tiles",
-        "utilisation",
-    ]);
-    for l in &o.map.layers {
-        t.push(vec![
-            l.name.clone(),
-            l.kind.clone(),
-            l.rows.to_string(),
-            l.cols.to_string(),
-            format!("{}x{}", l.grid_rows, l.grid_cols),
-            l.tiles.to_string(),
-            format!("{:.3}", l.utilisation),
-        ]);
-    }
     t
 }
 
@@ -207,7 +183,7 @@ pub fn summary_markdown(o: &DemoOutcome, plan: &DemoPlan) -> String {
         m.totals.digital_parameters,
         100.0 * m.totals.utilisation
     ));
-    s.push_str(&tile_map_table(o).to_markdown(2));
+    s.push_str(&map_table(&o.map).to_markdown(2));
     s.push_str("\n![the tile map](tile_map.png)\n\n## Time taken\n\n");
     let mut t = TextTable::new(&["step", "time"]);
     for st in &o.timings {
@@ -240,7 +216,7 @@ pub fn write_demo_report(o: &DemoOutcome, plan: &DemoPlan) -> Result<Vec<PathBuf
         .map_err(|e| Error::Tensor(format!("serialising the demo: {e}")))?;
     files.extend(write_text_files(vec![
         (out.join("training.csv"), training_table(o).to_csv()),
-        (out.join("tile_map.csv"), tile_map_table(o).to_csv()),
+        (out.join("tile_map.csv"), map_table(&o.map).to_csv()),
         (out.join("demo.json"), json + "\n"),
     ])?);
     Ok(files)

@@ -7,6 +7,7 @@ use super::shapes::{ParamLog, ShapeRecorder};
 use super::{Model, ModelConfig};
 use crate::error::{Error, Result};
 use crate::nn::matrices;
+use crate::report::TextTable;
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TileGeometry};
 use candle_core::{DType, Device};
@@ -105,4 +106,30 @@ pub fn map_model(config: &ModelConfig, geometry: TileGeometry) -> Result<ModelMa
             },
         },
     })
+}
+
+/// Per layer: name, kind, matrix rows (inputs) and columns (outputs), tile grid, tiles and
+/// utilisation.
+pub fn map_table(map: &ModelMap) -> TextTable {
+    let mut t = TextTable::new(&[
+        "layer",
+        "kind",
+        "rows",
+        "cols",
+        "grid",
+        "tiles",
+        "utilisation",
+    ]);
+    for l in &map.layers {
+        t.push(vec![
+            l.name.clone(),
+            l.kind.clone(),
+            l.rows.to_string(),
+            l.cols.to_string(),
+            format!("{}x{}", l.grid_rows, l.grid_cols),
+            l.tiles.to_string(),
+            format!("{:.3}", l.utilisation),
+        ]);
+    }
+    t
 }
