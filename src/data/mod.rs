@@ -10,6 +10,7 @@ pub mod image_dataset;
 pub mod image_set;
 pub mod loader;
 pub mod png_folder;
+pub mod text_corpus;
 pub mod verify;
 
 pub use image_set::ImageSet;
