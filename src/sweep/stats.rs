@@ -54,12 +54,28 @@ pub fn normalized_accuracy(acc: f64, acc_fp: f64, acc_chance: f64) -> f64 {
     1.0 - (e - e_fp) / (e_chance - e_fp)
 }
 
+/// A* of a perplexity (lower is better): Eq. 3 with the test error replaced by the perplexity,
+/// 1 - (ppl - ppl_FP) / (ppl_chance - ppl_FP). The chance level is the vocabulary size, the
+/// perplexity of a model that predicts every word with equal probability.
+pub fn normalized_perplexity(ppl: f64, ppl_fp: f64, ppl_chance: f64) -> f64 {
+    1.0 - (ppl - ppl_fp) / (ppl_chance - ppl_fp)
+}
+
 /// The paper's iso-accuracy criterion: A* above 99 %.
 pub const ISO_ACCURACY: f64 = 0.99;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn perplexity_a_star_is_one_at_fp_and_zero_at_the_vocabulary_size() {
+        assert_eq!(normalized_perplexity(80.0, 80.0, 10_000.0), 1.0);
+        assert_eq!(normalized_perplexity(10_000.0, 80.0, 10_000.0), 0.0);
+        assert_eq!(normalized_perplexity(5_040.0, 80.0, 10_000.0), 0.5);
+        // Better than FP: above 1, as for accuracy.
+        assert!(normalized_perplexity(70.0, 80.0, 10_000.0) > 1.0);
+    }
 
     #[test]
     fn closed_forms() {

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod experiment;
 pub mod hwa;
 pub mod optimizer;
+pub mod perplexity;
 pub mod schedule;
 pub mod setup;
 pub mod sgd;
