@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod distill;
 pub mod evaluate;
 pub mod experiment;
+pub mod grad_clip;
 pub mod hwa;
 pub mod optimizer;
 pub mod perplexity;
