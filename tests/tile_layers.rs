@@ -388,3 +388,53 @@ fn iterative_bound_management_reduces_saturation_error() {
     );
     assert!(dyn_eps > 0.0);
 }
+
+/// One hidden unit, one input, two steps: the analog LSTM on the ideal preset against the LSTM
+/// equations written out in scalars (gates in PyTorch's order i, f, g, o).
+#[test]
+fn ideal_lstm_matches_a_hand_computed_tiny_case() -> Result<()> {
+    let (w_ih, w_hh) = ([0.5, -0.3, 0.8, 0.2], [0.1, 0.4, -0.6, 0.7]);
+    let (b_ih, b_hh) = ([0.05, 0.1, -0.05, 0.0], [0.0, 0.2, 0.1, -0.1]);
+    let xs = [1.0, -2.0];
+    let dev = Device::Cpu;
+    let t = |v: &[f64], shape: &[usize]| {
+        let v: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+        Tensor::from_vec(v, shape, &dev)
+    };
+    let lstm = AnalogLstm::new(
+        "tiny",
+        t(&w_ih, &[4, 1])?,
+        t(&w_hh, &[4, 1])?,
+        t(&b_ih, &[4])?,
+        t(&b_hh, &[4])?,
+        &TileConfig::ideal(),
+        NoiseRng::new(0),
+    )?;
+    let x = t(&xs, &[1, 2, 1])?;
+    let (out, last) = lstm.forward_t(&x, &lstm.zero_state(1, &x)?, false)?;
+    let out = out.flatten_all()?.to_vec1::<f32>()?;
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let (mut h, mut c) = (0.0f64, 0.0f64);
+    for (step, &xt) in xs.iter().enumerate() {
+        let gate = |k: usize| w_ih[k] * xt + b_ih[k] + w_hh[k] * h + b_hh[k];
+        let (i, f, g, o) = (
+            sigmoid(gate(0)),
+            sigmoid(gate(1)),
+            gate(2).tanh(),
+            sigmoid(gate(3)),
+        );
+        c = f * c + i * g;
+        h = o * c.tanh();
+        assert!(
+            (out[step] as f64 - h).abs() < 1e-6,
+            "step {step}: {} vs {h}",
+            out[step]
+        );
+    }
+    // Step 1 by hand: i = s(0.55), f = s(-0.0), g = tanh(0.85), o = s(0.1).
+    let c1 = sigmoid(0.55) * 0.85f64.tanh();
+    assert!((out[0] as f64 - sigmoid(0.1) * c1.tanh()).abs() < 1e-6);
+    let c_last = last.c.flatten_all()?.to_vec1::<f32>()?[0] as f64;
+    assert!((c_last - c).abs() < 1e-6);
+    Ok(())
+}
