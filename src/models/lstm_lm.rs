@@ -70,6 +70,17 @@ impl LstmLm {
         })
     }
 
+    /// Starts a mini-batch: dropout masks, weight noise and tile noise from `seed`.
+    pub fn set_batch_seed(&self, seed: u64) {
+        self.dropout
+            .reseed(NoiseRng::stream(seed, &[u64::MAX]).next_u64());
+        let mut k = 0u64;
+        self.visit_matrices(&mut |m| {
+            m.set_batch_seed(NoiseRng::stream(seed, &[k]).next_u64());
+            k += 1;
+        });
+    }
+
     /// Zero states of every layer for batch size `b`.
     pub fn zero_states(&self, b: usize, like: &Tensor) -> Result<Vec<LstmState>> {
         self.layers.iter().map(|l| l.zero_state(b, like)).collect()

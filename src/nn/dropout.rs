@@ -23,6 +23,11 @@ impl SeededDropout {
         })
     }
 
+    /// Restarts the masks from `seed` (per mini-batch, so that a resumed run draws the same).
+    pub fn reseed(&self, seed: u64) {
+        *self.rng.lock().expect("lock") = NoiseRng::new(seed);
+    }
+
     /// Applies the dropout when `train`; the identity otherwise.
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         if !train || self.p == 0.0 {

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod experiment;
 pub mod grad_clip;
 pub mod hwa;
+pub mod lm_epoch;
 pub mod optimizer;
 pub mod perplexity;
 pub mod schedule;
