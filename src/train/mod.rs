@@ -11,6 +11,7 @@ pub mod hwa;
 pub mod lm_epoch;
 pub mod optimizer;
 pub mod perplexity;
+pub mod plateau;
 pub mod schedule;
 pub mod setup;
 pub mod sgd;
