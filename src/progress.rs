@@ -17,3 +17,12 @@ pub fn progress_bar(prefix: &str, len: u64, show: bool) -> ProgressBar {
     bar.set_prefix(prefix.to_string());
     bar
 }
+
+/// The callback of work that reports each finished step with a message: advances `bar` by one
+/// and shows the message.
+pub fn step_callback(bar: &ProgressBar) -> impl FnMut(&str) + '_ {
+    move |msg: &str| {
+        bar.inc(1);
+        bar.set_message(msg.to_string());
+    }
+}

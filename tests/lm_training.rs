@@ -94,6 +94,22 @@ fn options(first_step: u64) -> LmEpochOptions {
     }
 }
 
+/// `epochs` epochs of `lm` on `train`, the step count carried from epoch to epoch.
+fn train_epochs(
+    lm: &LstmLm,
+    train: &StreamBatches,
+    opt: &mut Optimizer,
+    epochs: usize,
+    after_step: &mut dyn FnMut() -> aimc::Result<()>,
+) {
+    let mut step = 0;
+    for _ in 0..epochs {
+        step += train_lm_epoch(lm, train, opt, options(step), &Device::Cpu, after_step)
+            .unwrap()
+            .steps;
+    }
+}
+
 #[test]
 fn every_variable_gets_a_gradient() {
     let c = corpus();
@@ -145,19 +161,7 @@ fn perplexity_falls_during_training() {
     let train = StreamBatches::new(&c.train, 8).unwrap();
     let valid = StreamBatches::new(&c.valid, 2).unwrap();
     let before = perplexity(&lm, &valid, 10, &Device::Cpu).unwrap();
-    let mut step = 0;
-    for _ in 0..3 {
-        let out = train_lm_epoch(
-            &lm,
-            &train,
-            &mut opt,
-            options(step),
-            &Device::Cpu,
-            &mut || Ok(()),
-        )
-        .unwrap();
-        step += out.steps;
-    }
+    train_epochs(&lm, &train, &mut opt, 3, &mut || Ok(()));
     let after = perplexity(&lm, &valid, 10, &Device::Cpu).unwrap();
     eprintln!("validation perplexity {before:.2} -> {after:.2} after 3 epochs");
     // 17 words: chance is 17; the grammar allows about 3 to 4 choices per word.
@@ -211,19 +215,7 @@ fn hwa_on_the_standard_tile_trains_every_variable_and_clips() {
     );
     let valid = StreamBatches::new(&c.valid, 2).unwrap();
     let before = perplexity(&lm, &valid, 10, &Device::Cpu).unwrap();
-    let mut step = 0;
-    for _ in 0..6 {
-        let out = train_lm_epoch(
-            &lm,
-            &train,
-            &mut opt,
-            options(step),
-            &Device::Cpu,
-            &mut || hwa::after_step(&lm, true),
-        )
-        .unwrap();
-        step += out.steps;
-    }
+    train_epochs(&lm, &train, &mut opt, 6, &mut || hwa::after_step(&lm, true));
     for m in matrices(&lm) {
         let w = m.weight().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert!(

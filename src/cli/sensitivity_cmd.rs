@@ -81,10 +81,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         (args.reps, args.seed),
         &data,
         &candle_core::Device::Cpu,
-        &mut |m: &str| {
-            bar.inc(1);
-            bar.set_message(m.to_string());
-        },
+        &mut aimc::progress::step_callback(&bar),
     )?;
     bar.finish_and_clear();
     let out = args.out.unwrap_or_else(|| {

@@ -84,10 +84,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         &spec,
         &data,
         &candle_core::Device::Cpu,
-        &mut |msg: &str| {
-            bar.inc(1);
-            bar.set_message(msg.to_string());
-        },
+        &mut aimc::progress::step_callback(&bar),
     )?;
     bar.finish_and_clear();
     let out = args

@@ -8,7 +8,7 @@ use crate::data::ImageSet;
 use crate::device::resolve_device;
 use crate::error::Result;
 use crate::models::map::{ModelMap, map_model};
-use crate::progress::progress_bar;
+use crate::progress::{progress_bar, step_callback};
 use crate::sweep::{SweepResult, SweepSpec, resolve, run_sweep};
 use crate::tile::TileGeometry;
 use crate::train::checkpoint::EpochRecord;
@@ -182,10 +182,7 @@ fn sweep(
         (plan.reps * plan.times.len()) as u64,
         progress,
     );
-    let mut result = run_sweep(&target, &spec, data, device, &mut |msg: &str| {
-        bar.inc(1);
-        bar.set_message(msg.to_string());
-    })?;
+    let mut result = run_sweep(&target, &spec, data, device, &mut step_callback(&bar))?;
     bar.finish_and_clear();
     result.run = label.into();
     Ok(result)
