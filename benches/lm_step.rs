@@ -93,7 +93,7 @@ fn steps(c: &mut Criterion) {
     let mut opt = optimizer(&fp_vars, false);
     g.bench_function("fp", |b| {
         b.iter(|| {
-            train_lm_epoch(&fp, &stream, &mut opt, opts(), &Device::Cpu, &mut || Ok(())).unwrap()
+            train_lm_epoch(&fp, None, &stream, &mut opt, opts(), &Device::Cpu, &mut || Ok(())).unwrap()
         })
     });
 
@@ -106,7 +106,7 @@ fn steps(c: &mut Criterion) {
     let mut opt = optimizer(&vars, true);
     g.bench_function("hwa", |b| {
         b.iter(|| {
-            train_lm_epoch(&lm, &stream, &mut opt, opts(), &Device::Cpu, &mut || {
+            train_lm_epoch(&lm, None, &stream, &mut opt, opts(), &Device::Cpu, &mut || {
                 hwa::after_step(&lm, true)
             })
             .unwrap()

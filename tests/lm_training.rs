@@ -104,7 +104,7 @@ fn train_epochs(
 ) {
     let mut step = 0;
     for _ in 0..epochs {
-        step += train_lm_epoch(lm, train, opt, options(step), &Device::Cpu, after_step)
+        step += train_lm_epoch(lm, None, train, opt, options(step), &Device::Cpu, after_step)
             .unwrap()
             .steps;
     }
@@ -177,7 +177,7 @@ fn the_same_seed_repeats_an_epoch_with_dropout() {
         let varmap = VarMap::new();
         let lm = model(c.vocab.len(), 0.3, &varmap);
         let mut opt = optimizer(&varmap);
-        let out = train_lm_epoch(&lm, &train, &mut opt, options(0), &Device::Cpu, &mut || {
+        let out = train_lm_epoch(&lm, None, &train, &mut opt, options(0), &Device::Cpu, &mut || {
             Ok(())
         })
         .unwrap();

@@ -74,7 +74,7 @@ fn a_small_network_trains_well_above_chance() {
     );
     let data = load_data(&exp).unwrap();
     let out = train_stage(&exp, &data, &options(Stage::Fp, dir.path(), 1, false)).unwrap();
-    let acc = out.history[0].test_accuracy;
+    let acc = out.history[0].eval_metric;
     // Chance is 10 %; one epoch over 1,024 images reaches about 44 %.
     assert!(acc > 0.35, "test accuracy {acc}");
     assert!(out.checkpoint.is_file());
@@ -389,6 +389,7 @@ fn checkpoint_round_trip_and_errors() {
         epoch: 3,
         step: 42,
         normalised: false,
+        metric: aimc::sweep::Metric::Accuracy,
         history: Vec::new(),
     };
     checkpoint::save(&path, &varmap_tensors(&va), &state).unwrap();

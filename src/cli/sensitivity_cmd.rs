@@ -8,7 +8,7 @@ use aimc::sweep::sensitivity::{Knob, parse_values, run_sensitivity};
 use aimc::sweep::times::parse_time;
 use aimc::sweep::{SweepTime, resolve};
 use aimc::tile::TileConfig;
-use aimc::train::setup::load_data;
+use aimc::train::setup::load_task_data;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -65,7 +65,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     for &v in &values {
         args.knob.apply(v, &tile, &device)?;
     }
-    let data = load_data(&target.experiment)?;
+    let data = load_task_data(&target.experiment)?;
     let bar = aimc::progress::progress_bar(
         "sensitivity",
         (values.len() * args.reps) as u64,

@@ -1,17 +1,17 @@
-//! `aimc sweep`: accuracy over time after programming, with repeats, as a report.
+//! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sweep_report::{points_table, write_report};
 use aimc::sweep::{SweepSpec, parse_times, resolve, run_sweep};
 use aimc::tile::{DriftCompensation, TileConfig};
-use aimc::train::setup::load_data;
+use aimc::train::setup::load_task_data;
 use clap::Args;
 use std::path::PathBuf;
 
 /// Program a trained network onto analog tiles again and again and evaluate it at times after
-/// programming: per device and time the mean accuracy, its std and 95 % confidence interval, A*
-/// and iso-accuracy. Writes sweep.csv, sweep.json, summary.md and drift.png/svg into the report
+/// programming: per device and time the mean accuracy (perplexity for a language model), its std
+/// and 95 % confidence interval, A* and iso-accuracy. Writes sweep.csv, sweep.json, summary.md and drift.png/svg into the report
 /// directory.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -76,7 +76,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         reps: args.reps,
         seed: args.seed,
     };
-    let data = load_data(&target.experiment)?;
+    let data = load_task_data(&target.experiment)?;
     let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
     let bar = aimc::progress::progress_bar("sweep", total, !args.quiet);
     let result = run_sweep(
@@ -96,9 +96,13 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         OutputFormat::Json => print!("{}", to_json(&results)),
         OutputFormat::Csv => print!("{}", points_table(&results).to_csv()),
         OutputFormat::Table => {
+            let r = &results[0];
             println!(
-                "{}: FP accuracy {:.4}, chance {:.4}",
-                results[0].run, results[0].fp, results[0].chance
+                "{}: FP {} {:.4}, chance {:.4}",
+                r.run,
+                r.metric.name(),
+                r.fp,
+                r.chance
             );
             print!("{}", points_table(&results).to_text());
             for f in files {

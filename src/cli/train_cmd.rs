@@ -3,8 +3,9 @@
 use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
 use aimc::train::experiment::Experiment;
-use aimc::train::setup::load_data;
-use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, train_stage};
+use aimc::train::setup::load_task_data;
+use aimc::train::stage::{eval_name, item_name};
+use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, train};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -79,7 +80,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(&exp.config.experiment.name));
-    let data = load_data(&exp)?;
+    let data = load_task_data(&exp)?;
     let device = device(args.device)?;
     let mut outcomes: Vec<(Stage, StageOutcome)> = Vec::new();
     for stage in stages {
@@ -91,7 +92,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             device: device.clone(),
             progress: !args.quiet,
         };
-        outcomes.push((stage, train_stage(&exp, &data, &opts)?));
+        outcomes.push((stage, train(&exp, &data, &opts)?));
     }
     match args.format {
         OutputFormat::Json => {
@@ -101,6 +102,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                     serde_json::json!({
                         "stage": s.name(),
                         "checkpoint": o.checkpoint.display().to_string(),
+                        "metric": o.metric,
                         "history": o.history,
                     })
                 })
@@ -108,13 +110,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             print!("{}", to_json(&v));
         }
         format => {
+            let metric = data.metric();
+            let (m, e, items) = (metric.name(), eval_name(metric), item_name(metric));
             let mut t = TextTable::new(&[
                 "stage",
                 "epoch",
                 "train_loss",
-                "train_acc",
-                "test_acc",
-                "img_per_s",
+                &format!("train_{m}"),
+                &format!("{e}_{m}"),
+                &format!("{items}_per_s"),
             ]);
             for (s, o) in &outcomes {
                 for r in &o.history {
@@ -122,9 +126,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                         s.name().into(),
                         r.epoch.to_string(),
                         format!("{:.4}", r.train_loss),
-                        format!("{:.4}", r.train_accuracy),
-                        format!("{:.4}", r.test_accuracy),
-                        format!("{:.0}", r.images_per_s),
+                        format!("{:.4}", r.train_metric),
+                        format!("{:.4}", r.eval_metric),
+                        format!("{:.0}", r.items_per_s),
                     ]);
                 }
             }

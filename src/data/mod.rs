@@ -1,8 +1,9 @@
-//! Dataset readers (CIFAR binary, IDX plain or gzipped, folders of PNGs) and seeded,
-//! augmented mini-batches.
+//! Dataset readers (CIFAR binary, IDX plain or gzipped, folders of PNGs, one-sentence-per-line
+//! text) and seeded, augmented mini-batches.
 
 pub mod catalog;
 pub mod cifar;
+pub mod dataset;
 pub mod embedded;
 pub mod fetch;
 pub mod idx;
@@ -14,5 +15,6 @@ pub mod text_corpus;
 pub mod text_dataset;
 pub mod verify;
 
+pub use dataset::Dataset;
 pub use image_set::ImageSet;
 pub use loader::{Augment, Loader};

@@ -4,7 +4,6 @@
 
 use super::plan::DemoPlan;
 use super::report::write_demo_report;
-use crate::data::ImageSet;
 use crate::device::resolve_device;
 use crate::error::Result;
 use crate::models::map::{ModelMap, map_model};
@@ -12,8 +11,8 @@ use crate::progress::{progress_bar, step_callback};
 use crate::sweep::{SweepResult, SweepSpec, resolve, run_sweep};
 use crate::tile::TileGeometry;
 use crate::train::checkpoint::EpochRecord;
-use crate::train::setup::{ExperimentData, load_data};
-use crate::train::trainer::{Stage, TrainOptions, train_stage};
+use crate::train::setup::{TaskData, load_data};
+use crate::train::trainer::{Stage, TrainOptions, train};
 use candle_core::Device;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -72,10 +71,10 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
     };
 
     let start = Instant::now();
-    let data = load_data(exp)?;
+    let data = TaskData::Images(load_data(exp)?);
     timed("data", start);
     let train = |stage: Stage| {
-        train_stage(
+        train(
             exp,
             &data,
             &TrainOptions {
@@ -91,7 +90,7 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
 
     say(
         1,
-        &format!("floating-point training: {}", describe(&data.train)),
+        &format!("floating-point training: {}", data.describe()),
     );
     let start = Instant::now();
     let fp = train(Stage::Fp)?;
@@ -130,8 +129,8 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
         description: exp.config.experiment.description.clone(),
         experiment_file: exp.file.clone(),
         quick: plan.quick,
-        train_images: data.train.len(),
-        test_images: data.test.len(),
+        train_images: data.sizes().0,
+        test_images: data.sizes().1,
         fp_history: fp.history,
         hwa_history: hwa.history,
         direct,
@@ -146,24 +145,12 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
     Ok(outcome)
 }
 
-/// `N images of HxW (C channel(s)), K classes`.
-fn describe(set: &ImageSet) -> String {
-    format!(
-        "{} images of {}x{} ({} channel(s)), {} classes",
-        set.len(),
-        set.height,
-        set.width,
-        set.channels,
-        set.classes
-    )
-}
-
 /// Sweeps the checkpoint of `stage` on the experiment's tile and device.
 fn sweep(
     plan: &DemoPlan,
     stage: &str,
     label: &str,
-    data: &ExperimentData,
+    data: &TaskData,
     device: &Device,
     progress: bool,
 ) -> Result<SweepResult> {

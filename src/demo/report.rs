@@ -44,9 +44,9 @@ pub fn training_table(o: &DemoOutcome) -> TextTable {
                 r.epoch.to_string(),
                 format!("{:.4}", r.lr),
                 format!("{:.4}", r.train_loss),
-                format!("{:.4}", r.train_accuracy),
-                format!("{:.4}", r.test_accuracy),
-                format!("{:.0}", r.images_per_s),
+                format!("{:.4}", r.train_metric),
+                format!("{:.4}", r.eval_metric),
+                format!("{:.0}", r.items_per_s),
             ]);
         }
     };

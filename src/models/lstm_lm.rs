@@ -1,14 +1,14 @@
 //! Word-level LSTM language model (Zaremba et al. 2014, as in the paper's LSTM-PTB): embedding
 //! (digital), stacked LSTM layers (input and recurrent matrices on separate tiles), dropout,
-//! decoder to the vocabulary (on tiles).
+//! decoder to the vocabulary (on tiles). Embedding and decoder start U(-0.1, 0.1), the decoder
+//! bias at 0, as in PyTorch's word-language-model example (the recipe of the paper's LSTM).
 
-use crate::nn::{
-    AnalogLinear, AnalogLstm, AnalogModule, LstmState, SeededDropout, analog_linear, analog_lstm,
-};
+use crate::nn::linear::{LinearInit, analog_linear_with_init};
+use crate::nn::{AnalogLinear, AnalogLstm, AnalogModule, LstmState, SeededDropout, analog_lstm};
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
 use candle_core::{Module, ModuleT, Result, Tensor};
-use candle_nn::{Embedding, VarBuilder, embedding};
+use candle_nn::{Embedding, Init, VarBuilder};
 
 /// LSTM language-model options.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -42,7 +42,11 @@ impl LstmLm {
         if c.layers == 0 || c.vocab == 0 || c.hidden == 0 || c.embedding == 0 {
             candle_core::bail!("LSTM LM sizes must be at least 1: {c:?}");
         }
-        let embedding = embedding(c.vocab, c.embedding, vb.pp("embedding"))?;
+        let uniform = Init::Uniform { lo: -0.1, up: 0.1 };
+        let table = vb
+            .pp("embedding")
+            .get_with_hints((c.vocab, c.embedding), "weight", uniform)?;
+        let embedding = Embedding::new(table, c.embedding);
         let layers = (0..c.layers)
             .map(|i| {
                 let input = if i == 0 { c.embedding } else { c.hidden };
@@ -59,10 +63,13 @@ impl LstmLm {
             embedding,
             layers,
             dropout: SeededDropout::new(c.dropout, NoiseRng::new(rng.next_u64()))?,
-            decoder: analog_linear(
+            decoder: analog_linear_with_init(
                 c.hidden,
                 c.vocab,
-                true,
+                LinearInit {
+                    weight: uniform,
+                    bias: Some(Init::Const(0.0)),
+                },
                 vb.pp("decoder"),
                 tile,
                 NoiseRng::new(rng.next_u64()),

@@ -53,23 +53,37 @@ pub fn analog_linear(
     tile: &TileConfig,
     rng: NoiseRng,
 ) -> Result<AnalogLinear> {
-    let w = vb.get_with_hints(
-        (out_dim, in_dim),
-        "weight",
-        candle_nn::init::DEFAULT_KAIMING_NORMAL,
-    )?;
-    let b = if bias {
-        let bound = 1.0 / (in_dim as f64).sqrt();
-        Some(vb.get_with_hints(
-            out_dim,
-            "bias",
-            candle_nn::Init::Uniform {
-                lo: -bound,
-                up: bound,
-            },
-        )?)
-    } else {
-        None
+    let bound = 1.0 / (in_dim as f64).sqrt();
+    let inits = LinearInit {
+        weight: candle_nn::init::DEFAULT_KAIMING_NORMAL,
+        bias: bias.then_some(candle_nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        }),
+    };
+    analog_linear_with_init(in_dim, out_dim, inits, vb, tile, rng)
+}
+
+/// How a linear layer's parameters are initialised when created (no bias when `bias` is None).
+#[derive(Debug, Clone, Copy)]
+pub struct LinearInit {
+    pub weight: candle_nn::Init,
+    pub bias: Option<candle_nn::Init>,
+}
+
+/// [`analog_linear`] with the initialisation `init`.
+pub fn analog_linear_with_init(
+    in_dim: usize,
+    out_dim: usize,
+    init: LinearInit,
+    vb: VarBuilder,
+    tile: &TileConfig,
+    rng: NoiseRng,
+) -> Result<AnalogLinear> {
+    let w = vb.get_with_hints((out_dim, in_dim), "weight", init.weight)?;
+    let b = match init.bias {
+        Some(b) => Some(vb.get_with_hints(out_dim, "bias", b)?),
+        None => None,
     };
     let mut layer = AnalogLinear::new(&vb.prefix(), w, b, tile, rng)?;
     layer.matrix = layer.matrix.with_parameters(&vb.pp("weight"))?;

@@ -31,22 +31,27 @@ impl Figure for DriftFigure<'_> {
         } else {
             (0.5, 2.0)
         };
+        let metric = self.results.first().map(|r| r.metric).unwrap_or_default();
+        let y = |v: f64| metric.shown(v);
         let lo = points()
             .map(|p| p.mean - p.std)
             .chain(self.results.iter().map(|r| r.fp))
-            .fold(1.0, f64::min);
+            .fold(f64::MAX, f64::min);
         let hi = points()
             .map(|p| p.mean + p.std)
             .chain(self.results.iter().map(|r| r.fp))
-            .fold(0.0, f64::max);
-        let pad = ((hi - lo) * 0.1).max(0.01);
-        let (y0, y1) = (
-            (100.0 * (lo - pad)).max(0.0),
-            (100.0 * (hi + pad)).min(100.0),
-        );
+            .fold(f64::MIN, f64::max);
+        let (y0, y1) = if lo <= hi {
+            metric.axis_range(lo, hi)
+        } else {
+            (0.0, 100.0)
+        };
         let mut chart = ChartBuilder::on(root)
             .caption(
-                "Accuracy after programming (mean ± std over the repeats)",
+                format!(
+                    "{} after programming (mean ± std over the repeats)",
+                    metric.title()
+                ),
                 (FONT, 22),
             )
             .margin(15)
@@ -57,7 +62,7 @@ impl Figure for DriftFigure<'_> {
         chart
             .configure_mesh()
             .x_desc("time after programming (s)")
-            .y_desc("test accuracy (%)")
+            .y_desc(metric.label())
             .x_label_formatter(&|t| format!("{t:.0e}"))
             .label_style((FONT, 14))
             .draw()
@@ -79,7 +84,7 @@ impl Figure for DriftFigure<'_> {
         for (fp, c, label) in fp_lines {
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(t0, 100.0 * fp), (t1, 100.0 * fp)],
+                    [(t0, y(fp)), (t1, y(fp))],
                     8,
                     6,
                     c.stroke_width(1),
@@ -101,11 +106,11 @@ impl Figure for DriftFigure<'_> {
                 pts.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
                 let band: Vec<(f64, f64)> = pts
                     .iter()
-                    .map(|p| (p.time_s, 100.0 * (p.mean + p.std)))
+                    .map(|p| (p.time_s, y(p.mean + p.std)))
                     .chain(
                         pts.iter()
                             .rev()
-                            .map(|p| (p.time_s, 100.0 * (p.mean - p.std))),
+                            .map(|p| (p.time_s, y(p.mean - p.std))),
                     )
                     .collect();
                 chart
@@ -115,7 +120,7 @@ impl Figure for DriftFigure<'_> {
                     )))
                     .map_err(e)?;
                 let mean: Vec<(f64, f64)> =
-                    pts.iter().map(|p| (p.time_s, 100.0 * p.mean)).collect();
+                    pts.iter().map(|p| (p.time_s, y(p.mean))).collect();
                 chart
                     .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
                     .map_err(e)?

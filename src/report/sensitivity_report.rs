@@ -37,33 +37,40 @@ pub fn sensitivity_table(r: &SensitivityResult) -> TextTable {
 }
 
 fn markdown(r: &SensitivityResult) -> String {
+    let m = r.metric;
+    let label = m.label();
     let mut s = format!(
-        "# Sensitivity to {}\n\nTest accuracy (%) of `{}` ({}) at {} after programming with \
-         device `{}`: mean ± std over {} repeats (seed {}); FP {:.2} %, chance {:.2} %.\n\n\
-         | {} | tiles | accuracy | A* |\n|---:|---:|---:|---:|\n",
+        "# Sensitivity to {}\n\n{}{} of `{}` ({}) at {} after programming with \
+         device `{}`: mean ± std over {} repeats (seed {}); FP {}, chance {}.\n\n\
+         | {} | tiles | {} | A* |\n|---:|---:|---:|---:|\n",
         r.knob.name(),
+        label[..1].to_uppercase(),
+        &label[1..],
         r.run,
         r.checkpoint,
         r.time_label,
         r.device,
         r.reps,
         r.seed,
-        100.0 * r.fp,
-        100.0 * r.chance,
-        r.knob.name()
+        m.value(r.fp),
+        m.value(r.chance),
+        r.knob.name(),
+        m.name()
     );
     for row in &r.rows {
         let p = &row.point;
         s.push_str(&format!(
-            "| {} | {} | {:.2} ± {:.2} | {:.1} % |\n",
+            "| {} | {} | {} | {:.1} % |\n",
             row.value,
             row.tiles,
-            100.0 * p.mean,
-            100.0 * p.std,
+            m.mean_std(p.mean, p.std),
             100.0 * p.a_star
         ));
     }
-    s.push_str("\n![accuracy against the knob](sensitivity.png)\n");
+    s.push_str(&format!(
+        "\n![{} against the knob](sensitivity.png)\n",
+        m.name()
+    ));
     s
 }
 
@@ -79,33 +86,32 @@ impl Figure for SensitivityFigure<'_> {
             xs.fold(f64::MIN, f64::max),
         );
         let pad = ((x1 - x0) * 0.05).max(1e-9);
+        let m = r.metric;
+        let y = |v: f64| m.shown(v);
         let lo = r.rows.iter().map(|x| x.point.ci_low).fold(r.fp, f64::min);
         let hi = r.rows.iter().map(|x| x.point.ci_high).fold(r.fp, f64::max);
-        let ypad = ((hi - lo) * 0.1).max(0.01);
+        let (y0, y1) = m.axis_range(lo, hi);
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!("Accuracy at {} against {}", r.time_label, r.knob.name()),
+                format!("{} at {} against {}", m.title(), r.time_label, r.knob.name()),
                 (FONT, 22),
             )
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(
-                (x0 - pad)..(x1 + pad),
-                (100.0 * (lo - ypad)).max(0.0)..(100.0 * (hi + ypad)).min(100.0),
-            )
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1)
             .map_err(e)?;
         chart
             .configure_mesh()
             .x_desc(r.knob.name())
-            .y_desc("test accuracy (%)")
+            .y_desc(m.label())
             .label_style((FONT, 14))
             .draw()
             .map_err(e)?;
         let c = color(0);
         chart
             .draw_series(DashedLineSeries::new(
-                [(x0 - pad, 100.0 * r.fp), (x1 + pad, 100.0 * r.fp)],
+                [(x0 - pad, y(r.fp)), (x1 + pad, y(r.fp))],
                 8,
                 6,
                 BLACK.stroke_width(1),
@@ -116,12 +122,12 @@ impl Figure for SensitivityFigure<'_> {
         let band: Vec<(f64, f64)> = r
             .rows
             .iter()
-            .map(|row| (row.value, 100.0 * row.point.ci_high))
+            .map(|row| (row.value, y(row.point.ci_high)))
             .chain(
                 r.rows
                     .iter()
                     .rev()
-                    .map(|row| (row.value, 100.0 * row.point.ci_low)),
+                    .map(|row| (row.value, y(row.point.ci_low))),
             )
             .collect();
         chart
@@ -133,7 +139,7 @@ impl Figure for SensitivityFigure<'_> {
         let mean: Vec<(f64, f64)> = r
             .rows
             .iter()
-            .map(|row| (row.value, 100.0 * row.point.mean))
+            .map(|row| (row.value, y(row.point.mean)))
             .collect();
         chart
             .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))

@@ -7,7 +7,7 @@ use super::drift_plot::plot_drift;
 use super::format::TextTable;
 use super::plot_style::write_text_files;
 use crate::error::{Error, Result};
-use crate::sweep::SweepResult;
+use crate::sweep::{Metric, SweepResult};
 use std::path::{Path, PathBuf};
 
 /// One row per (run, device, time).
@@ -59,8 +59,8 @@ fn time_columns(results: &[SweepResult]) -> Vec<(String, f64)> {
     cols
 }
 
-/// The paper's table: per run and device, FP, the metric at each time (mean ± std, %), then A*
-/// at each time (marked `(iso)` when iso-accurate).
+/// The paper's table: per run and device, FP, the metric at each time (mean ± std; accuracy in
+/// %), then A* at each time (marked `(iso)` when iso-accurate).
 pub fn comparison_table(results: &[SweepResult]) -> TextTable {
     let cols = time_columns(results);
     let mut header = vec!["run".to_string(), "device".into(), "FP".into()];
@@ -79,9 +79,14 @@ pub fn comparison_table(results: &[SweepResult]) -> TextTable {
         }
         for d in devices {
             let at = |t: f64| r.points.iter().find(|p| p.device == d && p.time_s == t);
-            let mut row = vec![r.run.clone(), d.to_string(), format!("{:.2}", 100.0 * r.fp)];
+            let m = r.metric;
+            let fp = match m {
+                Metric::Accuracy => format!("{:.2}", m.shown(r.fp)),
+                Metric::Perplexity => format!("{:.1}", r.fp),
+            };
+            let mut row = vec![r.run.clone(), d.to_string(), fp];
             row.extend(cols.iter().map(|(_, t)| match at(*t) {
-                Some(p) => format!("{:.2} ± {:.2}", 100.0 * p.mean, 100.0 * p.std),
+                Some(p) => m.mean_std(p.mean, p.std),
                 None => "-".into(),
             }));
             row.extend(cols.iter().map(|(_, t)| match at(*t) {
@@ -98,21 +103,41 @@ pub fn comparison_table(results: &[SweepResult]) -> TextTable {
     t
 }
 
-/// The sentence that explains the table's numbers.
+/// The sentence that explains the table's numbers (of an accuracy sweep).
 pub const TABLE_LEGEND: &str = "Test accuracy (%) after programming onto analog tiles: mean ± \
     standard deviation over the repeats (each repeat programs the network anew; 95 % confidence \
     intervals in `sweep.csv`). A* = 1 - (e - e_FP) / (e_chance - e_FP) of the mean (physics.md \
     Eq. 3), e the test error; iso-accurate when A* > 99 %.";
 
+/// The sentence that explains the table's numbers of a perplexity sweep.
+pub const PERPLEXITY_LEGEND: &str = "Test perplexity (lower is better) after programming onto \
+    analog tiles: mean ± standard deviation over the repeats (each repeat programs the network \
+    anew; 95 % confidence intervals in `sweep.csv`). A* = 1 - (p - p_FP) / (p_chance - p_FP) of \
+    the mean (physics.md Eq. 3 with the perplexity p in place of the test error), the chance \
+    level p_chance being the vocabulary size (the perplexity of uniform predictions); \
+    iso-accurate when A* > 99 %.";
+
+/// The legend of the table of `results` (by the first sweep's metric).
+pub fn table_legend(results: &[SweepResult]) -> &'static str {
+    match results.first().map(|r| r.metric) {
+        Some(Metric::Perplexity) => PERPLEXITY_LEGEND,
+        _ => TABLE_LEGEND,
+    }
+}
+
 /// The Markdown summary: how each sweep was run, the comparison table and the drift plot.
 pub fn summary_markdown(results: &[SweepResult]) -> String {
-    let mut s = String::from("# Accuracy after programming\n\n");
-    s.push_str(TABLE_LEGEND);
+    let metric = results.first().map(|r| r.metric).unwrap_or_default();
+    let mut s = format!("# {} after programming\n\n", metric.title());
+    s.push_str(table_legend(results));
     s.push_str("\n\n");
     s.push_str(&sweep_settings_markdown(results));
     s.push('\n');
     s.push_str(&comparison_table(results).to_markdown(2));
-    s.push_str("\n![accuracy over time after programming](drift.png)\n");
+    s.push_str(&format!(
+        "\n![{} over time after programming](drift.png)\n",
+        metric.name()
+    ));
     s
 }
 
@@ -127,7 +152,7 @@ pub fn sweep_settings_markdown(results: &[SweepResult]) -> String {
             .unwrap_or_default();
         s.push_str(&format!(
             "- `{}`: checkpoint `{}`, {} repeats, seed {}, tile {}x{}, drift compensation {}, \
-             FP {:.2} %, chance {:.2} %\n",
+             FP {}, chance {}\n",
             r.run,
             r.checkpoint,
             r.reps,
@@ -135,8 +160,8 @@ pub fn sweep_settings_markdown(results: &[SweepResult]) -> String {
             r.tile.rows,
             r.tile.cols,
             compensation,
-            100.0 * r.fp,
-            100.0 * r.chance
+            r.metric.value(r.fp),
+            r.metric.value(r.chance)
         ));
     }
     s

@@ -5,7 +5,8 @@
 //! Seeds are keyed by (seed, device name, repeat, time), so adding a device or a time leaves the
 //! others' numbers unchanged.
 
-use super::stats::{ISO_ACCURACY, Summary, normalized_accuracy, summarize};
+use super::metric::Metric;
+use super::stats::{ISO_ACCURACY, Summary, summarize};
 use super::target::SweepTarget;
 use super::times::SweepTime;
 use crate::data::{Augment, Loader};
@@ -16,9 +17,9 @@ use crate::nn::seeded_init::fnv1a;
 use crate::nn::{matrices, program_all, read_all};
 use crate::rng::NoiseRng;
 use crate::tile::TileConfig;
-use crate::train::evaluate::accuracy;
-use crate::train::setup::{ExperimentData, load_model};
-use candle_core::Device;
+use crate::train::evaluate::evaluate;
+use crate::train::setup::{TaskData, load_model};
+use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 /// What to sweep.
@@ -46,7 +47,7 @@ pub struct SweepPoint {
     pub std: f64,
     pub ci_low: f64,
     pub ci_high: f64,
-    /// Normalised accuracy of the mean (Eq. 3).
+    /// A* of the mean (Eq. 3).
     pub a_star: f64,
     pub iso_accurate: bool,
 }
@@ -58,11 +59,11 @@ pub struct SweepResult {
     pub run: String,
     pub checkpoint: String,
     pub stage: String,
-    /// `accuracy` (higher is better).
-    pub metric: String,
+    /// `accuracy` (higher is better) or `perplexity` (lower is better).
+    pub metric: Metric,
     /// The metric of the FP model (digital).
     pub fp: f64,
-    /// The chance level: 1 / classes.
+    /// The chance level: 1 / classes, or the vocabulary size for the perplexity.
     pub chance: f64,
     pub reps: usize,
     pub seed: u64,
@@ -71,7 +72,8 @@ pub struct SweepResult {
     pub points: Vec<SweepPoint>,
 }
 
-/// Batches of training images used to set the input ranges of a model that never learned them.
+/// Batches of training images (or windows of training text) used to set the input ranges of a
+/// model that never learned them.
 pub const CALIBRATION_BATCHES: usize = 10;
 
 /// Sets the static input ranges of `model`, an FP checkpoint mapped directly (its ranges were
@@ -82,16 +84,35 @@ pub const CALIBRATION_BATCHES: usize = 10;
 pub fn calibrate_direct_mapping(
     reference: &Model,
     model: &Model,
-    data: &ExperimentData,
+    data: &TaskData,
     device: &Device,
 ) -> Result<()> {
     for m in matrices(reference) {
         m.start_input_calibration(f64::INFINITY);
     }
-    let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
-    for k in 0..loader.batches().min(CALIBRATION_BATCHES) {
-        let (x, _) = loader.batch(k, device)?;
-        reference.classify_t(&x, false)?;
+    match (data, reference) {
+        (TaskData::Images(data), _) => {
+            let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
+            for k in 0..loader.batches().min(CALIBRATION_BATCHES) {
+                let (x, _) = loader.batch(k, device)?;
+                reference.classify_t(&x, false)?;
+            }
+        }
+        (TaskData::Text(text), Model::LstmLm(lm)) => {
+            let stream = text.train_streams(text.valid.batch)?;
+            let like = Tensor::zeros(1, DType::F32, device)?;
+            let mut states = lm.zero_states(stream.batch, &like)?;
+            for (start, steps) in stream.windows(text.bptt).into_iter().take(CALIBRATION_BATCHES) {
+                let (x, _) = stream.window(start, steps);
+                let x = Tensor::from_vec(x, (stream.batch, steps), device)?;
+                states = lm.forward_t(&x, &states, false)?.1;
+            }
+        }
+        (TaskData::Text(_), _) => {
+            return Err(crate::error::Error::Tensor(
+                "a text dataset needs the LSTM language model".into(),
+            ));
+        }
     }
     for (r, m) in matrices(reference).into_iter().zip(matrices(model)) {
         r.finish_input_calibration()?;
@@ -104,7 +125,7 @@ pub fn calibrate_direct_mapping(
 pub fn run_sweep(
     target: &SweepTarget,
     spec: &SweepSpec,
-    data: &ExperimentData,
+    data: &TaskData,
     device: &Device,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SweepResult> {
@@ -118,8 +139,9 @@ pub fn run_sweep(
         ..TileConfig::ideal()
     };
     let (fp_model, _, _) = load_model(exp, &digital, &target.fp_checkpoint, device)?;
-    let fp = accuracy(&fp_model, &data.test, &data.stats, device)?;
-    let chance = 1.0 / data.test.classes.max(1) as f64;
+    let metric = data.metric();
+    let fp = evaluate(&fp_model, data, device)?;
+    let chance = data.chance();
     let (model, _, state) = load_model(exp, &spec.tile, &target.checkpoint, device)?;
     if state.stage != "hwa" {
         calibrate_direct_mapping(&fp_model, &model, data, device)?;
@@ -139,13 +161,13 @@ pub fn run_sweep(
                 let read_seed =
                     NoiseRng::stream(spec.seed, &[key, rep, t.seconds.to_bits()]).next_u64();
                 read_all(&model, t.seconds, read_seed)?;
-                values[k].push(accuracy(&model, &data.test, &data.stats, device)?);
+                values[k].push(evaluate(&model, data, device)?);
                 tick(&format!("{name} rep {} t = {}", rep + 1, t.label));
             }
         }
         for (t, v) in spec.times.iter().zip(values) {
             let s: Summary = summarize(&v);
-            let a_star = normalized_accuracy(s.mean, fp, chance);
+            let a_star = metric.a_star(s.mean, fp, chance);
             points.push(SweepPoint {
                 device: name.clone(),
                 time_label: t.label.clone(),
@@ -168,7 +190,7 @@ pub fn run_sweep(
         run: target.name.clone(),
         checkpoint: target.checkpoint.display().to_string(),
         stage: target.stage.clone(),
-        metric: "accuracy".into(),
+        metric,
         fp,
         chance,
         reps: spec.reps,
@@ -185,7 +207,7 @@ mod tests {
     use crate::models::ModelConfig;
     use crate::models::resnet::ResNetConfig;
     use crate::nn::seeded_var_builder;
-    use candle_core::DType;
+    use crate::train::setup::ExperimentData;
     use candle_nn::VarMap;
 
     /// After calibration, the calibration batch itself passes every DAC unclipped: a tile with
@@ -224,7 +246,8 @@ mod tests {
             train: set.clone(),
             test: set,
         };
-        calibrate_direct_mapping(&reference, &model, &data, &dev).unwrap();
+        let task = TaskData::Images(data.clone());
+        calibrate_direct_mapping(&reference, &model, &task, &dev).unwrap();
         let mut loader = Loader::new(&data.train, 128, &data.stats, Augment::default(), None);
         let (x, _) = loader.batch(0, &dev).unwrap();
         let digital = reference.classify_t(&x, false).unwrap();

@@ -9,7 +9,8 @@ use crate::device::Device as AnalogDevice;
 use crate::error::{Error, Result};
 use crate::models::map::map_model;
 use crate::tile::TileConfig;
-use crate::train::setup::ExperimentData;
+use crate::train::setup::TaskData;
+use super::metric::Metric;
 use serde::{Deserialize, Serialize};
 
 /// The knobs of a sensitivity study.
@@ -144,6 +145,9 @@ pub struct SensitivityResult {
     pub device: String,
     pub time_label: String,
     pub time_s: f64,
+    /// What `fp`, `chance` and the rows measure (accuracy when absent: older studies).
+    #[serde(default)]
+    pub metric: Metric,
     pub fp: f64,
     pub chance: f64,
     pub reps: usize,
@@ -162,7 +166,7 @@ pub fn run_sensitivity(
     tile: &TileConfig,
     time: &SweepTime,
     (reps, seed): (usize, u64),
-    data: &ExperimentData,
+    data: &TaskData,
     compute: &candle_core::Device,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SensitivityResult> {
@@ -201,6 +205,7 @@ pub fn run_sensitivity(
         device: device_name.to_string(),
         time_label: time.label.clone(),
         time_s: time.seconds,
+        metric: r.metric,
         fp: r.fp,
         chance: r.chance,
         reps,

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
+use crate::sweep::Metric;
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};
@@ -13,16 +14,23 @@ use std::path::Path;
 /// The format tag written into every checkpoint.
 pub const FORMAT: &str = "aimc-checkpoint/1";
 
-/// One epoch's figures.
+/// One epoch's figures. The metric is the stage's (`TrainState::metric`): accuracy on the
+/// training and test images, or perplexity on the training and validation text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     pub epoch: usize,
     pub lr: f64,
     pub noise_scale: f64,
+    /// Mean training loss.
     pub train_loss: f64,
-    pub train_accuracy: f64,
-    pub test_accuracy: f64,
-    pub images_per_s: f64,
+    #[serde(alias = "train_accuracy")]
+    pub train_metric: f64,
+    /// The evaluation after the epoch (test images, or the validation text).
+    #[serde(alias = "test_accuracy")]
+    pub eval_metric: f64,
+    /// Training throughput: images or words per second.
+    #[serde(alias = "images_per_s")]
+    pub items_per_s: f64,
 }
 
 /// The training state stored in a checkpoint's metadata.
@@ -38,6 +46,9 @@ pub struct TrainState {
     pub step: u64,
     /// Whether the analog weights are held normalised (HWA parametrisation).
     pub normalised: bool,
+    /// What `history` measures (accuracy when absent: checkpoints before language models).
+    #[serde(default)]
+    pub metric: Metric,
     pub history: Vec<EpochRecord>,
 }
 

@@ -1,9 +1,21 @@
-//! Accuracy of an image classifier on a set, in inference mode (no weight noise; the tiles'
-//! programmed weights if programmed, else the current digital ones).
+//! The metric of a network on its test data, in inference mode (no weight noise; the tiles'
+//! programmed weights if programmed, else the current digital ones): accuracy of an image
+//! classifier, perplexity of the language model.
 
+use super::perplexity::perplexity;
+use super::setup::TaskData;
 use crate::data::{Augment, ImageSet, Loader};
 use crate::models::Model;
 use candle_core::{D, Device, Result};
+
+/// The metric of `model` on the test split of `data` (accuracy or perplexity).
+pub fn evaluate(model: &Model, data: &TaskData, device: &Device) -> Result<f64> {
+    match (data, model) {
+        (TaskData::Images(d), _) => accuracy(model, &d.test, &d.stats, device),
+        (TaskData::Text(d), Model::LstmLm(lm)) => perplexity(lm, &d.test, d.bptt, device),
+        (TaskData::Text(_), _) => candle_core::bail!("a text dataset needs the LSTM language model"),
+    }
+}
 
 /// Images per evaluation batch.
 pub const EVAL_BATCH: usize = 64;

@@ -7,7 +7,7 @@
 use super::distill::Distillation;
 use super::optimizer::OptimizerConfig;
 use super::schedule::Schedule;
-use crate::data::image_dataset::ImageDataset;
+use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::ModelConfig;
 use crate::tile::TileConfig;
@@ -27,19 +27,27 @@ pub struct ExperimentMeta {
     pub seed: u64,
 }
 
-/// `[data]`: an image dataset, subsets and augmentation.
+/// `[data]`: an image dataset (subsets, augmentation) or a text corpus (subsets, the BPTT
+/// window, the evaluation batch).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
-    pub dataset: ImageDataset,
+    pub dataset: Dataset,
     /// Directory of the files (default: `<data dir>/<dataset>`, see `aimc data list`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<String>,
-    /// Use only the first N training / test images (0 = all).
+    /// Use only the first N training / test images, or words of a text (0 = all; for a text
+    /// `test_subset` caps the validation split too).
     #[serde(default)]
     pub train_subset: usize,
     #[serde(default)]
     pub test_subset: usize,
+    /// Text: steps of truncated back-propagation through time [default 35].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bptt: Option<usize>,
+    /// Text: parallel streams of validation and test evaluation [default 10].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_batch_size: Option<usize>,
     /// Random crop after zero padding of this many pixels (0 = none).
     #[serde(default)]
     pub crop_padding: usize,
@@ -54,6 +62,18 @@ fn yes() -> bool {
     true
 }
 
+impl DataConfig {
+    /// The BPTT window of a text (35 unless given: Zaremba et al.'s and the paper's).
+    pub fn bptt(&self) -> usize {
+        self.bptt.unwrap_or(35)
+    }
+
+    /// Streams of the evaluation of a text (10 unless given).
+    pub fn eval_batch_size(&self) -> usize {
+        self.eval_batch_size.unwrap_or(10)
+    }
+}
+
 /// `[fp]`: the floating-point stage (the `ideal` tile preset).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +85,9 @@ pub struct FpStage {
     pub optimizer: OptimizerConfig,
     #[serde(default = "default_schedule")]
     pub schedule: Schedule,
+    /// Largest global gradient norm (0 = no clipping; the language model's is 0.25).
+    #[serde(default)]
+    pub grad_clip: f64,
 }
 
 fn default_batch() -> usize {
@@ -128,6 +151,9 @@ pub struct HwaStage {
     pub optimizer: OptimizerConfig,
     #[serde(default = "default_schedule")]
     pub schedule: Schedule,
+    /// Largest global gradient norm (0 = no clipping).
+    #[serde(default)]
+    pub grad_clip: f64,
     #[serde(default)]
     pub noise: NoiseConfig,
     /// Probability of dropping each weight per mini-batch.
@@ -215,6 +241,10 @@ impl Experiment {
     /// read from anywhere (as the `config.toml` beside a checkpoint).
     pub fn resolved(&self) -> Result<ExperimentConfig> {
         let mut c = self.config.clone();
+        if c.data.dataset.is_text() {
+            c.data.bptt = Some(c.data.bptt());
+            c.data.eval_batch_size = Some(c.data.eval_batch_size());
+        }
         if c.data.dir.is_some() {
             let dir = self.data_dir();
             let dir = std::path::absolute(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -279,6 +309,91 @@ impl ExperimentConfig {
             input_range: self.tile.input_range,
             ..TileConfig::ideal()
         }
+    }
+
+    /// The model fits the dataset: an image classifier with at least 2 classes on an image
+    /// dataset, the language model on a text; the text keys only with a text.
+    fn validate_model_and_data(&self, file: &str, text: &str) -> Result<()> {
+        let at = |key: &str| key_line(text, key).map_or(file.to_string(), |l| format!("{file}:{l}"));
+        let d = &self.data;
+        let classes = match (&self.model, d.dataset.is_text()) {
+            (ModelConfig::Resnet(c), false) => c.classes,
+            (ModelConfig::Wrn(c), false) => c.classes,
+            (ModelConfig::LstmLm(c), true) => {
+                let (bptt, eval) = (d.bptt(), d.eval_batch_size());
+                for (key, ok, expected, found) in [
+                    ("model.vocab", c.vocab >= 2, "at least 2 words", c.vocab.to_string()),
+                    ("model.hidden", c.hidden >= 1, "at least 1", c.hidden.to_string()),
+                    ("model.embedding", c.embedding >= 1, "at least 1", c.embedding.to_string()),
+                    ("model.layers", c.layers >= 1, "at least 1", c.layers.to_string()),
+                    (
+                        "model.dropout",
+                        (0.0..1.0).contains(&c.dropout),
+                        "a probability in [0, 1)",
+                        c.dropout.to_string(),
+                    ),
+                    ("data.bptt", bptt >= 1, "at least 1 step", bptt.to_string()),
+                    ("data.eval_batch_size", eval >= 1, "at least 1", eval.to_string()),
+                    (
+                        "data.crop_padding",
+                        d.crop_padding == 0,
+                        "no image augmentation for a text",
+                        d.crop_padding.to_string(),
+                    ),
+                    (
+                        "data.horizontal_flip",
+                        !d.horizontal_flip,
+                        "no image augmentation for a text",
+                        "true".into(),
+                    ),
+                ] {
+                    if !ok {
+                        return Err(Error::invalid_value(at(key), key, expected, found));
+                    }
+                }
+                return Ok(());
+            }
+            (ModelConfig::Bert(_), _) => {
+                return Err(Error::invalid_value(
+                    at("model.architecture"),
+                    "model.architecture",
+                    "\"resnet\", \"wrn\" (images) or \"lstm-lm\" (text): BERT cannot be trained from an experiment file yet",
+                    "\"bert\"",
+                ));
+            }
+            (_, is_text) => {
+                let (expected, found) = if is_text {
+                    ("\"lstm-lm\" for a text dataset", "an image classifier")
+                } else {
+                    ("\"resnet\" or \"wrn\" for an image dataset", "a language model")
+                };
+                return Err(Error::invalid_value(
+                    at("model.architecture"),
+                    "model.architecture",
+                    format!("{expected} (`{}`)", d.dataset.name()),
+                    found,
+                ));
+            }
+        };
+        for (key, found) in [("data.bptt", d.bptt), ("data.eval_batch_size", d.eval_batch_size)] {
+            if let Some(v) = found {
+                return Err(Error::invalid_value(
+                    at(key),
+                    key,
+                    "no text keys for an image dataset",
+                    v.to_string(),
+                ));
+            }
+        }
+        if classes < 2 {
+            return Err(Error::invalid_value(
+                at("model.classes"),
+                "model.classes",
+                "at least 2 classes",
+                classes.to_string(),
+            ));
+        }
+        Ok(())
     }
 
     fn validate(&self, file: &str, text: &str) -> Result<()> {
@@ -349,6 +464,12 @@ impl ExperimentConfig {
                     "a value >= 0",
                     min_lr.to_string(),
                 ),
+                Schedule::Plateau { factor } => check(
+                    factor > 0.0 && factor <= 1.0,
+                    &format!("{prefix}.schedule.factor"),
+                    "a factor in (0, 1]",
+                    factor.to_string(),
+                ),
                 Schedule::Step { every, gamma } => {
                     check(
                         every >= 1,
@@ -365,25 +486,7 @@ impl ExperimentConfig {
                 }
             }
         };
-        let classes = match &self.model {
-            ModelConfig::Resnet(c) => c.classes,
-            ModelConfig::Wrn(c) => c.classes,
-            _ => {
-                return Err(Error::invalid_value(
-                    key_line(text, "model.architecture")
-                        .map_or(file.to_string(), |l| format!("{file}:{l}")),
-                    "model.architecture",
-                    "an image classifier (\"resnet\" or \"wrn\") for an image dataset",
-                    "a language model",
-                ));
-            }
-        };
-        check(
-            classes >= 2,
-            "model.classes",
-            "at least 2 classes",
-            classes.to_string(),
-        )?;
+        self.validate_model_and_data(file, text)?;
         check(
             self.fp.epochs >= 1,
             "fp.epochs",
@@ -398,6 +501,12 @@ impl ExperimentConfig {
         )?;
         optimizer("fp", &self.fp.optimizer)?;
         schedule("fp", &self.fp.schedule)?;
+        check(
+            self.fp.grad_clip >= 0.0,
+            "fp.grad_clip",
+            "a norm >= 0 (0 = no clipping)",
+            self.fp.grad_clip.to_string(),
+        )?;
         if let Some(h) = &self.hwa {
             check(
                 h.epochs >= 1,
@@ -413,6 +522,12 @@ impl ExperimentConfig {
             )?;
             optimizer("hwa", &h.optimizer)?;
             schedule("hwa", &h.schedule)?;
+            check(
+                h.grad_clip >= 0.0,
+                "hwa.grad_clip",
+                "a norm >= 0 (0 = no clipping)",
+                h.grad_clip.to_string(),
+            )?;
             let n = &h.noise;
             check(
                 n.scale >= 0.0 && n.scale.is_finite(),

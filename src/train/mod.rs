@@ -1,5 +1,5 @@
 //! Training (physics.md section 5): optimisers and schedules, losses (cross-entropy and
-//! distillation), checkpoints, experiment files and the FP / HWA training loop.
+//! distillation), checkpoints, experiment files and the FP / HWA training loops (images, text).
 
 pub mod adamw;
 pub mod checkpoint;
@@ -9,12 +9,14 @@ pub mod experiment;
 pub mod grad_clip;
 pub mod hwa;
 pub mod lm_epoch;
+pub mod lm_trainer;
 pub mod optimizer;
 pub mod perplexity;
 pub mod plateau;
 pub mod schedule;
 pub mod setup;
 pub mod sgd;
+pub mod stage;
 pub mod trainer;
 
 pub use optimizer::{Optimizer, OptimizerConfig, Param};

@@ -1,4 +1,5 @@
-//! Learning-rate schedules over epochs: constant, cosine annealing, step decay.
+//! Learning-rate schedules over epochs: constant, cosine annealing, step decay, decay on plateau
+//! of the per-epoch evaluation (the language model's schedule).
 
 /// A learning-rate schedule.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -10,12 +11,16 @@ pub enum Schedule {
     Cosine { min_lr: f64 },
     /// lr0 gamma^floor(e / every).
     Step { every: usize, gamma: f64 },
+    /// lr0 times `factor` for every epoch whose evaluation did not beat the best before it.
+    Plateau { factor: f64 },
 }
 
 impl Schedule {
-    /// The learning rate of epoch `epoch` (from 0) of `epochs`, starting from `lr0`.
-    pub fn lr(&self, lr0: f64, epoch: usize, epochs: usize) -> f64 {
+    /// The learning rate of epoch `epoch` (from 0) of `epochs`, starting from `lr0`, after the
+    /// evaluations `history` of the epochs before it (lower is better; only `Plateau` reads it).
+    pub fn lr(&self, lr0: f64, epoch: usize, epochs: usize, history: &[f64]) -> f64 {
         match *self {
+            Schedule::Plateau { factor } => super::plateau::plateau_lr(lr0, factor, history),
             Schedule::Constant => lr0,
             Schedule::Cosine { min_lr } => {
                 let t = epoch as f64 / epochs.max(1) as f64;
@@ -33,16 +38,18 @@ mod tests {
     #[test]
     fn closed_forms() {
         let c = Schedule::Cosine { min_lr: 0.0 };
-        assert_eq!(c.lr(0.1, 0, 10), 0.1);
-        assert!((c.lr(0.1, 5, 10) - 0.05).abs() < 1e-15);
-        assert!(c.lr(0.1, 10, 10).abs() < 1e-15);
+        assert_eq!(c.lr(0.1, 0, 10, &[]), 0.1);
+        assert!((c.lr(0.1, 5, 10, &[]) - 0.05).abs() < 1e-15);
+        assert!(c.lr(0.1, 10, 10, &[]).abs() < 1e-15);
         let s = Schedule::Step {
             every: 30,
             gamma: 0.1,
         };
-        assert_eq!(s.lr(0.1, 29, 90), 0.1);
-        assert!((s.lr(0.1, 30, 90) - 0.01).abs() < 1e-15);
-        assert!((s.lr(0.1, 60, 90) - 0.001).abs() < 1e-15);
-        assert_eq!(Schedule::Constant.lr(0.3, 7, 9), 0.3);
+        assert_eq!(s.lr(0.1, 29, 90, &[]), 0.1);
+        assert!((s.lr(0.1, 30, 90, &[]) - 0.01).abs() < 1e-15);
+        assert!((s.lr(0.1, 60, 90, &[]) - 0.001).abs() < 1e-15);
+        assert_eq!(Schedule::Constant.lr(0.3, 7, 9, &[]), 0.3);
+        let p = Schedule::Plateau { factor: 0.25 };
+        assert_eq!(p.lr(20.0, 3, 9, &[100.0, 90.0, 95.0]), 5.0);
     }
 }

@@ -1,10 +1,14 @@
-//! What a training stage (or an evaluation) needs from an experiment: its data (subsets taken,
-//! checked against the model, normalisation statistics) and its model, fresh from the seed or
-//! with the variables of a checkpoint.
+//! What a training stage (or an evaluation) needs from an experiment: its data (images: subsets
+//! taken, checked against the model, normalisation statistics; text: the corpus, checked against
+//! the model's vocabulary, in evaluation streams) and its model, fresh from the seed or with the
+//! variables of a checkpoint.
 
 use super::checkpoint::{self, TrainState, load_into_varmap};
 use super::experiment::Experiment;
-use super::trainer::{Stage, checkpoint_path};
+use super::stage::{Stage, checkpoint_path};
+use crate::data::text_corpus::{StreamBatches, TextCorpus};
+use crate::data::Dataset;
+use crate::sweep::Metric;
 use crate::data::ImageSet;
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
@@ -16,15 +20,154 @@ use candle_nn::VarMap;
 use std::path::Path;
 
 /// The data of an experiment: training and test sets (subsets taken) and the normalisation.
+#[derive(Debug, Clone)]
 pub struct ExperimentData {
     pub train: ImageSet,
     pub test: ImageSet,
     pub stats: Vec<(f64, f64)>,
 }
 
-/// Reads the experiment's dataset and checks it fits the model.
+/// The data of a language-model experiment: the corpus (subsets taken) and the validation and
+/// test text as evaluation streams.
+pub struct TextData {
+    pub corpus: TextCorpus,
+    pub valid: StreamBatches,
+    pub test: StreamBatches,
+    /// Steps of truncated back-propagation through time (and of evaluation windows).
+    pub bptt: usize,
+}
+
+impl TextData {
+    /// The training text in `batch` streams.
+    pub fn train_streams(&self, batch: usize) -> Result<StreamBatches> {
+        StreamBatches::new(&self.corpus.train, batch)
+    }
+}
+
+/// The data of any experiment.
+pub enum TaskData {
+    Images(ExperimentData),
+    Text(TextData),
+}
+
+impl TaskData {
+    /// Accuracy for images, perplexity for text.
+    pub fn metric(&self) -> Metric {
+        match self {
+            TaskData::Images(_) => Metric::Accuracy,
+            TaskData::Text(_) => Metric::Perplexity,
+        }
+    }
+
+    /// Training and test sizes: images, or words.
+    pub fn sizes(&self) -> (usize, usize) {
+        match self {
+            TaskData::Images(d) => (d.train.len(), d.test.len()),
+            TaskData::Text(d) => (d.corpus.train.len(), d.corpus.test.len()),
+        }
+    }
+
+    /// `N images of HxW (C channel(s)), K classes` or `N training words, vocabulary V`.
+    pub fn describe(&self) -> String {
+        match self {
+            TaskData::Images(d) => format!(
+                "{} images of {}x{} ({} channel(s)), {} classes",
+                d.train.len(),
+                d.train.height,
+                d.train.width,
+                d.train.channels,
+                d.train.classes
+            ),
+            TaskData::Text(d) => format!(
+                "{} training words, vocabulary {}",
+                d.corpus.train.len(),
+                d.corpus.vocab.len()
+            ),
+        }
+    }
+
+    /// The chance level of the metric: 1 / classes, or the vocabulary size.
+    pub fn chance(&self) -> f64 {
+        match self {
+            TaskData::Images(d) => 1.0 / d.test.classes.max(1) as f64,
+            TaskData::Text(d) => d.corpus.vocab.len() as f64,
+        }
+    }
+}
+
+/// Reads the experiment's dataset, images or text.
+pub fn load_task_data(exp: &Experiment) -> Result<TaskData> {
+    Ok(match exp.config.data.dataset {
+        Dataset::Image(_) => TaskData::Images(load_data(exp)?),
+        Dataset::Text(_) => TaskData::Text(load_text_data(exp)?),
+    })
+}
+
+/// Reads the experiment's text corpus and checks its vocabulary is the model's.
+pub fn load_text_data(exp: &Experiment) -> Result<TextData> {
+    let c = &exp.config;
+    let (Dataset::Text(dataset), ModelConfig::LstmLm(model)) = (c.data.dataset, &c.model) else {
+        return Err(Error::invalid_value(
+            &exp.file,
+            "data.dataset",
+            "a text dataset (\"ptb\", \"wikitext2\") with an \"lstm-lm\" model",
+            c.data.dataset.name(),
+        ));
+    };
+    let mut corpus = dataset.load(&exp.data_dir())?;
+    if corpus.vocab.len() != model.vocab {
+        return Err(Error::invalid_value(
+            &exp.file,
+            "model.vocab",
+            format!(
+                "the vocabulary size of `{}` ({} words in its training text)",
+                dataset.name(),
+                corpus.vocab.len()
+            ),
+            model.vocab.to_string(),
+        ));
+    }
+    let cap = |tokens: &mut Vec<u32>, n: usize| {
+        if n > 0 {
+            tokens.truncate(n);
+        }
+    };
+    cap(&mut corpus.train, c.data.train_subset);
+    cap(&mut corpus.valid, c.data.test_subset);
+    cap(&mut corpus.test, c.data.test_subset);
+    let eval = c.data.eval_batch_size();
+    let streams = |tokens: &[u32], split: &str| {
+        StreamBatches::new(tokens, eval).map_err(|_| {
+            Error::invalid_value(
+                &exp.file,
+                "data.eval_batch_size",
+                format!(
+                    "at most half the {} words of the {split} text",
+                    tokens.len()
+                ),
+                eval.to_string(),
+            )
+        })
+    };
+    Ok(TextData {
+        valid: streams(&corpus.valid, "validation")?,
+        test: streams(&corpus.test, "test")?,
+        corpus,
+        bptt: c.data.bptt(),
+    })
+}
+
+/// Reads the experiment's image dataset and checks it fits the model.
 pub fn load_data(exp: &Experiment) -> Result<ExperimentData> {
     let c = &exp.config;
+    let Dataset::Image(dataset) = c.data.dataset else {
+        return Err(Error::invalid_value(
+            &exp.file,
+            "data.dataset",
+            "an image dataset",
+            c.data.dataset.name(),
+        ));
+    };
     let (classes, channels) = match &c.model {
         ModelConfig::Resnet(m) => (m.classes, m.in_channels),
         ModelConfig::Wrn(m) => (m.classes, m.in_channels),
@@ -37,7 +180,7 @@ pub fn load_data(exp: &Experiment) -> Result<ExperimentData> {
             ));
         }
     };
-    let (mut train, mut test) = c.data.dataset.load(&exp.data_dir(), classes)?;
+    let (mut train, mut test) = dataset.load(&exp.data_dir(), classes)?;
     if c.data.train_subset > 0 {
         train = train.take(c.data.train_subset);
     }
