@@ -93,7 +93,16 @@ fn steps(c: &mut Criterion) {
     let mut opt = optimizer(&fp_vars, false);
     g.bench_function("fp", |b| {
         b.iter(|| {
-            train_lm_epoch(&fp, None, &stream, &mut opt, opts(), &Device::Cpu, &mut || Ok(())).unwrap()
+            train_lm_epoch(
+                &fp,
+                None,
+                &stream,
+                &mut opt,
+                opts(),
+                &Device::Cpu,
+                &mut || Ok(()),
+            )
+            .unwrap()
         })
     });
 
@@ -106,9 +115,15 @@ fn steps(c: &mut Criterion) {
     let mut opt = optimizer(&vars, true);
     g.bench_function("hwa", |b| {
         b.iter(|| {
-            train_lm_epoch(&lm, None, &stream, &mut opt, opts(), &Device::Cpu, &mut || {
-                hwa::after_step(&lm, true)
-            })
+            train_lm_epoch(
+                &lm,
+                None,
+                &stream,
+                &mut opt,
+                opts(),
+                &Device::Cpu,
+                &mut || hwa::after_step(&lm, true),
+            )
             .unwrap()
         })
     });

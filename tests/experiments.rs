@@ -47,6 +47,42 @@ epochs = 1
 epochs = 1
 "#;
 
+const LM: &str = r#"[experiment]
+name = "lm"
+
+[model]
+architecture = "lstm-lm"
+vocab = 50
+embedding = 8
+hidden = 8
+layers = 2
+dropout = 0.2
+
+[data]
+dataset = "ptb"
+bptt = 35
+
+[fp]
+epochs = 1
+optimizer = { kind = "sgd", lr = 20.0, momentum = 0.0, nesterov = false, weight_decay = 0.0 }
+schedule = { kind = "plateau", factor = 0.25 }
+grad_clip = 0.25
+"#;
+
+#[test]
+fn a_language_model_experiment_loads_with_its_text_keys() {
+    let c = ExperimentConfig::parse("exp.toml", LM).unwrap();
+    assert_eq!(c.data.dataset.name(), "ptb");
+    assert_eq!((c.data.bptt(), c.data.eval_batch_size()), (35, 10));
+    assert_eq!(c.fp.grad_clip, 0.25);
+    assert_eq!(
+        c.fp.schedule,
+        aimc::train::Schedule::Plateau { factor: 0.25 }
+    );
+    let again = ExperimentConfig::parse("resolved.toml", &c.to_toml().unwrap()).unwrap();
+    assert_eq!(again, c);
+}
+
 fn error_of(text: &str) -> String {
     ExperimentConfig::parse("exp.toml", text)
         .unwrap_err()
@@ -113,6 +149,44 @@ fn bad_files_name_the_line_and_key() {
             "model.architecture",
         ),
         (GOOD.replace("[fp]\nepochs = 1\n", ""), "exp.toml", "[fp]"),
+        (
+            GOOD.replace("\"fashion-mnist\"", "\"ptb\""),
+            "exp.toml:5",
+            "model.architecture",
+        ),
+        (
+            GOOD.replace(
+                "dataset = \"fashion-mnist\"",
+                "dataset = \"fashion-mnist\"\nbptt = 35",
+            ),
+            "exp.toml:12",
+            "data.bptt",
+        ),
+        (
+            LM.replace("dropout = 0.2", "dropout = 1.0"),
+            "exp.toml:10",
+            "model.dropout",
+        ),
+        (
+            LM.replace("bptt = 35", "bptt = 0"),
+            "exp.toml:14",
+            "data.bptt",
+        ),
+        (
+            LM.replace("bptt = 35", "bptt = 35\nhorizontal_flip = true"),
+            "exp.toml:15",
+            "data.horizontal_flip",
+        ),
+        (
+            LM.replace("factor = 0.25", "factor = 0.0"),
+            "exp.toml:19",
+            "fp.schedule.factor",
+        ),
+        (
+            LM.replace("grad_clip = 0.25", "grad_clip = -1.0"),
+            "exp.toml:20",
+            "fp.grad_clip",
+        ),
     ];
     for (text, at, key) in cases {
         let e = error_of(&text);

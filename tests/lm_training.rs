@@ -104,9 +104,17 @@ fn train_epochs(
 ) {
     let mut step = 0;
     for _ in 0..epochs {
-        step += train_lm_epoch(lm, None, train, opt, options(step), &Device::Cpu, after_step)
-            .unwrap()
-            .steps;
+        step += train_lm_epoch(
+            lm,
+            None,
+            train,
+            opt,
+            options(step),
+            &Device::Cpu,
+            after_step,
+        )
+        .unwrap()
+        .steps;
     }
 }
 
@@ -177,9 +185,15 @@ fn the_same_seed_repeats_an_epoch_with_dropout() {
         let varmap = VarMap::new();
         let lm = model(c.vocab.len(), 0.3, &varmap);
         let mut opt = optimizer(&varmap);
-        let out = train_lm_epoch(&lm, None, &train, &mut opt, options(0), &Device::Cpu, &mut || {
-            Ok(())
-        })
+        let out = train_lm_epoch(
+            &lm,
+            None,
+            &train,
+            &mut opt,
+            options(0),
+            &Device::Cpu,
+            &mut || Ok(()),
+        )
         .unwrap();
         let w = varmap.data().lock().unwrap()["decoder.weight"]
             .as_tensor()

@@ -1,5 +1,5 @@
 //! `aimc report`: several sweeps (direct mapping against HWA, devices, tile presets) in one
-//! table and one plot.
+//! table and one plot (all of one metric: accuracy or perplexity).
 
 use aimc::report::sweep_report::{points_table, read_sweeps, write_report};
 use clap::Args;
@@ -19,8 +19,22 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
+    let mut first: Option<(aimc::sweep::Metric, &PathBuf)> = None;
     for r in &args.reports {
-        results.extend(read_sweeps(r)?);
+        for sweep in read_sweeps(r)? {
+            match first {
+                Some((m, at)) if m != sweep.metric => anyhow::bail!(
+                    "{}: a sweep of the {}, but {} holds sweeps of the {}: one report compares one metric",
+                    r.display(),
+                    sweep.metric.name(),
+                    at.display(),
+                    m.name()
+                ),
+                Some(_) => {}
+                None => first = Some((sweep.metric, r)),
+            }
+            results.push(sweep);
+        }
     }
     let files = write_report(&results, &args.out)?;
     print!("{}", points_table(&results).to_text());

@@ -88,10 +88,7 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
         )
     };
 
-    say(
-        1,
-        &format!("floating-point training: {}", data.describe()),
-    );
+    say(1, &format!("floating-point training: {}", data.describe()));
     let start = Instant::now();
     let fp = train(Stage::Fp)?;
     timed("fp training", start);

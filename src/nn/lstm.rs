@@ -15,6 +15,20 @@ pub struct LstmState {
     pub c: Tensor,
 }
 
+impl LstmState {
+    /// The states cut from the graph that computed them: carried to the next window without
+    /// back-propagation into (or memory of) the windows before.
+    pub fn detach_all(states: Vec<LstmState>) -> Vec<LstmState> {
+        states
+            .into_iter()
+            .map(|s| LstmState {
+                h: s.h.detach(),
+                c: s.c.detach(),
+            })
+            .collect()
+    }
+}
+
 /// One LSTM layer on tiles.
 #[derive(Debug)]
 pub struct AnalogLstm {

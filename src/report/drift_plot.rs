@@ -107,11 +107,7 @@ impl Figure for DriftFigure<'_> {
                 let band: Vec<(f64, f64)> = pts
                     .iter()
                     .map(|p| (p.time_s, y(p.mean + p.std)))
-                    .chain(
-                        pts.iter()
-                            .rev()
-                            .map(|p| (p.time_s, y(p.mean - p.std))),
-                    )
+                    .chain(pts.iter().rev().map(|p| (p.time_s, y(p.mean - p.std))))
                     .collect();
                 chart
                     .draw_series(std::iter::once(Polygon::new(
@@ -119,8 +115,7 @@ impl Figure for DriftFigure<'_> {
                         lighten(c, 0.7).filled(),
                     )))
                     .map_err(e)?;
-                let mean: Vec<(f64, f64)> =
-                    pts.iter().map(|p| (p.time_s, y(p.mean))).collect();
+                let mean: Vec<(f64, f64)> = pts.iter().map(|p| (p.time_s, y(p.mean))).collect();
                 chart
                     .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
                     .map_err(e)?

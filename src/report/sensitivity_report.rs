@@ -93,7 +93,12 @@ impl Figure for SensitivityFigure<'_> {
         let (y0, y1) = m.axis_range(lo, hi);
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!("{} at {} against {}", m.title(), r.time_label, r.knob.name()),
+                format!(
+                    "{} at {} against {}",
+                    m.title(),
+                    r.time_label,
+                    r.knob.name()
+                ),
                 (FONT, 22),
             )
             .margin(15)

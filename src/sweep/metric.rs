@@ -104,7 +104,11 @@ impl Metric {
 
     /// The metric as a loss-like number (lower is better), for learning-rate decay on plateau.
     pub fn as_lower_better(self, value: f64) -> f64 {
-        if self.lower_is_better() { value } else { -value }
+        if self.lower_is_better() {
+            value
+        } else {
+            -value
+        }
     }
 }
 
@@ -122,7 +126,10 @@ mod tests {
         assert_eq!(Metric::Perplexity.shown(120.5), 120.5);
         assert_eq!(Metric::Perplexity.as_lower_better(3.0), 3.0);
         assert_eq!(Metric::Accuracy.as_lower_better(0.7), -0.7);
-        assert_eq!(serde_json::to_string(&Metric::Perplexity).unwrap(), "\"perplexity\"");
+        assert_eq!(
+            serde_json::to_string(&Metric::Perplexity).unwrap(),
+            "\"perplexity\""
+        );
         assert_eq!(Metric::Accuracy.mean_std(0.7178, 0.1146), "71.78 ± 11.46");
         assert_eq!(Metric::Perplexity.mean_std(123.44, 5.61), "123.4 ± 5.6");
         assert_eq!(Metric::Accuracy.axis_range(0.5, 0.99), (45.1, 100.0));

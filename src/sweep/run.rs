@@ -14,7 +14,7 @@ use crate::device::Device as AnalogDevice;
 use crate::error::Result;
 use crate::models::Model;
 use crate::nn::seeded_init::fnv1a;
-use crate::nn::{matrices, program_all, read_all};
+use crate::nn::{LstmState, matrices, program_all, read_all};
 use crate::rng::NoiseRng;
 use crate::tile::TileConfig;
 use crate::train::evaluate::evaluate;
@@ -102,10 +102,14 @@ pub fn calibrate_direct_mapping(
             let stream = text.train_streams(text.valid.batch)?;
             let like = Tensor::zeros(1, DType::F32, device)?;
             let mut states = lm.zero_states(stream.batch, &like)?;
-            for (start, steps) in stream.windows(text.bptt).into_iter().take(CALIBRATION_BATCHES) {
+            for (start, steps) in stream
+                .windows(text.bptt)
+                .into_iter()
+                .take(CALIBRATION_BATCHES)
+            {
                 let (x, _) = stream.window(start, steps);
                 let x = Tensor::from_vec(x, (stream.batch, steps), device)?;
-                states = lm.forward_t(&x, &states, false)?.1;
+                states = LstmState::detach_all(lm.forward_t(&x, &states, false)?.1);
             }
         }
         (TaskData::Text(_), _) => {

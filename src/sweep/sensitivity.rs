@@ -2,6 +2,7 @@
 //! time, the metric at one time after programming for each value. `tile-size` is the
 //! tile-mapping study: tiles used and accuracy per tile size.
 
+use super::metric::Metric;
 use super::run::{SweepPoint, SweepSpec, run_sweep};
 use super::target::SweepTarget;
 use super::times::SweepTime;
@@ -10,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::models::map::map_model;
 use crate::tile::TileConfig;
 use crate::train::setup::TaskData;
-use super::metric::Metric;
 use serde::{Deserialize, Serialize};
 
 /// The knobs of a sensitivity study.

@@ -13,7 +13,9 @@ pub fn evaluate(model: &Model, data: &TaskData, device: &Device) -> Result<f64> 
     match (data, model) {
         (TaskData::Images(d), _) => accuracy(model, &d.test, &d.stats, device),
         (TaskData::Text(d), Model::LstmLm(lm)) => perplexity(lm, &d.test, d.bptt, device),
-        (TaskData::Text(_), _) => candle_core::bail!("a text dataset needs the LSTM language model"),
+        (TaskData::Text(_), _) => {
+            candle_core::bail!("a text dataset needs the LSTM language model")
+        }
     }
 }
 

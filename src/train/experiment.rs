@@ -314,7 +314,8 @@ impl ExperimentConfig {
     /// The model fits the dataset: an image classifier with at least 2 classes on an image
     /// dataset, the language model on a text; the text keys only with a text.
     fn validate_model_and_data(&self, file: &str, text: &str) -> Result<()> {
-        let at = |key: &str| key_line(text, key).map_or(file.to_string(), |l| format!("{file}:{l}"));
+        let at =
+            |key: &str| key_line(text, key).map_or(file.to_string(), |l| format!("{file}:{l}"));
         let d = &self.data;
         let classes = match (&self.model, d.dataset.is_text()) {
             (ModelConfig::Resnet(c), false) => c.classes,
@@ -322,10 +323,30 @@ impl ExperimentConfig {
             (ModelConfig::LstmLm(c), true) => {
                 let (bptt, eval) = (d.bptt(), d.eval_batch_size());
                 for (key, ok, expected, found) in [
-                    ("model.vocab", c.vocab >= 2, "at least 2 words", c.vocab.to_string()),
-                    ("model.hidden", c.hidden >= 1, "at least 1", c.hidden.to_string()),
-                    ("model.embedding", c.embedding >= 1, "at least 1", c.embedding.to_string()),
-                    ("model.layers", c.layers >= 1, "at least 1", c.layers.to_string()),
+                    (
+                        "model.vocab",
+                        c.vocab >= 2,
+                        "at least 2 words",
+                        c.vocab.to_string(),
+                    ),
+                    (
+                        "model.hidden",
+                        c.hidden >= 1,
+                        "at least 1",
+                        c.hidden.to_string(),
+                    ),
+                    (
+                        "model.embedding",
+                        c.embedding >= 1,
+                        "at least 1",
+                        c.embedding.to_string(),
+                    ),
+                    (
+                        "model.layers",
+                        c.layers >= 1,
+                        "at least 1",
+                        c.layers.to_string(),
+                    ),
                     (
                         "model.dropout",
                         (0.0..1.0).contains(&c.dropout),
@@ -333,7 +354,12 @@ impl ExperimentConfig {
                         c.dropout.to_string(),
                     ),
                     ("data.bptt", bptt >= 1, "at least 1 step", bptt.to_string()),
-                    ("data.eval_batch_size", eval >= 1, "at least 1", eval.to_string()),
+                    (
+                        "data.eval_batch_size",
+                        eval >= 1,
+                        "at least 1",
+                        eval.to_string(),
+                    ),
                     (
                         "data.crop_padding",
                         d.crop_padding == 0,
@@ -365,7 +391,10 @@ impl ExperimentConfig {
                 let (expected, found) = if is_text {
                     ("\"lstm-lm\" for a text dataset", "an image classifier")
                 } else {
-                    ("\"resnet\" or \"wrn\" for an image dataset", "a language model")
+                    (
+                        "\"resnet\" or \"wrn\" for an image dataset",
+                        "a language model",
+                    )
                 };
                 return Err(Error::invalid_value(
                     at("model.architecture"),
@@ -375,7 +404,10 @@ impl ExperimentConfig {
                 ));
             }
         };
-        for (key, found) in [("data.bptt", d.bptt), ("data.eval_batch_size", d.eval_batch_size)] {
+        for (key, found) in [
+            ("data.bptt", d.bptt),
+            ("data.eval_batch_size", d.eval_batch_size),
+        ] {
             if let Some(v) = found {
                 return Err(Error::invalid_value(
                     at(key),

@@ -98,7 +98,7 @@ impl<'a> LmStepper<'a> {
         let loss = match self.teacher {
             Some((t, d)) => {
                 let (t_logits, t_next) = t.forward_t(&x, &self.teacher_states, false)?;
-                self.teacher_states = t_next;
+                self.teacher_states = LstmState::detach_all(t_next);
                 distillation_loss(&logits, &t_logits.reshape((b * len, vocab))?, &y, d)?
             }
             None => ce.clone(),
@@ -110,13 +110,7 @@ impl<'a> LmStepper<'a> {
             clip_grad_norm(&mut grads, optimizer.params(), opts.grad_clip)?;
         }
         optimizer.step(&grads, opts.lr)?;
-        self.states = next
-            .into_iter()
-            .map(|s| LstmState {
-                h: s.h.detach(),
-                c: s.c.detach(),
-            })
-            .collect();
+        self.states = LstmState::detach_all(next);
         Ok(LmStepLoss {
             loss: value,
             cross_entropy: ce.to_scalar::<f32>()? as f64,

@@ -64,7 +64,12 @@ pub fn train_lm_stage(
             first_step: run.state.step,
         };
         let bar = progress_bar(
-            &format!("{} epoch {}/{}", opts.stage.name(), epoch + 1, run.plan.epochs),
+            &format!(
+                "{} epoch {}/{}",
+                opts.stage.name(),
+                epoch + 1,
+                run.plan.epochs
+            ),
             windows.len() as u64,
             opts.progress,
         );
@@ -89,8 +94,14 @@ pub fn train_lm_stage(
                     Err(diverged(&ckpt, epoch, step, format!("the loss is {loss}")))
                 }
             };
-            let loss =
-                stepper.step(&stream, window, &mut run.optimizer, &step_opts, step, &check);
+            let loss = stepper.step(
+                &stream,
+                window,
+                &mut run.optimizer,
+                &step_opts,
+                step,
+                &check,
+            );
             let loss = match loss.and_then(|l| run.after_update(epoch).map(|_| l)) {
                 Ok(l) => l,
                 Err(e) => {

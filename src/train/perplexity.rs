@@ -4,6 +4,7 @@
 
 use crate::data::text_corpus::StreamBatches;
 use crate::models::lstm_lm::LstmLm;
+use crate::nn::LstmState;
 use candle_core::{D, DType, Device, Result, Tensor};
 
 /// exp(mean over all targets of -log p(target)) of `model` on `stream`.
@@ -27,7 +28,8 @@ pub fn perplexity(
         let mean = candle_nn::loss::cross_entropy(&logits, &y)?.to_scalar::<f32>()?;
         nll_sum += mean as f64 * (b * steps) as f64;
         count += b * steps;
-        states = next;
+        // Detached: the variables of the model would keep every window's graph alive.
+        states = LstmState::detach_all(next);
     }
     Ok((nll_sum / count.max(1) as f64).exp())
 }

@@ -6,14 +6,14 @@
 use super::checkpoint::{self, TrainState, load_into_varmap};
 use super::experiment::Experiment;
 use super::stage::{Stage, checkpoint_path};
-use crate::data::text_corpus::{StreamBatches, TextCorpus};
 use crate::data::Dataset;
-use crate::sweep::Metric;
 use crate::data::ImageSet;
+use crate::data::text_corpus::{StreamBatches, TextCorpus};
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
 use crate::nn::{matrices, seeded_var_builder};
 use crate::rng::NoiseRng;
+use crate::sweep::Metric;
 use crate::tile::TileConfig;
 use candle_core::{DType, Device};
 use candle_nn::VarMap;

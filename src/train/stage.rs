@@ -295,12 +295,11 @@ impl<'a> StageRun<'a> {
 
     /// Sets how many steps (of `steps_per_epoch`) initialise the input ranges from data.
     pub fn set_calibration(&mut self, steps_per_epoch: usize) {
-        self.calibration_steps = self
-            .plan
-            .hwa
-            .filter(|h| h.learn_input_ranges)
-            .map_or(0, |h| h.input_range_init_batches.min(steps_per_epoch))
-            as u64;
+        self.calibration_steps =
+            self.plan
+                .hwa
+                .filter(|h| h.learn_input_ranges)
+                .map_or(0, |h| h.input_range_init_batches.min(steps_per_epoch)) as u64;
     }
 
     /// Before step `k` of `steps` of `epoch`: the ramped noise scale (returned) and the start of
@@ -370,7 +369,11 @@ impl<'a> StageRun<'a> {
         tensors.extend(self.optimizer.state_tensors());
         checkpoint::save(&self.ckpt_path, &tensors, &self.state)?;
         write_atomic(
-            &self.opts.out_dir.join(self.opts.stage.name()).join("history.csv"),
+            &self
+                .opts
+                .out_dir
+                .join(self.opts.stage.name())
+                .join("history.csv"),
             history_csv(&self.state.history, metric).as_bytes(),
         )
     }

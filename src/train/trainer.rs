@@ -64,7 +64,12 @@ pub fn train_stage(
             )),
         );
         let bar = progress_bar(
-            &format!("{} epoch {}/{}", opts.stage.name(), epoch + 1, run.plan.epochs),
+            &format!(
+                "{} epoch {}/{}",
+                opts.stage.name(),
+                epoch + 1,
+                run.plan.epochs
+            ),
             batches as u64,
             opts.progress,
         );
