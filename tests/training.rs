@@ -374,6 +374,55 @@ fn weight_noise_changes_per_batch_and_is_absent_in_evaluation() {
     assert!(gw.iter().all(|&v| (v - 2.0).abs() < 1e-6), "{gw:?}");
 }
 
+/// The weight noise of a mini-batch is drawn once per tile (a recurrent matrix reuses it at
+/// every time step), and drawn anew when the weights change (clipping after an update) or the
+/// noise scale changes: the noisy copy always follows the current weights.
+#[test]
+fn the_noise_of_a_mini_batch_follows_weight_and_scale_changes() {
+    let dev = Device::Cpu;
+    let a: Vec<f32> = (0..4 * 3).map(|i| (i as f32 / 12.0) - 0.4).collect();
+    let b: Vec<f32> = a.iter().map(|v| 0.5 * v + 0.1).collect();
+    let modifier = WeightModifier {
+        noise: WeightNoise::Multiplicative { sigma: 0.2 },
+        scale: 1.0,
+        drop_connect: 0.0,
+    };
+    let make = |values: &[f32]| {
+        let w = Var::from_vec(values.to_vec(), (4, 3), &dev).unwrap();
+        let m = TiledMatrix::new(
+            "m",
+            w.as_tensor().clone(),
+            &TileConfig::ideal(),
+            NoiseRng::new(0),
+        )
+        .unwrap();
+        m.set_weight_modifier(Some(modifier.clone()));
+        m.set_batch_seed(1);
+        (w, m)
+    };
+    let x = Tensor::ones((2, 3), DType::F32, &dev).unwrap();
+    let run = |m: &TiledMatrix| {
+        let y = m.forward_t(&x, true).unwrap();
+        y.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    };
+    let (w, m) = make(&a);
+    let first = run(&m);
+    assert_eq!(run(&m), first, "the same mini-batch, the same noise");
+    w.set(&Tensor::from_vec(b.clone(), (4, 3), &dev).unwrap())
+        .unwrap();
+    m.clip_weights().unwrap();
+    let after = run(&m);
+    let (_, fresh) = make(&b);
+    assert_eq!(after, run(&fresh), "noise drawn for the old weights");
+    assert_ne!(after, first);
+    m.set_noise_scale(0.0);
+    let clean = x.matmul(&w.as_tensor().t().unwrap()).unwrap();
+    let clean = clean.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    for (y, c) in run(&m).iter().zip(&clean) {
+        assert!((y - c).abs() < 1e-6, "scale 0 kept the old noise: {y} vs {c}");
+    }
+}
+
 /// A checkpoint restores a model exactly; a missing, misshaped or foreign tensor is named.
 #[test]
 fn checkpoint_round_trip_and_errors() {

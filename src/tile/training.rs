@@ -18,6 +18,10 @@ pub(crate) struct TrainingState {
     /// Seed of the current mini-batch's weight noise.
     pub batch_seed: u64,
     pub calibration: Option<Mutex<Calibration>>,
+    /// This mini-batch's weight noise per tile, noisy - clean (detached), drawn at the tile's
+    /// first forward: a recurrent matrix applied at every time step sees the same noisy copy
+    /// without drawing it again. Cleared with every new seed, modifier, scale or weight change.
+    noise_deltas: Mutex<Vec<Option<Tensor>>>,
 }
 
 /// Running statistics of each tile's inputs while input ranges are initialised from data.
@@ -34,10 +38,24 @@ impl TrainingState {
         let Some(m) = self.modifier.as_ref().filter(|m| m.is_active()) else {
             return Ok(w.clone());
         };
+        let mut deltas = self.noise_deltas.lock().expect("lock");
+        if deltas.len() <= tile {
+            deltas.resize(tile + 1, None);
+        }
+        if let Some(d) = deltas[tile].as_ref().filter(|d| d.shape() == w.shape()) {
+            return w + d;
+        }
         let values = w.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
         let seed = NoiseRng::stream(self.batch_seed, &[tile as u64]).next_u64();
         let noisy = Tensor::from_vec(m.apply(&values, seed), w.shape(), w.device())?;
-        w + (noisy.to_dtype(w.dtype())? - w)?.detach()
+        let delta = (noisy.to_dtype(w.dtype())? - w)?.detach();
+        deltas[tile] = Some(delta.clone());
+        w + delta
+    }
+
+    /// Forgets the drawn weight noise (the next forward draws it anew).
+    pub fn clear_noise(&self) {
+        self.noise_deltas.lock().expect("lock").clear();
     }
 
     /// Records the inputs `x` [B, n] of tile `tile` while calibrating: min(abs-max, k std).
@@ -72,19 +90,25 @@ impl TiledMatrix {
     /// Starts a mini-batch: the weight noise and the per-MVM noise of this batch come from `seed`.
     pub fn set_batch_seed(&self, seed: u64) {
         *self.rng.lock().expect("lock") = NoiseRng::stream(seed, &[0]);
-        self.training.write().expect("lock").batch_seed = NoiseRng::stream(seed, &[1]).next_u64();
+        let mut training = self.training.write().expect("lock");
+        training.batch_seed = NoiseRng::stream(seed, &[1]).next_u64();
+        training.clear_noise();
     }
 
     /// Sets the weight modifier of training forwards (None: clean weights).
     pub fn set_weight_modifier(&self, modifier: Option<WeightModifier>) {
-        self.training.write().expect("lock").modifier = modifier;
+        let mut training = self.training.write().expect("lock");
+        training.modifier = modifier;
+        training.clear_noise();
     }
 
     /// Sets the noise scale of the weight modifier (the ramp).
     pub fn set_noise_scale(&self, scale: f64) {
-        if let Some(m) = self.training.write().expect("lock").modifier.as_mut() {
+        let mut training = self.training.write().expect("lock");
+        if let Some(m) = training.modifier.as_mut() {
             m.scale = scale;
         }
+        training.clear_noise();
     }
 
     /// The weight modifier in use.
@@ -115,6 +139,7 @@ impl TiledMatrix {
         }
         set_param(&self.out_scale, &(&self.out_scale * s.squeeze(1)?)?)?;
         self.set_normalised(true);
+        self.training.read().expect("lock").clear_noise();
         Ok(())
     }
 
@@ -124,6 +149,7 @@ impl TiledMatrix {
         if let Some(b) = &self.analog_bias {
             set_param(b, &b.clamp(-1.0, 1.0)?)?;
         }
+        self.training.read().expect("lock").clear_noise();
         Ok(())
     }
 
