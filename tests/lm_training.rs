@@ -87,7 +87,7 @@ fn optimizer_over(varmap: &VarMap, hwa: bool) -> Optimizer {
 fn options(first_step: u64) -> LmEpochOptions {
     LmEpochOptions {
         bptt: 10,
-        lr: 1.0,
+        lr: 10.0,
         grad_clip: 0.5,
         seed: 3,
         first_step,
@@ -166,7 +166,7 @@ fn perplexity_falls_during_training() {
     let varmap = VarMap::new();
     let lm = model(c.vocab.len(), 0.0, &varmap);
     let mut opt = optimizer(&varmap);
-    let train = StreamBatches::new(&c.train, 8).unwrap();
+    let train = StreamBatches::new(&c.train, 4).unwrap();
     let valid = StreamBatches::new(&c.valid, 2).unwrap();
     let before = perplexity(&lm, &valid, 10, &Device::Cpu).unwrap();
     train_epochs(&lm, &train, &mut opt, 3, &mut || Ok(()));
@@ -180,7 +180,7 @@ fn perplexity_falls_during_training() {
 #[test]
 fn the_same_seed_repeats_an_epoch_with_dropout() {
     let c = corpus();
-    let train = StreamBatches::new(&c.train, 8).unwrap();
+    let train = StreamBatches::new(&c.train, 4).unwrap();
     let run = || {
         let varmap = VarMap::new();
         let lm = model(c.vocab.len(), 0.3, &varmap);
@@ -220,7 +220,7 @@ fn hwa_on_the_standard_tile_trains_every_variable_and_clips() {
     hwa::install_modifiers(&lm, &recipe, &tile).unwrap();
     hwa::set_noise_scale(&lm, 3.0);
     let mut opt = optimizer_over(&varmap, true);
-    let train = StreamBatches::new(&c.train, 8).unwrap();
+    let train = StreamBatches::new(&c.train, 4).unwrap();
     assert_every_param_has_a_gradient(&lm, &train, &opt);
     assert!(
         opt.params()
