@@ -419,7 +419,10 @@ fn the_noise_of_a_mini_batch_follows_weight_and_scale_changes() {
     let clean = x.matmul(&w.as_tensor().t().unwrap()).unwrap();
     let clean = clean.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     for (y, c) in run(&m).iter().zip(&clean) {
-        assert!((y - c).abs() < 1e-6, "scale 0 kept the old noise: {y} vs {c}");
+        assert!(
+            (y - c).abs() < 1e-6,
+            "scale 0 kept the old noise: {y} vs {c}"
+        );
     }
 }
 

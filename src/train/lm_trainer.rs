@@ -43,7 +43,7 @@ pub fn train_lm_stage(
     let stream = data.train_streams(batch).map_err(|_| {
         Error::invalid_value(
             &exp.file,
-            &format!("{}.batch_size", opts.stage.name()),
+            format!("{}.batch_size", opts.stage.name()),
             format!(
                 "at most half the {} words of the training text",
                 data.corpus.train.len()
