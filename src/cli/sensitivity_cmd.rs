@@ -12,7 +12,7 @@ use aimc::train::setup::load_task_data;
 use clap::Args;
 use std::path::PathBuf;
 
-/// Raise one non-ideality at a time (paper Fig. 4/5) and record the accuracy at one time after
+/// Raise one non-ideality at a time (paper Fig. 4/5) and record the accuracy (perplexity) at one time after
 /// programming for each value; `tile-size` gives the tiles used and the accuracy per tile size.
 /// Writes sensitivity.csv, sensitivity.json, summary.md and sensitivity.png/svg.
 #[derive(Debug, Args)]
