@@ -13,6 +13,7 @@ pub mod loader;
 pub mod png_folder;
 pub mod text_corpus;
 pub mod text_dataset;
+pub mod tokenizer;
 pub mod verify;
 
 pub use dataset::Dataset;

@@ -3,6 +3,7 @@
 //! One definition serves training, sweeps and `aimc map`.
 
 pub mod bert;
+pub mod bert_pretrained;
 pub mod lstm_lm;
 pub mod map;
 pub mod resnet;

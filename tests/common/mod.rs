@@ -41,3 +41,23 @@ pub fn aimc_threads(args: &[&str], threads: Option<usize>) -> (bool, String, Str
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The directory of the fetched MiniLM model (`aimc data fetch minilm`), if it is there. When it
+/// is not, the calling test is skipped with a message, unless `AIMC_REQUIRE_DATA=1` (`.ci/run`
+/// fetches it): then it fails.
+pub fn minilm_dir() -> Option<std::path::PathBuf> {
+    let dir = aimc::data::catalog::data_dir().join("minilm");
+    if dir.join("model.safetensors").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("AIMC_REQUIRE_DATA").is_err(),
+        "{} missing: aimc data fetch minilm",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: {} missing (aimc data fetch minilm)",
+        dir.display()
+    );
+    None
+}
