@@ -1,4 +1,4 @@
-//! Text corpora on the real Penn Treebank (issue 7): the canonical vocabulary and token counts
+//! Text data on the real files: Penn Treebank (issue 7), the canonical vocabulary and token counts
 //! of shared/data.md. Runs when `aimc data fetch ptb` has stored the files in the data directory
 //! (`$AIMC_DATA`, else `./data`); skipped with a message otherwise.
 
@@ -44,4 +44,27 @@ fn a_missing_corpus_names_the_file_and_the_fetch_command() {
         err.contains("wiki.train.tokens") && err.contains("aimc data fetch wikitext2"),
         "{err}"
     );
+}
+
+/// The Rotten Tomatoes snippets (issue 8): 10,605 sentences, 37 with a zero score dropped,
+/// 5,242 positive and 5,326 negative (shared/data.md). Runs when `aimc data fetch sentiment` has
+/// stored the file; skipped with a message otherwise.
+#[test]
+fn the_movie_review_snippets_have_the_documented_labels() {
+    use aimc::data::sentence_dataset::{read_snippets, split};
+    let path = aimc::data::catalog::data_dir()
+        .join("sentiment")
+        .join("movieReviewSnippets_GroundTruth.txt");
+    if !path.is_file() {
+        eprintln!(
+            "skipped: {} missing (aimc data fetch sentiment)",
+            path.display()
+        );
+        return;
+    }
+    let set = read_snippets(&path).unwrap();
+    assert_eq!(set.counts(), [5_326, 5_242]);
+    assert!(set.sentences[0].starts_with("The Rock is destined"));
+    let (train, dev) = split(&set, 0.1, 0);
+    assert_eq!((train.len(), dev.len()), (9_511, 1_057));
 }

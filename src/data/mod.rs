@@ -11,6 +11,7 @@ pub mod image_dataset;
 pub mod image_set;
 pub mod loader;
 pub mod png_folder;
+pub mod sentence_dataset;
 pub mod text_corpus;
 pub mod text_dataset;
 pub mod tokenizer;
