@@ -133,10 +133,10 @@ pub fn split(set: &SentenceSet, dev_fraction: f64, seed: u64) -> (SentenceSet, S
         is_dev[i] = true;
     }
     let (mut train, mut dev) = (SentenceSet::default(), SentenceSet::default());
-    for i in 0..n {
-        let to = if is_dev[i] { &mut dev } else { &mut train };
-        to.sentences.push(set.sentences[i].clone());
-        to.labels.push(set.labels[i]);
+    for ((sentence, &label), dev_row) in set.sentences.iter().zip(&set.labels).zip(is_dev) {
+        let to = if dev_row { &mut dev } else { &mut train };
+        to.sentences.push(sentence.clone());
+        to.labels.push(label);
     }
     (train, dev)
 }
