@@ -163,6 +163,13 @@ fn bert_forward_and_backward() -> Result<()> {
         };
         let ids = Tensor::new(&[[2u32, 5, 7, 0], [3, 4, 0, 0]], &Device::Cpu)?;
         let mask = Tensor::new(&[[1u32, 1, 1, 0], [1, 1, 0, 0]], &Device::Cpu)?;
+        // The batch seed keys dropout and tile noise: the same seed, the same training forward.
+        let run = |seed: u64| -> Result<Vec<f32>> {
+            bert.set_batch_seed(seed);
+            bert.forward_t(&ids, &mask, true)?.flatten_all()?.to_vec1::<f32>()
+        };
+        assert_eq!(run(5)?, run(5)?);
+        assert_ne!(run(5)?, run(6)?);
         let logits = bert.forward_t(&ids, &mask, true)?;
         assert_eq!(logits.dims(), &[2, 2]);
         assert_eq!(matrices(&model).len(), 2 * 6 + 2);
