@@ -166,7 +166,9 @@ fn bert_forward_and_backward() -> Result<()> {
         // The batch seed keys dropout and tile noise: the same seed, the same training forward.
         let run = |seed: u64| -> Result<Vec<f32>> {
             bert.set_batch_seed(seed);
-            bert.forward_t(&ids, &mask, true)?.flatten_all()?.to_vec1::<f32>()
+            bert.forward_t(&ids, &mask, true)?
+                .flatten_all()?
+                .to_vec1::<f32>()
         };
         assert_eq!(run(5)?, run(5)?);
         assert_ne!(run(5)?, run(6)?);
