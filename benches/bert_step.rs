@@ -13,11 +13,13 @@ use aimc::nn::seeded_var_builder;
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
 use aimc::train::experiment::HwaStage;
-use aimc::train::{Optimizer, OptimizerConfig, Param, SgdConfig, hwa};
+use aimc::train::{Optimizer, hwa};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
+
+mod common;
 
 #[global_allocator]
 static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
@@ -45,27 +47,8 @@ fn build(tile: &TileConfig) -> (BertClassifier, VarMap) {
     (m, varmap)
 }
 
-/// SGD over every variable (the tiles' input ranges and output scales only when `hwa`).
 fn optimizer(varmap: &VarMap, hwa: bool) -> Optimizer {
-    let data = varmap.data().lock().unwrap();
-    let params = data
-        .iter()
-        .filter(|(n, _)| hwa || !(n.ends_with(".input_range") || n.ends_with(".out_scale")))
-        .map(|(n, v)| Param {
-            name: n.clone(),
-            var: v.clone(),
-            lr_scale: 1.0,
-            decay: false,
-        })
-        .collect();
-    let sgd = SgdConfig {
-        lr: 1e-3,
-        momentum: 0.9,
-        dampening: 0.0,
-        weight_decay: 0.0,
-        nesterov: false,
-    };
-    Optimizer::new(OptimizerConfig::Sgd(sgd), params).unwrap()
+    common::sgd_over(varmap, hwa, 1e-3, 0.9)
 }
 
 /// One step: forward, cross-entropy, backward, update, `after`.

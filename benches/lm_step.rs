@@ -14,11 +14,13 @@ use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
 use aimc::train::experiment::HwaStage;
 use aimc::train::lm_epoch::{LmEpochOptions, train_lm_epoch};
-use aimc::train::{Optimizer, OptimizerConfig, Param, SgdConfig, hwa};
+use aimc::train::{Optimizer, hwa};
 use candle_core::{DType, Device};
 use candle_nn::VarMap;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
+
+mod common;
 
 #[global_allocator]
 static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
@@ -41,27 +43,8 @@ fn build(tile: &TileConfig) -> (LstmLm, VarMap) {
     (lm, varmap)
 }
 
-/// SGD over every variable (the tiles' input ranges and output scales only when `hwa`).
 fn optimizer(varmap: &VarMap, hwa: bool) -> Optimizer {
-    let data = varmap.data().lock().unwrap();
-    let params = data
-        .iter()
-        .filter(|(n, _)| hwa || !(n.ends_with(".input_range") || n.ends_with(".out_scale")))
-        .map(|(n, v)| Param {
-            name: n.clone(),
-            var: v.clone(),
-            lr_scale: 1.0,
-            decay: false,
-        })
-        .collect();
-    let sgd = SgdConfig {
-        lr: 1.0,
-        momentum: 0.0,
-        dampening: 0.0,
-        weight_decay: 0.0,
-        nesterov: false,
-    };
-    Optimizer::new(OptimizerConfig::Sgd(sgd), params).unwrap()
+    common::sgd_over(varmap, hwa, 1.0, 0.0)
 }
 
 fn steps(c: &mut Criterion) {

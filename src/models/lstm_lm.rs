@@ -79,13 +79,7 @@ impl LstmLm {
 
     /// Starts a mini-batch: dropout masks, weight noise and tile noise from `seed`.
     pub fn set_batch_seed(&self, seed: u64) {
-        self.dropout
-            .reseed(NoiseRng::stream(seed, &[u64::MAX]).next_u64());
-        let mut k = 0u64;
-        self.visit_matrices(&mut |m| {
-            m.set_batch_seed(NoiseRng::stream(seed, &[k]).next_u64());
-            k += 1;
-        });
+        crate::nn::seed_batch(self, &self.dropout, seed);
     }
 
     /// Zero states of every layer for batch size `b`.

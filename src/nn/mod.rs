@@ -15,4 +15,4 @@ pub use dropout::SeededDropout;
 pub use linear::{AnalogLinear, analog_linear};
 pub use lstm::{AnalogLstm, LstmState, analog_lstm};
 pub use seeded_init::seeded_var_builder;
-pub use visit::{AnalogModule, matrices, program_all, read_all, tile_count};
+pub use visit::{AnalogModule, matrices, program_all, read_all, seed_batch, tile_count};

@@ -1,4 +1,5 @@
-//! Visiting every tiled matrix of a model: program all, read all at a time t, count tiles.
+//! Visiting every tiled matrix of a model: program all, read all at a time t, count tiles, seed
+//! a mini-batch.
 
 use crate::device::Device as AnalogDevice;
 use crate::rng::NoiseRng;
@@ -37,4 +38,15 @@ pub fn read_all(model: &dyn AnalogModule, t_s: f64, seed: u64) -> Result<()> {
 /// Number of tiles the model occupies.
 pub fn tile_count(model: &dyn AnalogModule) -> usize {
     matrices(model).iter().map(|m| m.tile_count()).sum()
+}
+
+/// Starts a mini-batch of a model with one dropout: its masks and every matrix's weight and tile
+/// noise drawn from `seed` (matrix k from stream [k], dropout from stream [u64::MAX]).
+pub fn seed_batch(model: &dyn AnalogModule, dropout: &super::SeededDropout, seed: u64) {
+    dropout.reseed(NoiseRng::stream(seed, &[u64::MAX]).next_u64());
+    let mut k = 0u64;
+    model.visit_matrices(&mut |m| {
+        m.set_batch_seed(NoiseRng::stream(seed, &[k]).next_u64());
+        k += 1;
+    });
 }
