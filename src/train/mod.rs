@@ -14,6 +14,7 @@ pub mod optimizer;
 pub mod perplexity;
 pub mod plateau;
 pub mod schedule;
+pub mod sentence_eval;
 pub mod setup;
 pub mod sgd;
 pub mod stage;
