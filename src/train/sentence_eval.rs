@@ -106,13 +106,13 @@ mod tests {
         let padded = model.forward_t(&ids, &mask, false).unwrap();
         let padded = padded.to_vec2::<f32>().unwrap();
         let mut correct = 0;
-        for i in 0..set.len() {
+        for (i, row) in padded.iter().enumerate() {
             let (ids, mask, labels) = sentence_batch(&tokenizer, &set, i..i + 1, 32, &dev).unwrap();
             let logits = model.forward_t(&ids, &mask, false).unwrap();
             correct += count_correct(&logits, &labels).unwrap();
             // Padding and its mask leave a sentence's logits as they are alone.
             let alone = logits.to_vec2::<f32>().unwrap();
-            for (a, p) in alone[0].iter().zip(&padded[i]) {
+            for (a, p) in alone[0].iter().zip(row) {
                 assert!((a - p).abs() < 1e-5, "sentence {i}: {a} alone, {p} padded");
             }
         }
