@@ -24,13 +24,6 @@ impl SentenceSet {
         self.sentences.is_empty()
     }
 
-    /// The first `n` sentences.
-    pub fn take(mut self, n: usize) -> Self {
-        self.sentences.truncate(n);
-        self.labels.truncate(n);
-        self
-    }
-
     /// How many of each label: [negative, positive].
     pub fn counts(&self) -> [usize; 2] {
         let positive = self.labels.iter().filter(|&&l| l == 1).count();

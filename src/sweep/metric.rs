@@ -97,11 +97,6 @@ impl Metric {
         }
     }
 
-    /// Whether `a` is better than `b`.
-    pub fn better(self, a: f64, b: f64) -> bool {
-        if self.lower_is_better() { a < b } else { a > b }
-    }
-
     /// The metric as a loss-like number (lower is better), for learning-rate decay on plateau.
     pub fn as_lower_better(self, value: f64) -> f64 {
         if self.lower_is_better() {
@@ -118,7 +113,7 @@ mod tests {
 
     #[test]
     fn directions_and_a_star() {
-        assert!(Metric::Accuracy.better(0.9, 0.8) && Metric::Perplexity.better(80.0, 90.0));
+        assert!(!Metric::Accuracy.lower_is_better() && Metric::Perplexity.lower_is_better());
         assert_eq!(Metric::Accuracy.a_star(0.9, 0.9, 0.1), 1.0);
         assert_eq!(Metric::Perplexity.a_star(80.0, 80.0, 10_000.0), 1.0);
         assert_eq!(Metric::Perplexity.a_star(10_000.0, 80.0, 10_000.0), 0.0);

@@ -86,12 +86,12 @@ pub fn train_lm_stage(
         for (k, &window) in windows.iter().enumerate() {
             noise_scale = run.before_step(epoch, k, windows.len())?;
             let step = run.state.step;
-            let ckpt = run.ckpt_path.clone();
-            let check = move |loss: f64| {
+            let ckpt = &run.ckpt_path;
+            let check = |loss: f64| {
                 if loss.is_finite() {
                     Ok(())
                 } else {
-                    Err(diverged(&ckpt, epoch, step, format!("the loss is {loss}")))
+                    Err(diverged(ckpt, epoch, step, format!("the loss is {loss}")))
                 }
             };
             let loss = stepper.step(
