@@ -29,6 +29,7 @@ const TOKENS: usize = 32;
 
 fn build(tile: &TileConfig) -> (BertClassifier, VarMap) {
     let config = BertConfig {
+        pretrained: None,
         vocab_size: 30_522,
         hidden_size: 384,
         num_hidden_layers: 6,

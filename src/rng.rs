@@ -41,6 +41,15 @@ impl NoiseRng {
         }
     }
 
+    /// 0..n in a random order (Fisher-Yates).
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            order.swap(i, (self.next_u64() % (i as u64 + 1)) as usize);
+        }
+        order
+    }
+
     /// A standard normal draw, N(0, 1).
     #[inline]
     pub fn normal(&mut self) -> f64 {

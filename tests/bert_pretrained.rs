@@ -24,6 +24,7 @@ fn build(c: BertConfig, seed: u64) -> (BertClassifier, VarMap) {
 
 fn tiny() -> BertConfig {
     BertConfig {
+        pretrained: None,
         vocab_size: 30,
         hidden_size: 8,
         num_hidden_layers: 2,

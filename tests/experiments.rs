@@ -17,6 +17,10 @@ fn shipped_experiments_load_and_round_trip() {
         }
         let file = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
+        // MiniLM's sizes come from its config.json: `aimc data fetch minilm` (CI fetches it).
+        if text.contains("pretrained = \"minilm\"") && common::minilm_dir().is_none() {
+            continue;
+        }
         let config = ExperimentConfig::parse(&file, &text).unwrap_or_else(|e| panic!("{e}"));
         assert!(config.hwa.is_some(), "{file}: no [hwa] stage");
         let resolved = config.to_toml().unwrap();

@@ -138,6 +138,7 @@ fn lstm_lm_forward_and_backward() -> Result<()> {
 fn bert_forward_and_backward() -> Result<()> {
     for pooling in [Pooling::Cls, Pooling::Mean] {
         let config = ModelConfig::Bert(BertConfig {
+            pretrained: None,
             vocab_size: 20,
             hidden_size: 8,
             num_hidden_layers: 2,

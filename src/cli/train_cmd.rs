@@ -4,7 +4,7 @@ use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
 use aimc::train::experiment::Experiment;
 use aimc::train::setup::load_task_data;
-use aimc::train::stage::{eval_name, item_name};
+use aimc::train::stage::eval_name;
 use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, train};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -111,7 +111,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
         format => {
             let metric = data.metric();
-            let (m, e, items) = (metric.name(), eval_name(metric), item_name(metric));
+            let (m, e, items) = (
+                metric.name(),
+                eval_name(metric),
+                exp.config.data.dataset.items(),
+            );
             let mut t = TextTable::new(&[
                 "stage",
                 "epoch",

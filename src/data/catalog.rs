@@ -321,6 +321,22 @@ const SST2: DataSet = DataSet {
     files: &[user_file("train.tsv", None), user_file("dev.tsv", None)],
 };
 
+const BERT_BASE_UNCASED: DataSet = DataSet {
+    name: "bert-base-uncased",
+    description: "BERT-base uncased weights (12 layers, hidden 768), vocab (Devlin et al. 2019)",
+    licence: "Apache-2.0",
+    source: Source::User {
+        instructions: "download config.json, model.safetensors and vocab.txt of \
+                       google-bert/bert-base-uncased from the Hugging Face hub \
+                       (https://huggingface.co/google-bert/bert-base-uncased)",
+    },
+    files: &[
+        user_file("config.json", None),
+        user_file("model.safetensors", None),
+        user_file("vocab.txt", None),
+    ],
+};
+
 /// Every known data set, registry-shipped first.
 pub const CATALOG: &[DataSet] = &[
     FASHION_MNIST,
@@ -332,6 +348,7 @@ pub const CATALOG: &[DataSet] = &[
     CIFAR10,
     WIKITEXT2,
     SST2,
+    BERT_BASE_UNCASED,
 ];
 
 /// The data set called `name`, or an error listing the known names.

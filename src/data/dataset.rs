@@ -1,20 +1,23 @@
 //! The dataset an experiment names (`[data] dataset = "..."`): an image dataset (for the image
-//! classifiers) or a text corpus (for the language model). Written and read as its name.
+//! classifiers), a text corpus (for the language model) or labelled sentences (for BERT).
+//! Written and read as its name.
 
 use super::image_dataset::ImageDataset;
+use super::sentiment_dataset::SentimentDataset;
 use super::text_dataset::TextDataset;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::path::PathBuf;
 
-/// An image or a text dataset.
+/// An image, a text or a sentence dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
     Image(ImageDataset),
     Text(TextDataset),
+    Sentences(SentimentDataset),
 }
 
 /// Every name a `dataset` key accepts.
-pub const DATASET_NAMES: [&str; 8] = [
+pub const DATASET_NAMES: [&str; 10] = [
     "fashion-mnist",
     "fashion-mnist-demo",
     "mnist",
@@ -23,6 +26,8 @@ pub const DATASET_NAMES: [&str; 8] = [
     "png-folder",
     "ptb",
     "wikitext2",
+    "sst2",
+    "sentiment",
 ];
 
 impl Dataset {
@@ -33,13 +38,20 @@ impl Dataset {
             return Some(Dataset::Image(d));
         }
         let value = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
-        TextDataset::deserialize(value).ok().map(Dataset::Text)
+        if let Ok(d) = TextDataset::deserialize(value) {
+            return Some(Dataset::Text(d));
+        }
+        let value = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
+        SentimentDataset::deserialize(value)
+            .ok()
+            .map(Dataset::Sentences)
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Dataset::Image(d) => d.name(),
             Dataset::Text(d) => d.name(),
+            Dataset::Sentences(d) => d.name(),
         }
     }
 
@@ -48,11 +60,22 @@ impl Dataset {
         match self {
             Dataset::Image(d) => d.default_dir(),
             Dataset::Text(d) => d.default_dir(),
+            Dataset::Sentences(d) => d.default_dir(),
         }
     }
 
+    /// A language-model corpus.
     pub fn is_text(self) -> bool {
         matches!(self, Dataset::Text(_))
+    }
+
+    /// What training and evaluation count: `images`, `words` or `sentences`.
+    pub fn items(self) -> &'static str {
+        match self {
+            Dataset::Image(_) => "images",
+            Dataset::Text(_) => "words",
+            Dataset::Sentences(_) => "sentences",
+        }
     }
 }
 
@@ -84,6 +107,8 @@ mod tests {
             let d = Dataset::from_name(name).unwrap();
             assert_eq!(d.name(), name);
             assert_eq!(d.is_text(), name == "ptb" || name == "wikitext2");
+            let sentences = name == "sst2" || name == "sentiment";
+            assert_eq!(d.items() == "sentences", sentences);
         }
         assert!(Dataset::from_name("imagenet").is_none());
         #[derive(Debug, serde::Deserialize)]
@@ -92,6 +117,6 @@ mod tests {
             dataset: Dataset,
         }
         let e = toml::from_str::<Doc>("dataset = \"imagenet\"").unwrap_err();
-        assert!(e.to_string().contains("wikitext2"), "{e}");
+        assert!(e.to_string().contains("sentiment"), "{e}");
     }
 }

@@ -37,16 +37,15 @@ impl<'a> Loader<'a> {
         augment: Augment,
         shuffle_seed: Option<(u64, u64)>,
     ) -> Self {
-        let mut order: Vec<usize> = (0..set.len()).collect();
         let mut rng = NoiseRng::new(0);
-        if let Some((seed, epoch)) = shuffle_seed {
-            rng = NoiseRng::stream(seed, &[epoch]);
-            // Fisher-Yates.
-            for i in (1..order.len()).rev() {
-                let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-                order.swap(i, j);
+        let order = match shuffle_seed {
+            Some((seed, epoch)) => {
+                // The augmentation draws continue the stream of the shuffle.
+                rng = NoiseRng::stream(seed, &[epoch]);
+                rng.permutation(set.len())
             }
-        }
+            None => (0..set.len()).collect(),
+        };
         Self {
             set,
             order,

@@ -1,5 +1,5 @@
 //! Dataset readers (CIFAR binary, IDX plain or gzipped, folders of PNGs, one-sentence-per-line
-//! text) and seeded, augmented mini-batches.
+//! text, labelled sentences, tokenizers) and seeded, augmented mini-batches.
 
 pub mod catalog;
 pub mod cifar;
@@ -12,6 +12,7 @@ pub mod image_set;
 pub mod loader;
 pub mod png_folder;
 pub mod sentence_dataset;
+pub mod sentiment_dataset;
 pub mod text_corpus;
 pub mod text_dataset;
 pub mod tokenizer;

@@ -111,27 +111,18 @@ pub fn read_snippets(path: &Path) -> Result<SentenceSet> {
     Ok(set)
 }
 
-/// Splits `set` by a shuffle seeded with `seed`: `dev_fraction` of it (rounded) for dev, the
-/// rest for training, each in file order.
+/// Splits `set` by a shuffle seeded with `seed`: the first `dev_fraction` of the shuffled
+/// sentences (rounded) for dev, the rest for training, both in the shuffled order, so that the
+/// first N of either are a random sample (the snippets file lists every positive sentence first).
 pub fn split(set: &SentenceSet, dev_fraction: f64, seed: u64) -> (SentenceSet, SentenceSet) {
     let n = set.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = NoiseRng::new(seed);
-    for i in (1..n).rev() {
-        order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
-    }
+    let order = NoiseRng::new(seed).permutation(n);
     let n_dev = ((n as f64 * dev_fraction).round() as usize).min(n);
-    let mut is_dev = vec![false; n];
-    for &i in &order[..n_dev] {
-        is_dev[i] = true;
-    }
-    let (mut train, mut dev) = (SentenceSet::default(), SentenceSet::default());
-    for ((sentence, &label), dev_row) in set.sentences.iter().zip(&set.labels).zip(is_dev) {
-        let to = if dev_row { &mut dev } else { &mut train };
-        to.sentences.push(sentence.clone());
-        to.labels.push(label);
-    }
-    (train, dev)
+    let take = |indices: &[usize]| SentenceSet {
+        sentences: indices.iter().map(|&i| set.sentences[i].clone()).collect(),
+        labels: indices.iter().map(|&i| set.labels[i]).collect(),
+    };
+    (take(&order[n_dev..]), take(&order[..n_dev]))
 }
 
 #[cfg(test)]
@@ -185,6 +176,13 @@ mod tests {
         };
         let (train, dev) = split(&set, 0.1, 7);
         assert_eq!((train.len(), dev.len()), (90, 10));
+        // Shuffled: the first half of the training set is not the file's first half.
+        let first: Vec<&String> = train.sentences[..45].iter().collect();
+        assert!(first.iter().any(|s| s[1..].parse::<usize>().unwrap() >= 50));
+        // Each sentence keeps its label.
+        for (s, l) in train.sentences.iter().zip(&train.labels) {
+            assert_eq!(s[1..].parse::<u32>().unwrap() % 2, *l);
+        }
         assert_eq!(split(&set, 0.1, 7), (train.clone(), dev.clone()));
         assert_ne!(split(&set, 0.1, 8).1, dev);
         let mut all: Vec<&String> = train.sentences.iter().chain(&dev.sentences).collect();

@@ -19,10 +19,17 @@ pub enum Pooling {
     Mean,
 }
 
-/// BERT options (Hugging Face `config.json` names).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+/// BERT options (Hugging Face `config.json` names). In an experiment file, `pretrained` names a
+/// Hugging Face model directory (`config.json`, `model.safetensors`, `tokenizer.json` or
+/// `vocab.txt`): the encoder's sizes come from its `config.json` and the FP stage starts from its
+/// weights.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BertConfig {
+    /// A fetched model's name (`minilm`: `<data dir>/minilm`) or a directory, relative to the
+    /// experiment file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrained: Option<String>,
     pub vocab_size: usize,
     pub hidden_size: usize,
     pub num_hidden_layers: usize,

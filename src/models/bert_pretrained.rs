@@ -3,7 +3,9 @@
 //! without a `bert.` prefix. Every encoder tensor must be there with the model's shape (the error
 //! names the tensor); the classification head (`classifier.*`) and the tiles' input ranges and
 //! output scales keep their initial values when the file has none; extra tensors (e.g.
-//! `embeddings.position_ids`, a masked-LM head) are ignored.
+//! `embeddings.position_ids`, a masked-LM head) are ignored. In an experiment's `[model]`,
+//! `pretrained = "..."` fills the encoder's sizes from `config.json` (sizes also written in the
+//! file must agree with it).
 
 use super::bert::{BertConfig, Pooling};
 use crate::error::{Error, Result};
@@ -11,7 +13,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The keys of a Hugging Face BERT `config.json` that shape the encoder.
 #[derive(Debug, Deserialize)]
@@ -63,6 +65,7 @@ pub fn read_bert_config(path: &Path, num_labels: usize, pooling: Pooling) -> Res
         ));
     }
     Ok(BertConfig {
+        pretrained: None,
         vocab_size: hf.vocab_size,
         hidden_size: hf.hidden_size,
         num_hidden_layers: hf.num_hidden_layers,
@@ -126,4 +129,89 @@ pub fn load_bert_weights(varmap: &VarMap, path: &Path, device: &Device) -> Resul
         loaded += 1;
     }
     Ok(loaded)
+}
+
+/// Whether `pretrained` names a data set of `aimc data list` (not a path).
+pub fn is_fetched_name(pretrained: &str) -> bool {
+    !pretrained.contains(['/', '\\', '.']) && crate::data::catalog::find(pretrained).is_ok()
+}
+
+/// The directory of `pretrained`: a fetched model's name (`minilm`) is `<data dir>/<name>`,
+/// anything else a path relative to `base` (the experiment file's directory).
+pub fn pretrained_dir(base: &Path, pretrained: &str) -> PathBuf {
+    if is_fetched_name(pretrained) {
+        crate::data::catalog::data_dir().join(pretrained)
+    } else {
+        base.join(pretrained)
+    }
+}
+
+/// The keys of `[model]` that `config.json` gives.
+const SIZE_KEYS: [&str; 7] = [
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "max_position_embeddings",
+    "type_vocab_size",
+];
+
+/// The encoder sizes of `config.json` in the table of a `[model]` section with `pretrained`:
+/// keys absent from the table are filled in, keys present must equal the file's (the error names
+/// the key, the file's value and the experiment's). A section that gives every size needs no
+/// `config.json` yet (the weights are checked tensor by tensor when the FP stage loads them).
+/// `at(key)` locates a key for messages.
+pub fn merge_pretrained_sizes(
+    table: &mut toml::Table,
+    dir: &Path,
+    at: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let config = dir.join("config.json");
+    let complete = SIZE_KEYS.iter().all(|k| table.contains_key(*k));
+    if complete && !config.is_file() {
+        return Ok(());
+    }
+    if !config.is_file() {
+        return Err(Error::data(
+            config.display(),
+            "missing: `model.pretrained` must name a Hugging Face BERT directory \
+             (config.json, model.safetensors, tokenizer.json or vocab.txt), e.g. \
+             `aimc data fetch minilm`",
+        ));
+    }
+    let hf = read_bert_config(&config, 2, Pooling::Cls)?;
+    let sizes = [
+        hf.vocab_size,
+        hf.hidden_size,
+        hf.num_hidden_layers,
+        hf.num_attention_heads,
+        hf.intermediate_size,
+        hf.max_position_embeddings,
+        hf.type_vocab_size,
+    ];
+    for (key, value) in SIZE_KEYS.into_iter().zip(sizes) {
+        let from_file = toml::Value::Integer(value as i64);
+        match table.get(key) {
+            None => {
+                table.insert(key.into(), from_file);
+            }
+            Some(v) if *v == from_file => {}
+            Some(v) => {
+                return Err(Error::invalid_value(
+                    at(&format!("model.{key}")),
+                    format!("model.{key}"),
+                    format!("{value}, as in {}", config.display()),
+                    v,
+                ));
+            }
+        }
+    }
+    table
+        .entry("layer_norm_eps")
+        .or_insert(toml::Value::Float(hf.layer_norm_eps));
+    table
+        .entry("dropout")
+        .or_insert(toml::Value::Float(f64::from(hf.dropout)));
+    Ok(())
 }

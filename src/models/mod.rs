@@ -62,6 +62,7 @@ impl ModelConfig {
                 dropout: 0.5,
             }),
             "bert-base" => ModelConfig::Bert(BertConfig {
+                pretrained: None,
                 vocab_size: 30_522,
                 hidden_size: 768,
                 num_hidden_layers: 12,
@@ -128,7 +129,17 @@ impl ModelConfig {
             "resnet" => ModelConfig::Resnet(from_value(file, text, "model", v)?),
             "wrn" => ModelConfig::Wrn(from_value(file, text, "model", v)?),
             "lstm-lm" => ModelConfig::LstmLm(from_value(file, text, "model", v)?),
-            "bert" => ModelConfig::Bert(from_value(file, text, "model", v)?),
+            "bert" => {
+                let mut v = v;
+                if let Some(toml::Value::String(p)) = v.get("pretrained") {
+                    let base = std::path::Path::new(file).parent().unwrap_or(".".as_ref());
+                    let dir = bert_pretrained::pretrained_dir(base, p);
+                    if let toml::Value::Table(t) = &mut v {
+                        bert_pretrained::merge_pretrained_sizes(t, &dir, &at)?;
+                    }
+                }
+                ModelConfig::Bert(from_value(file, text, "model", v)?)
+            }
             other => {
                 return Err(Error::invalid_value(
                     at("model.architecture"),
@@ -163,7 +174,7 @@ impl Model {
             ModelConfig::Wrn(c) => Model::Wrn(WideResNet::new(*c, vb, tile, rng)?),
             ModelConfig::LstmLm(c) => Model::LstmLm(LstmLm::new(*c, vb, tile, rng)?),
             ModelConfig::Bert(c) => {
-                Model::Bert(BertClassifier::new(*c, vb.clone(), vb, tile, rng)?)
+                Model::Bert(BertClassifier::new(c.clone(), vb.clone(), vb, tile, rng)?)
             }
         })
     }

@@ -18,6 +18,7 @@ use crate::nn::{LstmState, matrices, program_all, read_all};
 use crate::rng::NoiseRng;
 use crate::tile::TileConfig;
 use crate::train::evaluate::evaluate;
+use crate::train::sentence_eval::sentence_batch;
 use crate::train::setup::{TaskData, load_model};
 use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,7 @@ pub struct SweepResult {
     pub points: Vec<SweepPoint>,
 }
 
-/// Batches of training images (or windows of training text) used to set the input ranges of a
+/// Batches of training images (windows of training text, batches of sentences) used to set the input ranges of a
 /// model that never learned them.
 pub const CALIBRATION_BATCHES: usize = 10;
 
@@ -112,9 +113,18 @@ pub fn calibrate_direct_mapping(
                 states = LstmState::detach_all(lm.forward_t(&x, &states, false)?.1);
             }
         }
-        (TaskData::Text(_), _) => {
+        (TaskData::Sentences(d), Model::Bert(bert)) => {
+            let n = d.train.len().min(CALIBRATION_BATCHES * d.eval_batch);
+            for start in (0..n).step_by(d.eval_batch) {
+                let range = start..(start + d.eval_batch).min(n);
+                let (ids, mask, _) =
+                    sentence_batch(&d.tokenizer, &d.train, range, d.max_len, device)?;
+                bert.forward_t(&ids, &mask, false)?;
+            }
+        }
+        (TaskData::Text(_) | TaskData::Sentences(_), _) => {
             return Err(crate::error::Error::Tensor(
-                "a text dataset needs the LSTM language model".into(),
+                "the dataset does not fit the model (text: the LSTM LM, sentences: BERT)".into(),
             ));
         }
     }

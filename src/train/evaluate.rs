@@ -1,8 +1,9 @@
 //! The metric of a network on its test data, in inference mode (no weight noise; the tiles'
 //! programmed weights if programmed, else the current digital ones): accuracy of an image
-//! classifier, perplexity of the language model.
+//! classifier or of BERT on sentences, perplexity of the language model.
 
 use super::perplexity::perplexity;
+use super::sentence_eval::sentence_accuracy;
 use super::setup::TaskData;
 use crate::data::{Augment, ImageSet, Loader};
 use crate::models::Model;
@@ -16,6 +17,15 @@ pub fn evaluate(model: &Model, data: &TaskData, device: &Device) -> Result<f64> 
         (TaskData::Text(_), _) => {
             candle_core::bail!("a text dataset needs the LSTM language model")
         }
+        (TaskData::Sentences(d), Model::Bert(bert)) => sentence_accuracy(
+            bert,
+            &d.tokenizer,
+            &d.test,
+            (d.max_len, d.eval_batch),
+            device,
+        )
+        .map_err(|e| candle_core::Error::Msg(e.to_string())),
+        (TaskData::Sentences(_), _) => candle_core::bail!("a sentence dataset needs BERT"),
     }
 }
 

@@ -10,6 +10,7 @@ use super::schedule::Schedule;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::ModelConfig;
+use crate::models::bert_pretrained::is_fetched_name;
 use crate::tile::TileConfig;
 use crate::toml_file::{key_line, parse_section};
 use serde::{Deserialize, Serialize};
@@ -45,9 +46,17 @@ pub struct DataConfig {
     /// Text: steps of truncated back-propagation through time [default 35].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bptt: Option<usize>,
-    /// Text: parallel streams of validation and test evaluation [default 10].
+    /// Text: parallel streams of validation and test evaluation [default 10]; sentences: the
+    /// evaluation batch [default 32].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval_batch_size: Option<usize>,
+    /// Sentences: at most this many tokens, [CLS] and [SEP] included [default 128].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_len: Option<usize>,
+    /// Sentences of one file (`sentiment`): the fraction held out for evaluation, chosen by a
+    /// shuffle seeded with the experiment's seed [default 0.1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_fraction: Option<f64>,
     /// Random crop after zero padding of this many pixels (0 = none).
     #[serde(default)]
     pub crop_padding: usize,
@@ -68,9 +77,23 @@ impl DataConfig {
         self.bptt.unwrap_or(35)
     }
 
-    /// Streams of the evaluation of a text (10 unless given).
+    /// Streams of the evaluation of a text (10 unless given), sentences per evaluation batch (32).
     pub fn eval_batch_size(&self) -> usize {
-        self.eval_batch_size.unwrap_or(10)
+        let default = match self.dataset {
+            Dataset::Sentences(_) => 32,
+            _ => 10,
+        };
+        self.eval_batch_size.unwrap_or(default)
+    }
+
+    /// The longest token sequence of a sentence (128 unless given).
+    pub fn max_len(&self) -> usize {
+        self.max_len.unwrap_or(128)
+    }
+
+    /// The held-out fraction of a one-file sentence dataset (0.1 unless given).
+    pub fn dev_fraction(&self) -> f64 {
+        self.dev_fraction.unwrap_or(0.1)
     }
 }
 
@@ -245,12 +268,37 @@ impl Experiment {
             c.data.bptt = Some(c.data.bptt());
             c.data.eval_batch_size = Some(c.data.eval_batch_size());
         }
+        if let Dataset::Sentences(d) = c.data.dataset {
+            c.data.max_len = Some(c.data.max_len());
+            c.data.eval_batch_size = Some(c.data.eval_batch_size());
+            if d.is_split() {
+                c.data.dev_fraction = Some(c.data.dev_fraction());
+            }
+        }
+        if let (ModelConfig::Bert(b), Some(dir)) = (&mut c.model, self.pretrained_dir()) {
+            // A fetched model's name stays a name (found in the data directory).
+            if !b.pretrained.as_deref().is_some_and(is_fetched_name) {
+                let dir = std::path::absolute(&dir).map_err(|e| Error::io(&dir, e))?;
+                b.pretrained = Some(dir.display().to_string());
+            }
+        }
         if c.data.dir.is_some() {
             let dir = self.data_dir();
             let dir = std::path::absolute(&dir).map_err(|e| Error::io(&dir, e))?;
             c.data.dir = Some(dir.display().to_string());
         }
         Ok(c)
+    }
+
+    /// The directory of the pretrained BERT model (`model.pretrained`), if any.
+    pub fn pretrained_dir(&self) -> Option<PathBuf> {
+        match &self.config.model {
+            ModelConfig::Bert(b) => b
+                .pretrained
+                .as_deref()
+                .map(|p| crate::models::bert_pretrained::pretrained_dir(&self.base_dir, p)),
+            _ => None,
+        }
     }
 
     /// The directory of the dataset's files.
@@ -312,17 +360,42 @@ impl ExperimentConfig {
     }
 
     /// The model fits the dataset: an image classifier with at least 2 classes on an image
-    /// dataset, the language model on a text; the text keys only with a text.
+    /// dataset, the language model on a text, BERT (from a pretrained directory) on sentences;
+    /// each dataset's keys only with it.
     fn validate_model_and_data(&self, file: &str, text: &str) -> Result<()> {
         let at =
             |key: &str| key_line(text, key).map_or(file.to_string(), |l| format!("{file}:{l}"));
         let d = &self.data;
-        let classes = match (&self.model, d.dataset.is_text()) {
-            (ModelConfig::Resnet(c), false) => c.classes,
-            (ModelConfig::Wrn(c), false) => c.classes,
-            (ModelConfig::LstmLm(c), true) => {
+        let checks: Vec<(&str, bool, &str, String)> = match (&self.model, d.dataset) {
+            (ModelConfig::Resnet(_) | ModelConfig::Wrn(_), Dataset::Image(_)) => {
+                let classes = match &self.model {
+                    ModelConfig::Resnet(c) => c.classes,
+                    ModelConfig::Wrn(c) => c.classes,
+                    _ => unreachable!("matched above"),
+                };
+                let mut checks = vec![(
+                    "model.classes",
+                    classes >= 2,
+                    "at least 2 classes",
+                    classes.to_string(),
+                )];
+                checks.extend(not_for(
+                    "no text or sentence keys for an image dataset",
+                    &[
+                        ("data.bptt", d.bptt.map(|v| v.to_string())),
+                        (
+                            "data.eval_batch_size",
+                            d.eval_batch_size.map(|v| v.to_string()),
+                        ),
+                        ("data.max_len", d.max_len.map(|v| v.to_string())),
+                        ("data.dev_fraction", d.dev_fraction.map(|v| v.to_string())),
+                    ],
+                ));
+                checks
+            }
+            (ModelConfig::LstmLm(c), Dataset::Text(_)) => {
                 let (bptt, eval) = (d.bptt(), d.eval_batch_size());
-                for (key, ok, expected, found) in [
+                let mut checks = vec![
                     (
                         "model.vocab",
                         c.vocab >= 2,
@@ -360,70 +433,96 @@ impl ExperimentConfig {
                         "at least 1",
                         eval.to_string(),
                     ),
+                ];
+                checks.extend(not_for(
+                    "no sentence keys for a text corpus",
+                    &[
+                        ("data.max_len", d.max_len.map(|v| v.to_string())),
+                        ("data.dev_fraction", d.dev_fraction.map(|v| v.to_string())),
+                    ],
+                ));
+                checks.extend(no_augmentation(d));
+                checks
+            }
+            (ModelConfig::Bert(c), Dataset::Sentences(sentences)) => {
+                let (max_len, eval, dev) = (d.max_len(), d.eval_batch_size(), d.dev_fraction());
+                let mut checks = vec![
                     (
-                        "data.crop_padding",
-                        d.crop_padding == 0,
-                        "no image augmentation for a text",
-                        d.crop_padding.to_string(),
+                        "model.pretrained",
+                        c.pretrained.is_some(),
+                        "a pretrained model directory (e.g. \"minilm\", `aimc data fetch minilm`): its tokenizer reads the sentences",
+                        "nothing".to_string(),
                     ),
                     (
-                        "data.horizontal_flip",
-                        !d.horizontal_flip,
-                        "no image augmentation for a text",
-                        "true".into(),
+                        "model.num_labels",
+                        c.num_labels == 2,
+                        "2 labels (negative, positive)",
+                        c.num_labels.to_string(),
                     ),
-                ] {
-                    if !ok {
-                        return Err(Error::invalid_value(at(key), key, expected, found));
-                    }
+                    (
+                        "model.dropout",
+                        (0.0..1.0).contains(&c.dropout),
+                        "a probability in [0, 1)",
+                        c.dropout.to_string(),
+                    ),
+                    (
+                        "data.max_len",
+                        max_len >= 3 && max_len <= c.max_position_embeddings,
+                        "at least 3 tokens and at most the model's max_position_embeddings",
+                        format!(
+                            "{max_len} (max_position_embeddings {})",
+                            c.max_position_embeddings
+                        ),
+                    ),
+                    (
+                        "data.eval_batch_size",
+                        eval >= 1,
+                        "at least 1",
+                        eval.to_string(),
+                    ),
+                    (
+                        "data.dev_fraction",
+                        dev > 0.0 && dev < 1.0,
+                        "a fraction in (0, 1)",
+                        dev.to_string(),
+                    ),
+                ];
+                if !sentences.is_split() {
+                    checks.extend(not_for(
+                        "no dev_fraction for `sst2` (its dev.tsv is the evaluation set)",
+                        &[("data.dev_fraction", d.dev_fraction.map(|v| v.to_string()))],
+                    ));
                 }
-                return Ok(());
-            }
-            (ModelConfig::Bert(_), _) => {
-                return Err(Error::invalid_value(
-                    at("model.architecture"),
-                    "model.architecture",
-                    "\"resnet\", \"wrn\" (images) or \"lstm-lm\" (text): BERT cannot be trained from an experiment file yet",
-                    "\"bert\"",
+                checks.extend(not_for(
+                    "no bptt for sentences",
+                    &[("data.bptt", d.bptt.map(|v| v.to_string()))],
                 ));
+                checks.extend(no_augmentation(d));
+                checks
             }
-            (_, is_text) => {
-                let (expected, found) = if is_text {
-                    ("\"lstm-lm\" for a text dataset", "an image classifier")
-                } else {
-                    (
-                        "\"resnet\" or \"wrn\" for an image dataset",
-                        "a language model",
-                    )
+            (model, dataset) => {
+                let expected = match dataset {
+                    Dataset::Image(_) => "\"resnet\" or \"wrn\" for an image dataset",
+                    Dataset::Text(_) => "\"lstm-lm\" for a text dataset",
+                    Dataset::Sentences(_) => "\"bert\" for a sentence dataset",
                 };
-                return Err(Error::invalid_value(
-                    at("model.architecture"),
+                let found = match model {
+                    ModelConfig::Resnet(_) | ModelConfig::Wrn(_) => "an image classifier",
+                    ModelConfig::LstmLm(_) => "a language model",
+                    ModelConfig::Bert(_) => "BERT",
+                };
+                vec![(
                     "model.architecture",
-                    format!("{expected} (`{}`)", d.dataset.name()),
-                    found,
-                ));
+                    false,
+                    expected,
+                    format!("{found} (dataset `{}`)", dataset.name()),
+                )]
             }
         };
-        for (key, found) in [
-            ("data.bptt", d.bptt),
-            ("data.eval_batch_size", d.eval_batch_size),
-        ] {
-            if let Some(v) = found {
-                return Err(Error::invalid_value(
-                    at(key),
-                    key,
-                    "no text keys for an image dataset",
-                    v.to_string(),
-                ));
+        for (key, ok, expected, found) in checks {
+            if !ok {
+                return Err(Error::invalid_value(at(key), key, expected, found));
             }
-        }
-        if classes < 2 {
-            return Err(Error::invalid_value(
-                at("model.classes"),
-                "model.classes",
-                "at least 2 classes",
-                classes.to_string(),
-            ));
         }
         Ok(())
     }
@@ -613,4 +712,32 @@ impl ExperimentConfig {
         }
         Ok(())
     }
+}
+
+/// Checks that refuse the keys of `keys` that are set (`expected` says why).
+fn not_for<'a>(
+    expected: &'a str,
+    keys: &[(&'a str, Option<String>)],
+) -> Vec<(&'a str, bool, &'a str, String)> {
+    keys.iter()
+        .filter_map(|(key, v)| v.clone().map(|v| (*key, false, expected, v)))
+        .collect()
+}
+
+/// Checks that refuse image augmentation for a text or sentences.
+fn no_augmentation(d: &DataConfig) -> Vec<(&'static str, bool, &'static str, String)> {
+    vec![
+        (
+            "data.crop_padding",
+            d.crop_padding == 0,
+            "no image augmentation for text",
+            d.crop_padding.to_string(),
+        ),
+        (
+            "data.horizontal_flip",
+            !d.horizontal_flip,
+            "no image augmentation for text",
+            "true".into(),
+        ),
+    ]
 }

@@ -15,6 +15,7 @@ pub mod perplexity;
 pub mod plateau;
 pub mod schedule;
 pub mod sentence_eval;
+pub mod sentence_trainer;
 pub mod setup;
 pub mod sgd;
 pub mod stage;

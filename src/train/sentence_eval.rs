@@ -9,23 +9,24 @@ use crate::error::Result;
 use crate::models::bert::BertClassifier;
 use candle_core::{Device, Tensor};
 
-/// The token ids, attention mask [B, T] and labels [B] of `sentences[range]`.
+/// The token ids, attention mask [B, T] and labels [B] of the sentences of `set` at `indices`
+/// (a range, or a shuffled list).
 pub fn sentence_batch(
     tokenizer: &SentenceTokenizer,
     set: &SentenceSet,
-    range: std::ops::Range<usize>,
+    indices: impl IntoIterator<Item = usize>,
     max_len: usize,
     device: &Device,
 ) -> Result<(Tensor, Tensor, Tensor)> {
-    let sentences: Vec<&str> = set.sentences[range.clone()]
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let (sentences, labels): (Vec<&str>, Vec<u32>) = indices
+        .into_iter()
+        .map(|i| (set.sentences[i].as_str(), set.labels[i]))
+        .unzip();
     let b = tokenizer.encode_batch(&sentences, max_len)?;
     Ok((
         Tensor::from_vec(b.ids, (b.batch, b.len), device)?,
         Tensor::from_vec(b.mask, (b.batch, b.len), device)?,
-        Tensor::from_vec(set.labels[range].to_vec(), b.batch, device)?,
+        Tensor::from_vec(labels, b.batch, device)?,
     ))
 }
 
@@ -66,6 +67,7 @@ mod tests {
         std::fs::write(dir.path().join("vocab.txt"), words.join("\n")).unwrap();
         let tokenizer = SentenceTokenizer::from_dir(dir.path()).unwrap();
         let config = BertConfig {
+            pretrained: None,
             vocab_size: 10,
             hidden_size: 8,
             num_hidden_layers: 1,

@@ -1,6 +1,7 @@
 //! What a training stage (or an evaluation) needs from an experiment: its data (images: subsets
 //! taken, checked against the model, normalisation statistics; text: the corpus, checked against
-//! the model's vocabulary, in evaluation streams) and its model, fresh from the seed or with the
+//! the model's vocabulary, in evaluation streams; sentences: the training and evaluation sets
+//! with the pretrained model's tokenizer) and its model, fresh from the seed or with the
 //! variables of a checkpoint.
 
 use super::checkpoint::{self, TrainState, load_into_varmap};
@@ -8,7 +9,9 @@ use super::experiment::Experiment;
 use super::stage::{Stage, checkpoint_path};
 use crate::data::Dataset;
 use crate::data::ImageSet;
+use crate::data::sentence_dataset::SentenceSet;
 use crate::data::text_corpus::{StreamBatches, TextCorpus};
+use crate::data::tokenizer::SentenceTokenizer;
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
 use crate::nn::{matrices, seeded_var_builder};
@@ -44,25 +47,39 @@ impl TextData {
     }
 }
 
+/// The data of a BERT experiment: labelled sentences and the tokenizer that turns them into ids.
+pub struct SentenceData {
+    pub train: SentenceSet,
+    /// The evaluation set: SST-2's dev.tsv, or the held-out part of the snippets.
+    pub test: SentenceSet,
+    pub tokenizer: SentenceTokenizer,
+    /// At most this many tokens per sentence.
+    pub max_len: usize,
+    /// Sentences per evaluation batch.
+    pub eval_batch: usize,
+}
+
 /// The data of any experiment.
 pub enum TaskData {
     Images(ExperimentData),
     Text(TextData),
+    Sentences(SentenceData),
 }
 
 impl TaskData {
     /// Accuracy for images, perplexity for text.
     pub fn metric(&self) -> Metric {
         match self {
-            TaskData::Images(_) => Metric::Accuracy,
+            TaskData::Images(_) | TaskData::Sentences(_) => Metric::Accuracy,
             TaskData::Text(_) => Metric::Perplexity,
         }
     }
 
-    /// Training and test sizes: images, or words.
+    /// Training and test sizes: images, words or sentences.
     pub fn sizes(&self) -> (usize, usize) {
         match self {
             TaskData::Images(d) => (d.train.len(), d.test.len()),
+            TaskData::Sentences(d) => (d.train.len(), d.test.len()),
             TaskData::Text(d) => (d.corpus.train.len(), d.corpus.test.len()),
         }
     }
@@ -83,14 +100,23 @@ impl TaskData {
                 d.corpus.train.len(),
                 d.corpus.vocab.len()
             ),
+            TaskData::Sentences(d) => {
+                let [neg, pos] = d.train.counts();
+                format!(
+                    "{} training sentences ({neg} negative, {pos} positive), {} for evaluation",
+                    d.train.len(),
+                    d.test.len()
+                )
+            }
         }
     }
 
-    /// The chance level of the metric: 1 / classes, or the vocabulary size.
+    /// The chance level of the metric: 1 / classes (two for sentences), or the vocabulary size.
     pub fn chance(&self) -> f64 {
         match self {
             TaskData::Images(d) => 1.0 / d.test.classes.max(1) as f64,
             TaskData::Text(d) => d.corpus.vocab.len() as f64,
+            TaskData::Sentences(_) => 0.5,
         }
     }
 }
@@ -100,6 +126,61 @@ pub fn load_task_data(exp: &Experiment) -> Result<TaskData> {
     Ok(match exp.config.data.dataset {
         Dataset::Image(_) => TaskData::Images(load_data(exp)?),
         Dataset::Text(_) => TaskData::Text(load_text_data(exp)?),
+        Dataset::Sentences(_) => TaskData::Sentences(load_sentence_data(exp)?),
+    })
+}
+
+/// Reads the experiment's sentences (subsets taken: the first N of each set) and the tokenizer
+/// of its pretrained model, whose vocabulary must fit the model's.
+pub fn load_sentence_data(exp: &Experiment) -> Result<SentenceData> {
+    let c = &exp.config;
+    let (Dataset::Sentences(dataset), ModelConfig::Bert(model), Some(pretrained)) =
+        (c.data.dataset, &c.model, exp.pretrained_dir())
+    else {
+        return Err(Error::invalid_value(
+            &exp.file,
+            "data.dataset",
+            "a sentence dataset (\"sst2\", \"sentiment\") with a pretrained \"bert\" model",
+            c.data.dataset.name(),
+        ));
+    };
+    let (mut train, mut test) =
+        dataset.load(&exp.data_dir(), c.data.dev_fraction(), c.experiment.seed)?;
+    let cap = |set: &mut SentenceSet, n: usize| {
+        if n > 0 {
+            set.sentences.truncate(n);
+            set.labels.truncate(n);
+        }
+    };
+    cap(&mut train, c.data.train_subset);
+    cap(&mut test, c.data.test_subset);
+    for (set, what) in [(&train, "training"), (&test, "evaluation")] {
+        if set.is_empty() {
+            return Err(Error::data(
+                exp.data_dir().display(),
+                format!("no {what} sentences in `{}`", dataset.name()),
+            ));
+        }
+    }
+    let tokenizer = SentenceTokenizer::from_dir(&pretrained)?;
+    if tokenizer.vocab_size() > model.vocab_size {
+        return Err(Error::invalid_value(
+            &exp.file,
+            "model.vocab_size",
+            format!(
+                "at least the {} tokens of the tokenizer in {}",
+                tokenizer.vocab_size(),
+                pretrained.display()
+            ),
+            model.vocab_size,
+        ));
+    }
+    Ok(SentenceData {
+        train,
+        test,
+        tokenizer,
+        max_len: c.data.max_len(),
+        eval_batch: c.data.eval_batch_size(),
     })
 }
 

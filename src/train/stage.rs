@@ -3,10 +3,12 @@
 //! checkpoint, remapped), the teacher of distillation, the weight modifiers, the trained
 //! parameters with their sqrt(3/n_in) learning-rate scales, the optimiser, the per-step noise
 //! ramp and input-range calibration, and the end of an epoch: history, atomic checkpoint,
-//! `history.csv`. The loops over the data are in `trainer` (images) and `lm_trainer` (text).
+//! `history.csv`. The loops over the data are in `trainer` (images), `lm_trainer` (text) and
+//! `sentence_trainer` (BERT); a fresh FP stage of BERT starts from its pretrained weights.
 
 use super::checkpoint::{self, EpochRecord, FORMAT, TrainState, load_into_varmap, varmap_tensors};
 use super::experiment::{Experiment, HwaStage};
+use super::grad_clip::clip_grad_norm;
 use super::hwa;
 use super::optimizer::{Optimizer, OptimizerConfig, Param};
 use super::schedule::Schedule;
@@ -14,10 +16,11 @@ use super::setup::{build_model, load_model};
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::models::Model;
+use crate::models::bert_pretrained::load_bert_weights;
 use crate::nn::matrices;
 use crate::sweep::Metric;
 use crate::tile::TileConfig;
-use candle_core::{DType, Device, TensorId};
+use candle_core::{DType, Device, Tensor, TensorId};
 use candle_nn::VarMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -181,6 +184,8 @@ pub struct StageRun<'a> {
     pub ckpt_path: PathBuf,
     /// Keys the random draws of this stage: NoiseRng::stream(seed, [stage_key, ...]).
     pub stage_key: u64,
+    /// What the stage counts: `images`, `words` or `sentences`.
+    pub items: &'static str,
     calibration_steps: u64,
 }
 
@@ -239,6 +244,8 @@ impl<'a> StageRun<'a> {
             load_into_varmap(&varmap, &ckpt.tensors, &fp.display().to_string())?;
             hwa::remap_all(&model)?;
             state.normalised = true;
+        } else if let Some(dir) = exp.pretrained_dir() {
+            load_bert_weights(&varmap, &dir.join("model.safetensors"), dev)?;
         }
         let teacher = match plan.hwa {
             Some(h) if h.distillation.enabled => {
@@ -270,6 +277,7 @@ impl<'a> StageRun<'a> {
             teacher,
             ckpt_path,
             stage_key: opts.stage as u64 + 1,
+            items: exp.config.data.dataset.items(),
             calibration_steps: 0,
         })
     }
@@ -337,6 +345,23 @@ impl<'a> StageRun<'a> {
         Ok(())
     }
 
+    /// One optimisation step on `loss` at learning rate `lr`: the finiteness check, the
+    /// gradients (clipped to the stage's norm), the update and [`Self::after_update`]. Returns
+    /// the loss.
+    pub fn update(&mut self, loss: &Tensor, epoch: usize, lr: f64) -> Result<f64> {
+        let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()? as f64;
+        if !value.is_finite() {
+            return Err(self.diverged(epoch, format!("the loss is {value}")));
+        }
+        let mut grads = loss.backward()?;
+        if self.plan.grad_clip > 0.0 {
+            clip_grad_norm(&mut grads, self.optimizer.params(), self.plan.grad_clip)?;
+        }
+        self.optimizer.step(&grads, lr)?;
+        self.after_update(epoch)?;
+        Ok(value)
+    }
+
     /// Remaps the output scales when the stage asks for it after every epoch.
     pub fn end_of_epoch_remap(&self) -> Result<()> {
         if self.plan.hwa.is_some_and(|h| h.remap_every_epoch) {
@@ -360,7 +385,7 @@ impl<'a> StageRun<'a> {
                 eval_name(metric),
                 m(record.eval_metric),
                 record.items_per_s,
-                item_name(metric),
+                self.items,
             );
         }
         self.state.epoch = record.epoch;
@@ -374,7 +399,7 @@ impl<'a> StageRun<'a> {
                 .out_dir
                 .join(self.opts.stage.name())
                 .join("history.csv"),
-            history_csv(&self.state.history, metric).as_bytes(),
+            history_csv(&self.state.history, metric, self.items).as_bytes(),
         )
     }
 
@@ -410,21 +435,10 @@ pub fn eval_name(metric: Metric) -> &'static str {
     }
 }
 
-/// What the throughput counts: `img` or `words`.
-pub fn item_name(metric: Metric) -> &'static str {
-    match metric {
-        Metric::Accuracy => "img",
-        Metric::Perplexity => "words",
-    }
-}
-
-/// The history as CSV; the columns name the metric (`train_accuracy,test_accuracy,images_per_s`
-/// or `train_perplexity,valid_perplexity,words_per_s`).
-pub fn history_csv(history: &[EpochRecord], metric: Metric) -> String {
-    let items = match metric {
-        Metric::Accuracy => "images",
-        Metric::Perplexity => "words",
-    };
+/// The history as CSV; the columns name the metric and what was counted
+/// (`train_accuracy,test_accuracy,images_per_s`, `train_perplexity,valid_perplexity,words_per_s`
+/// or `...,sentences_per_s`).
+pub fn history_csv(history: &[EpochRecord], metric: Metric, items: &str) -> String {
     let mut s = format!(
         "epoch,lr,noise_scale,train_loss,train_{m},{e}_{m},{items}_per_s\n",
         m = metric.name(),

@@ -4,13 +4,14 @@
 //! data, learned output scales, sqrt(3/n_in) learning rates, distillation from the FP model).
 //! Every epoch: evaluation, then an atomic checkpoint. A resumed run continues exactly: every
 //! random draw is keyed by the seed, the stage and the step. A non-finite loss or weight stops
-//! the run, keeping the last good checkpoint. [`train`] dispatches to the language model's loop.
+//! the run, keeping the last good checkpoint. [`train`] dispatches to the language model's and
+//! BERT's loops.
 
 use super::distill::{cross_entropy, distillation_loss};
 use super::evaluate::{accuracy, count_correct};
 use super::experiment::Experiment;
-use super::grad_clip::clip_grad_norm;
 use super::lm_trainer::train_lm_stage;
+use super::sentence_trainer::train_sentence_stage;
 use super::setup::{ExperimentData, TaskData};
 use super::stage::StageRun;
 use crate::data::{Augment, Loader};
@@ -19,19 +20,17 @@ use crate::nn::matrices;
 use crate::progress::progress_bar;
 use crate::rng::NoiseRng;
 use crate::sweep::Metric;
-use candle_core::DType;
 use std::time::Instant;
 
 pub use super::checkpoint::EpochRecord;
-pub use super::stage::{
-    Stage, StageOutcome, TrainOptions, checkpoint_path, history_csv, item_name,
-};
+pub use super::stage::{Stage, StageOutcome, TrainOptions, checkpoint_path, history_csv};
 
-/// Runs (or resumes) one stage of `exp` on its data, images or text.
+/// Runs (or resumes) one stage of `exp` on its data: images, text or sentences.
 pub fn train(exp: &Experiment, data: &TaskData, opts: &TrainOptions) -> Result<StageOutcome> {
     match data {
         TaskData::Images(d) => train_stage(exp, d, opts),
         TaskData::Text(d) => train_lm_stage(exp, d, opts),
+        TaskData::Sentences(d) => train_sentence_stage(exp, d, opts),
     }
 }
 
@@ -91,20 +90,13 @@ pub fn train_stage(
                 }
                 _ => cross_entropy(&logits, &y)?,
             };
-            let loss_value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()? as f64;
-            if !loss_value.is_finite() {
-                bar.abandon();
-                return Err(run.diverged(epoch, format!("the loss is {loss_value}")));
-            }
-            let mut grads = loss.backward()?;
-            if run.plan.grad_clip > 0.0 {
-                clip_grad_norm(&mut grads, run.optimizer.params(), run.plan.grad_clip)?;
-            }
-            run.optimizer.step(&grads, lr)?;
-            if let Err(e) = run.after_update(epoch) {
-                bar.abandon();
-                return Err(e);
-            }
+            let loss_value = match run.update(&loss, epoch, lr) {
+                Ok(v) => v,
+                Err(e) => {
+                    bar.abandon();
+                    return Err(e);
+                }
+            };
             let n = y.dim(0)?;
             loss_sum += loss_value * n as f64;
             correct += count_correct(&logits, &y)?;
