@@ -11,13 +11,12 @@ use aimc::rng::NoiseRng;
 use aimc::sweep::stats::normalized_perplexity;
 use aimc::sweep::{Metric, SweepSpec, parse_times, resolve, run_sweep};
 use aimc::tile::TileConfig;
-use aimc::train::checkpoint;
 use aimc::train::experiment::Experiment;
 use aimc::train::plateau::plateau_lr;
 use aimc::train::setup::{TaskData, load_task_data};
-use aimc::train::trainer::{Stage, TrainOptions, checkpoint_path, train};
-use candle_core::{DType, Device};
-use common::aimc;
+use aimc::train::trainer::{Stage, checkpoint_path, train};
+use candle_core::Device;
+use common::{aimc, checkpoint_tensors, train_options};
 use std::path::Path;
 
 /// Writes `ptb.{train,valid,test}.txt` of sentences from a tiny grammar into `dir`; returns
@@ -100,31 +99,6 @@ fn setup(dir: &Path, extra_data: &str) -> Experiment {
     Experiment::load(&path).unwrap()
 }
 
-fn options(stage: Stage, out: &Path, epochs: Option<usize>, resume: bool) -> TrainOptions {
-    TrainOptions {
-        stage,
-        out_dir: out.to_path_buf(),
-        epochs,
-        resume,
-        device: Device::Cpu,
-        progress: false,
-    }
-}
-
-fn tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
-    let c = checkpoint::load(path, &Device::Cpu).unwrap();
-    let mut v: Vec<(String, Vec<f32>)> = c
-        .tensors
-        .iter()
-        .map(|(n, t)| {
-            let t = t.flatten_all().unwrap().to_dtype(DType::F32).unwrap();
-            (n.clone(), t.to_vec1::<f32>().unwrap())
-        })
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
-
 #[test]
 fn fp_then_hwa_train_resume_exactly_and_sweep_by_perplexity() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,7 +113,7 @@ fn fp_then_hwa_train_resume_exactly_and_sweep_by_perplexity() {
 
     // FP then HWA in one go (run a); FP 1 epoch, then resumed to 3 (run b).
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let fp = train(&exp, &data, &options(Stage::Fp, &a, None, false)).unwrap();
+    let fp = train(&exp, &data, &train_options(Stage::Fp, &a, None, false)).unwrap();
     assert_eq!(fp.metric, Metric::Perplexity);
     assert_eq!(fp.history.len(), 3);
     let first = fp.history[0].eval_metric;
@@ -153,15 +127,15 @@ fn fp_then_hwa_train_resume_exactly_and_sweep_by_perplexity() {
     for (k, r) in fp.history.iter().enumerate() {
         assert_eq!(r.lr, plateau_lr(10.0, 0.25, &valid[..k]));
     }
-    let hwa = train(&exp, &data, &options(Stage::Hwa, &a, None, false)).unwrap();
+    let hwa = train(&exp, &data, &train_options(Stage::Hwa, &a, None, false)).unwrap();
     assert_eq!(hwa.history.len(), 2);
     assert!(hwa.history[0].noise_scale > 0.0);
     for (stage, epochs) in [(Stage::Fp, 3), (Stage::Hwa, 2)] {
-        train(&exp, &data, &options(stage, &b, Some(1), false)).unwrap();
-        train(&exp, &data, &options(stage, &b, Some(epochs), true)).unwrap();
+        train(&exp, &data, &train_options(stage, &b, Some(1), false)).unwrap();
+        train(&exp, &data, &train_options(stage, &b, Some(epochs), true)).unwrap();
         let (ta, tb) = (
-            tensors(&checkpoint_path(&a, stage)),
-            tensors(&checkpoint_path(&b, stage)),
+            checkpoint_tensors(&checkpoint_path(&a, stage)),
+            checkpoint_tensors(&checkpoint_path(&b, stage)),
         );
         assert_eq!(ta.len(), tb.len());
         for ((na, va), (_, vb)) in ta.iter().zip(&tb) {
@@ -169,7 +143,7 @@ fn fp_then_hwa_train_resume_exactly_and_sweep_by_perplexity() {
         }
     }
     // The HWA weights stay on the tiles' range; the input ranges were learned.
-    let hwa_tensors = tensors(&checkpoint_path(&a, Stage::Hwa));
+    let hwa_tensors = checkpoint_tensors(&checkpoint_path(&a, Stage::Hwa));
     let w = hwa_tensors.iter().find(|(n, _)| n == "lstm.0.weight_ih");
     assert!(w.unwrap().1.iter().all(|v| v.abs() <= 1.0));
     let range = hwa_tensors

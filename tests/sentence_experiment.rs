@@ -10,13 +10,12 @@ use aimc::models::bert::{BertClassifier, BertConfig, Pooling};
 use aimc::rng::NoiseRng;
 use aimc::sweep::{Metric, SweepSpec, parse_times, resolve, run_sweep};
 use aimc::tile::TileConfig;
-use aimc::train::checkpoint;
 use aimc::train::experiment::Experiment;
 use aimc::train::setup::{TaskData, load_task_data};
-use aimc::train::trainer::{Stage, TrainOptions, checkpoint_path, train};
+use aimc::train::trainer::{Stage, checkpoint_path, train};
 use candle_core::{DType, Device};
 use candle_nn::VarMap;
-use common::aimc;
+use common::{aimc, checkpoint_tensors, train_options};
 use std::path::Path;
 
 const WORDS: [&str; 17] = [
@@ -143,31 +142,6 @@ fn setup(dir: &Path) -> Experiment {
     Experiment::load(&path).unwrap()
 }
 
-fn options(stage: Stage, out: &Path, epochs: Option<usize>, resume: bool) -> TrainOptions {
-    TrainOptions {
-        stage,
-        out_dir: out.to_path_buf(),
-        epochs,
-        resume,
-        device: Device::Cpu,
-        progress: false,
-    }
-}
-
-fn tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
-    let c = checkpoint::load(path, &Device::Cpu).unwrap();
-    let mut v: Vec<(String, Vec<f32>)> = c
-        .tensors
-        .iter()
-        .map(|(n, t)| {
-            let t = t.flatten_all().unwrap().to_dtype(DType::F32).unwrap();
-            (n.clone(), t.to_vec1::<f32>().unwrap())
-        })
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
-
 fn tensor(all: &[(String, Vec<f32>)], name: &str) -> Vec<f32> {
     all.iter()
         .find(|(n, _)| n == name)
@@ -187,8 +161,13 @@ fn fp_starts_from_the_pretrained_weights() {
     std::fs::write(&path, text).unwrap();
     let still = Experiment::load(&path).unwrap();
     let out = dir.path().join("still");
-    train(&still, &data, &options(Stage::Fp, &out, Some(1), false)).unwrap();
-    let trained = tensors(&checkpoint_path(&out, Stage::Fp));
+    train(
+        &still,
+        &data,
+        &train_options(Stage::Fp, &out, Some(1), false),
+    )
+    .unwrap();
+    let trained = checkpoint_tensors(&checkpoint_path(&out, Stage::Fp));
     let pretrained = candle_core::safetensors::load(
         dir.path().join("pretrained/model.safetensors"),
         &Device::Cpu,
@@ -228,22 +207,22 @@ fn fp_then_hwa_train_resume_exactly_and_sweep_by_accuracy() {
     assert_eq!(data.chance(), 0.5);
 
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let fp = train(&exp, &data, &options(Stage::Fp, &a, None, false)).unwrap();
+    let fp = train(&exp, &data, &train_options(Stage::Fp, &a, None, false)).unwrap();
     assert_eq!(fp.metric, Metric::Accuracy);
     assert_eq!(fp.history.len(), 3);
     let acc = fp.history[2].eval_metric;
     assert!(acc >= 0.9, "FP accuracy {acc}");
-    let hwa = train(&exp, &data, &options(Stage::Hwa, &a, None, false)).unwrap();
+    let hwa = train(&exp, &data, &train_options(Stage::Hwa, &a, None, false)).unwrap();
     assert_eq!(hwa.history.len(), 2);
     assert!(hwa.history[0].noise_scale > 0.0);
     let hwa_acc = hwa.history[1].eval_metric;
     assert!(hwa_acc >= 0.85, "HWA accuracy {hwa_acc}");
     for (stage, epochs) in [(Stage::Fp, 3), (Stage::Hwa, 2)] {
-        train(&exp, &data, &options(stage, &b, Some(1), false)).unwrap();
-        train(&exp, &data, &options(stage, &b, Some(epochs), true)).unwrap();
+        train(&exp, &data, &train_options(stage, &b, Some(1), false)).unwrap();
+        train(&exp, &data, &train_options(stage, &b, Some(epochs), true)).unwrap();
         let (ta, tb) = (
-            tensors(&checkpoint_path(&a, stage)),
-            tensors(&checkpoint_path(&b, stage)),
+            checkpoint_tensors(&checkpoint_path(&a, stage)),
+            checkpoint_tensors(&checkpoint_path(&b, stage)),
         );
         assert_eq!(ta.len(), tb.len());
         for ((na, va), (_, vb)) in ta.iter().zip(&tb) {
@@ -251,7 +230,7 @@ fn fp_then_hwa_train_resume_exactly_and_sweep_by_accuracy() {
         }
     }
     // The HWA weights stay on the tiles' range; the input ranges were learned.
-    let hwa_tensors = tensors(&checkpoint_path(&a, Stage::Hwa));
+    let hwa_tensors = checkpoint_tensors(&checkpoint_path(&a, Stage::Hwa));
     let w = tensor(&hwa_tensors, "encoder.layer.0.intermediate.dense.weight");
     assert!(w.iter().all(|v| v.abs() <= 1.0));
     let range = tensor(

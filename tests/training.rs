@@ -12,7 +12,7 @@ use aimc::train::checkpoint::{self, TrainState, load_into_varmap, varmap_tensors
 use aimc::train::experiment::Experiment;
 use aimc::train::hwa;
 use aimc::train::setup::{ExperimentData, build_model, load_data};
-use aimc::train::trainer::{Stage, TrainOptions, checkpoint_path, train_stage};
+use aimc::train::trainer::{Stage, checkpoint_path, train_stage};
 use candle_core::{DType, Device, Tensor, Var};
 use common::{FASHION, fashion_available as data_available};
 use std::path::Path;
@@ -47,17 +47,6 @@ fn experiment(dir: &Path, text: &str) -> Experiment {
     Experiment::load(&path).unwrap()
 }
 
-fn options(stage: Stage, out: &Path, epochs: usize, resume: bool) -> TrainOptions {
-    TrainOptions {
-        stage,
-        out_dir: out.to_path_buf(),
-        epochs: Some(epochs),
-        resume,
-        device: Device::Cpu,
-        progress: false,
-    }
-}
-
 #[test]
 fn a_small_network_trains_well_above_chance() {
     if !data_available() {
@@ -73,7 +62,12 @@ fn a_small_network_trains_well_above_chance() {
         ),
     );
     let data = load_data(&exp).unwrap();
-    let out = train_stage(&exp, &data, &options(Stage::Fp, dir.path(), 1, false)).unwrap();
+    let out = train_stage(
+        &exp,
+        &data,
+        &common::train_options(Stage::Fp, dir.path(), Some(1), false),
+    )
+    .unwrap();
     let acc = out.history[0].eval_metric;
     // Chance is 10 %; one epoch over 1,024 images reaches about 44 %.
     assert!(acc > 0.35, "test accuracy {acc}");
@@ -123,9 +117,24 @@ fn resume_equals_an_uninterrupted_run() {
     let data = load_data(&exp).unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for stage in [Stage::Fp, Stage::Hwa] {
-        train_stage(&exp, &data, &options(stage, &a, 2, false)).unwrap();
-        train_stage(&exp, &data, &options(stage, &b, 1, false)).unwrap();
-        train_stage(&exp, &data, &options(stage, &b, 2, true)).unwrap();
+        train_stage(
+            &exp,
+            &data,
+            &common::train_options(stage, &a, Some(2), false),
+        )
+        .unwrap();
+        train_stage(
+            &exp,
+            &data,
+            &common::train_options(stage, &b, Some(1), false),
+        )
+        .unwrap();
+        train_stage(
+            &exp,
+            &data,
+            &common::train_options(stage, &b, Some(2), true),
+        )
+        .unwrap();
         let (ta, tb) = (
             checkpoint_tensors(&checkpoint_path(&a, stage)),
             checkpoint_tensors(&checkpoint_path(&b, stage)),
@@ -161,12 +170,21 @@ fn a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint() {
     let good = "[fp]\nepochs = 2\nbatch_size = 32\noptimizer = { kind = \"sgd\", lr = 0.05 }";
     let exp = experiment(dir.path(), &experiment_text(64, 32, good));
     let data = load_data(&exp).unwrap();
-    train_stage(&exp, &data, &options(Stage::Fp, dir.path(), 1, false)).unwrap();
+    train_stage(
+        &exp,
+        &data,
+        &common::train_options(Stage::Fp, dir.path(), Some(1), false),
+    )
+    .unwrap();
     let bad = "[fp]\nepochs = 2\nbatch_size = 32\noptimizer = { kind = \"sgd\", lr = 1e30 }";
     let exp = experiment(dir.path(), &experiment_text(64, 32, bad));
-    let err = train_stage(&exp, &data, &options(Stage::Fp, dir.path(), 2, true))
-        .unwrap_err()
-        .to_string();
+    let err = train_stage(
+        &exp,
+        &data,
+        &common::train_options(Stage::Fp, dir.path(), Some(2), true),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("diverged at epoch 2, step"), "{err}");
     assert!(err.contains("checkpoint.safetensors"), "{err}");
     let kept = checkpoint::load(&checkpoint_path(dir.path(), Stage::Fp), &Device::Cpu).unwrap();
@@ -183,16 +201,24 @@ fn missing_checkpoints_are_named() {
         test: tiny_set(),
         stats: vec![(0.0, 1.0)],
     };
-    let err = train_stage(&exp, &data, &options(Stage::Hwa, dir.path(), 1, false))
-        .unwrap_err()
-        .to_string();
+    let err = train_stage(
+        &exp,
+        &data,
+        &common::train_options(Stage::Hwa, dir.path(), Some(1), false),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("fp/checkpoint.safetensors") && err.contains("--stage fp"),
         "{err}"
     );
-    let err = train_stage(&exp, &data, &options(Stage::Fp, dir.path(), 1, true))
-        .unwrap_err()
-        .to_string();
+    let err = train_stage(
+        &exp,
+        &data,
+        &common::train_options(Stage::Fp, dir.path(), Some(1), true),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("no checkpoint to resume from"), "{err}");
 }
 

@@ -13,7 +13,6 @@ use super::stage::{StageOutcome, StageRun, TrainOptions, diverged};
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::models::lstm_lm::LstmLm;
-use crate::progress::progress_bar;
 use crate::rng::NoiseRng;
 use crate::sweep::Metric;
 use std::time::Instant;
@@ -63,16 +62,7 @@ pub fn train_lm_stage(
             seed: stage_seed,
             first_step: run.state.step,
         };
-        let bar = progress_bar(
-            &format!(
-                "{} epoch {}/{}",
-                opts.stage.name(),
-                epoch + 1,
-                run.plan.epochs
-            ),
-            windows.len() as u64,
-            opts.progress,
-        );
+        let bar = run.epoch_bar(epoch, windows.len());
         let start = Instant::now();
         let mut mean = LossMean::default();
         let mut noise_scale = 0.0;

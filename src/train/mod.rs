@@ -4,6 +4,7 @@
 pub mod adamw;
 pub mod checkpoint;
 pub mod distill;
+pub mod epoch_tally;
 pub mod evaluate;
 pub mod experiment;
 pub mod grad_clip;

@@ -5,9 +5,8 @@
 //! the epoch), batched with padding to each batch's longest (at most `max_len` tokens) and
 //! attention masks; then the evaluation accuracy and an atomic checkpoint. Exact resume.
 
-use super::checkpoint::EpochRecord;
 use super::distill::{cross_entropy, distillation_loss};
-use super::evaluate::count_correct;
+use super::epoch_tally::EpochTally;
 use super::experiment::Experiment;
 use super::sentence_eval::{sentence_accuracy, sentence_batch};
 use super::setup::SentenceData;
@@ -15,10 +14,8 @@ use super::stage::{StageOutcome, StageRun, TrainOptions};
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::models::bert::BertClassifier;
-use crate::progress::progress_bar;
 use crate::rng::NoiseRng;
 use crate::sweep::Metric;
-use std::time::Instant;
 
 /// BERT of a built model (an error naming the experiment for other networks).
 pub fn as_bert<'m>(model: &'m Model, file: &str) -> Result<&'m BertClassifier> {
@@ -49,18 +46,8 @@ pub fn train_sentence_stage(
     for epoch in run.state.epoch..run.plan.epochs {
         let lr = run.lr(epoch);
         let order = NoiseRng::stream(stage_seed, &[epoch as u64]).permutation(data.train.len());
-        let bar = progress_bar(
-            &format!(
-                "{} epoch {}/{}",
-                opts.stage.name(),
-                epoch + 1,
-                run.plan.epochs
-            ),
-            batches as u64,
-            opts.progress,
-        );
-        let start = Instant::now();
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+        let bar = run.epoch_bar(epoch, batches);
+        let mut tally = EpochTally::start();
         let mut noise_scale = 0.0;
         let (net, teacher_net) = (run.model.clone(), run.teacher.clone());
         let model = as_bert(&net, &exp.file)?;
@@ -85,26 +72,14 @@ pub fn train_sentence_stage(
                 }
                 None => cross_entropy(&logits, &y)?,
             };
-            let loss_value = match run.update(&loss, epoch, lr) {
-                Ok(v) => v,
-                Err(e) => {
-                    bar.abandon();
-                    return Err(e);
-                }
-            };
-            let n = indices.len();
-            loss_sum += loss_value * n as f64;
-            correct += count_correct(&logits, &y)?;
-            seen += n;
+            let loss_value = run
+                .update(&loss, epoch, lr)
+                .inspect_err(|_| bar.abandon())?;
+            tally.add(loss_value, &logits, &y)?;
             bar.inc(1);
-            bar.set_message(format!(
-                "loss {:.4}  acc {:.2}%  {:.1} sentences/s",
-                loss_sum / seen as f64,
-                100.0 * correct as f64 / seen as f64,
-                seen as f64 / start.elapsed().as_secs_f64()
-            ));
+            bar.set_message(tally.message(run.items));
         }
-        let items_per_s = seen as f64 / start.elapsed().as_secs_f64();
+        tally.stop();
         bar.finish_and_clear();
         run.end_of_epoch_remap()?;
         let eval_metric = sentence_accuracy(
@@ -114,15 +89,7 @@ pub fn train_sentence_stage(
             (data.max_len, data.eval_batch),
             dev,
         )?;
-        run.finish_epoch(EpochRecord {
-            epoch: epoch + 1,
-            lr,
-            noise_scale,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: correct as f64 / seen.max(1) as f64,
-            eval_metric,
-            items_per_s,
-        })?;
+        run.finish_epoch(tally.record(epoch + 1, lr, noise_scale, eval_metric))?;
     }
     Ok(run.outcome())
 }

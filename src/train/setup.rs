@@ -63,7 +63,8 @@ pub struct SentenceData {
 pub enum TaskData {
     Images(ExperimentData),
     Text(TextData),
-    Sentences(SentenceData),
+    /// Boxed: the tokenizer is large.
+    Sentences(Box<SentenceData>),
 }
 
 impl TaskData {
@@ -126,7 +127,7 @@ pub fn load_task_data(exp: &Experiment) -> Result<TaskData> {
     Ok(match exp.config.data.dataset {
         Dataset::Image(_) => TaskData::Images(load_data(exp)?),
         Dataset::Text(_) => TaskData::Text(load_text_data(exp)?),
-        Dataset::Sentences(_) => TaskData::Sentences(load_sentence_data(exp)?),
+        Dataset::Sentences(_) => TaskData::Sentences(Box::new(load_sentence_data(exp)?)),
     })
 }
 

@@ -345,6 +345,20 @@ impl<'a> StageRun<'a> {
         Ok(())
     }
 
+    /// The progress bar of `epoch` (from 0) over `steps` steps.
+    pub fn epoch_bar(&self, epoch: usize, steps: usize) -> indicatif::ProgressBar {
+        crate::progress::progress_bar(
+            &format!(
+                "{} epoch {}/{}",
+                self.opts.stage.name(),
+                epoch + 1,
+                self.plan.epochs
+            ),
+            steps as u64,
+            self.opts.progress,
+        )
+    }
+
     /// One optimisation step on `loss` at learning rate `lr`: the finiteness check, the
     /// gradients (clipped to the stage's norm), the update and [`Self::after_update`]. Returns
     /// the loss.

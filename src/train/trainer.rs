@@ -8,7 +8,8 @@
 //! BERT's loops.
 
 use super::distill::{cross_entropy, distillation_loss};
-use super::evaluate::{accuracy, count_correct};
+use super::epoch_tally::EpochTally;
+use super::evaluate::accuracy;
 use super::experiment::Experiment;
 use super::lm_trainer::train_lm_stage;
 use super::sentence_trainer::train_sentence_stage;
@@ -17,10 +18,8 @@ use super::stage::StageRun;
 use crate::data::{Augment, Loader};
 use crate::error::Result;
 use crate::nn::matrices;
-use crate::progress::progress_bar;
 use crate::rng::NoiseRng;
 use crate::sweep::Metric;
-use std::time::Instant;
 
 pub use super::checkpoint::EpochRecord;
 pub use super::stage::{Stage, StageOutcome, TrainOptions, checkpoint_path, history_csv};
@@ -62,18 +61,8 @@ pub fn train_stage(
                 epoch as u64,
             )),
         );
-        let bar = progress_bar(
-            &format!(
-                "{} epoch {}/{}",
-                opts.stage.name(),
-                epoch + 1,
-                run.plan.epochs
-            ),
-            batches as u64,
-            opts.progress,
-        );
-        let start = Instant::now();
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+        let bar = run.epoch_bar(epoch, batches);
+        let mut tally = EpochTally::start();
         let mut noise_scale = 0.0;
         for k in 0..batches {
             let step = run.state.step;
@@ -90,38 +79,18 @@ pub fn train_stage(
                 }
                 _ => cross_entropy(&logits, &y)?,
             };
-            let loss_value = match run.update(&loss, epoch, lr) {
-                Ok(v) => v,
-                Err(e) => {
-                    bar.abandon();
-                    return Err(e);
-                }
-            };
-            let n = y.dim(0)?;
-            loss_sum += loss_value * n as f64;
-            correct += count_correct(&logits, &y)?;
-            seen += n;
+            let loss_value = run
+                .update(&loss, epoch, lr)
+                .inspect_err(|_| bar.abandon())?;
+            tally.add(loss_value, &logits, &y)?;
             bar.inc(1);
-            bar.set_message(format!(
-                "loss {:.4}  acc {:.2}%  {:.0} img/s",
-                loss_sum / seen as f64,
-                100.0 * correct as f64 / seen as f64,
-                seen as f64 / start.elapsed().as_secs_f64()
-            ));
+            bar.set_message(tally.message(run.items));
         }
-        let items_per_s = seen as f64 / start.elapsed().as_secs_f64();
+        tally.stop();
         bar.finish_and_clear();
         run.end_of_epoch_remap()?;
         let eval_metric = accuracy(&run.model, &data.test, &data.stats, dev)?;
-        run.finish_epoch(EpochRecord {
-            epoch: epoch + 1,
-            lr,
-            noise_scale,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: correct as f64 / seen.max(1) as f64,
-            eval_metric,
-            items_per_s,
-        })?;
+        run.finish_epoch(tally.record(epoch + 1, lr, noise_scale, eval_metric))?;
     }
     Ok(run.outcome())
 }

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: the real-data switch and running the binary.
+//! Helpers shared by the integration tests: the real-data switch, running the binary, training
+//! options and the tensors of a checkpoint.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -60,4 +61,37 @@ pub fn minilm_dir() -> Option<std::path::PathBuf> {
         dir.display()
     );
     None
+}
+
+/// Options of a quiet CPU training stage writing into `out`.
+pub fn train_options(
+    stage: aimc::train::trainer::Stage,
+    out: &Path,
+    epochs: Option<usize>,
+    resume: bool,
+) -> aimc::train::trainer::TrainOptions {
+    aimc::train::trainer::TrainOptions {
+        stage,
+        out_dir: out.to_path_buf(),
+        epochs,
+        resume,
+        device: candle_core::Device::Cpu,
+        progress: false,
+    }
+}
+
+/// Every tensor of the checkpoint at `path`, flattened to f32, sorted by name.
+pub fn checkpoint_tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
+    let c = aimc::train::checkpoint::load(path, &candle_core::Device::Cpu).unwrap();
+    let mut v: Vec<(String, Vec<f32>)> = c
+        .tensors
+        .iter()
+        .map(|(n, t)| {
+            let t = t.flatten_all().unwrap();
+            let t = t.to_dtype(candle_core::DType::F32).unwrap();
+            (n.clone(), t.to_vec1::<f32>().unwrap())
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }
