@@ -60,6 +60,9 @@ pub enum Error {
         checkpoint: String,
     },
     /// A plot could not be drawn or written.
+    /// A device fit that cannot be done (too few data, no linear algebra in this build).
+    #[error("device fit: {0}")]
+    Fit(String),
     #[error("plot {path}: {message}")]
     Plot { path: PathBuf, message: String },
 }

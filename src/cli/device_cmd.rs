@@ -1,9 +1,12 @@
-//! `aimc device list | show | sample | plot`.
+//! `aimc device list | show | sample | plot | fit`.
 
+use aimc::device::fit::drift_fit::NuLaw;
+use aimc::device::fit::{FitOptions, fit_device};
 use aimc::device::registry::{list_devices, resolve_device, search_dirs};
 use aimc::device::resolved_file::resolved_file;
 use aimc::device::sample::sample_device;
 use aimc::report::device_plot::plot_devices;
+use aimc::report::fit_plot::plot_fit;
 use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
 use anyhow::Context;
@@ -59,6 +62,45 @@ pub enum DeviceCommand {
         #[arg(long, default_value = "reports/devices")]
         out: PathBuf,
     },
+    /// Fit a device model to measurements and write it as a custom device file.
+    ///
+    /// Programming noise: sigma_P as a polynomial in g/g_max, least squares on the per-level
+    /// std weighted by counts. With drift data: nu per device from ln g vs ln((t + t0)/t0), mu
+    /// and sigma of nu per level as clipped log-linear laws in g (or a table when the chi^2
+    /// rejects the law, saying why), and the 1/f read-noise level from the residuals. Writes the
+    /// device file (fit quality in comments) and a plot of data against the fit (PNG and SVG).
+    /// Needs a build with `--features linalg`.
+    Fit {
+        /// CSV with the header g_target_us,g_measured_us: one row per device, several devices
+        /// per target level.
+        #[arg(long)]
+        programming: PathBuf,
+        /// CSV with the header device_id,g_target_us,t_s,g_us: one row per read, the reads of
+        /// one device sharing its id.
+        #[arg(long)]
+        drift: Option<PathBuf>,
+        /// Name of the device [default: the programming file's stem].
+        #[arg(long)]
+        name: Option<String>,
+        /// The device file to write [default: devices/NAME.toml]; the plot goes beside it
+        /// (NAME-fit.png, NAME-fit.svg).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Degree of the programming-noise polynomial.
+        #[arg(long, default_value_t = 2)]
+        degree: usize,
+        /// g_max in µS [default: the largest target level].
+        #[arg(long = "g-max-us")]
+        g_max_us: Option<f64>,
+        /// Reference time t0 of the drift law, s.
+        #[arg(long = "t0-s", default_value_t = 20.0)]
+        t0_s: f64,
+        /// Read duration t_read of the 1/f read-noise law, s.
+        #[arg(long = "t-read-s", default_value_t = 250e-9)]
+        t_read_s: f64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
 }
 
 /// `--format` of `device show`.
@@ -81,7 +123,94 @@ pub fn run(cmd: DeviceCommand) -> anyhow::Result<()> {
             format,
         } => sample(&device, &g_us, &t_s, n, seed, format),
         DeviceCommand::Plot { devices, out } => plot(&devices, &out),
+        DeviceCommand::Fit {
+            programming,
+            drift,
+            name,
+            out,
+            degree,
+            g_max_us,
+            t0_s,
+            t_read_s,
+            format,
+        } => {
+            let name = name.unwrap_or_else(|| {
+                programming
+                    .file_stem()
+                    .map_or("fitted".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let out = out.unwrap_or_else(|| PathBuf::from("devices").join(format!("{name}.toml")));
+            let opts = FitOptions {
+                programming: &programming,
+                drift: drift.as_deref(),
+                name: &name,
+                degree,
+                g_max_us,
+                t0_s,
+                t_read_s,
+            };
+            fit(&opts, &out, format)
+        }
     }
+}
+
+fn fit(opts: &FitOptions, out: &std::path::Path, format: OutputFormat) -> anyhow::Result<()> {
+    for (flag, v) in [("--t0-s", opts.t0_s), ("--t-read-s", opts.t_read_s)] {
+        if !(v > 0.0 && v.is_finite()) {
+            anyhow::bail!("{flag}: expected a time > 0 s, found {v}");
+        }
+    }
+    let fit = fit_device(opts)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    aimc::fsutil::write_atomic(out, fit.toml.as_bytes())?;
+    let stem = out.with_file_name(format!("{}-fit", opts.name));
+    let plots = plot_fit(&fit, &stem)?;
+    let law = match fit.drift.as_ref().map(|d| &d.nu_law) {
+        None => "none (no drift data)".to_string(),
+        Some(NuLaw::LogLinear { .. }) => "clipped log-linear".to_string(),
+        Some(NuLaw::Table { reason }) => format!("table ({reason})"),
+    };
+    if format == OutputFormat::Json {
+        let v = serde_json::json!({
+            "device_file": out.display().to_string(),
+            "plots": plots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "programming_coefficients_us": fit.prog.coefficients_us,
+            "programming_standard_errors_us": fit.prog.standard_errors_us,
+            "programming_r_squared": fit.prog.r_squared,
+            "drift_law": law,
+            "q_coeff": fit.drift.as_ref().and_then(|d| d.q_coeff()),
+            "q_exponent": fit.drift.as_ref().and_then(|d| d.q_exponent()),
+        });
+        print!("{}", to_json(&v));
+        return Ok(());
+    }
+    let c: Vec<String> = fit
+        .prog
+        .coefficients_us
+        .iter()
+        .zip(&fit.prog.standard_errors_us)
+        .map(|(c, s)| format!("{c:.5} ± {s:.5}"))
+        .collect();
+    println!(
+        "programming noise: c = [{}] µS, R^2 = {:.4}",
+        c.join(", "),
+        fit.prog.r_squared
+    );
+    println!("drift law: {law}");
+    if let Some((q, x)) = fit
+        .drift
+        .as_ref()
+        .and_then(|d| d.q_coeff().zip(d.q_exponent()))
+    {
+        println!("read noise: q_coeff = {q:.5}, q_exponent = {x:.4}");
+    }
+    println!("wrote {}", out.display());
+    for p in plots {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
 }
 
 fn list(format: OutputFormat) -> anyhow::Result<()> {

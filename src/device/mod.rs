@@ -1,7 +1,9 @@
 //! The device layer (physics.md section 2): a [`DeviceModel`] trait over explicit programmed
 //! state, the ideal device, the statistical device (PCM and TOML-defined custom devices, one code
-//! path), device files and their validation, analytic moments and Monte-Carlo sampling.
+//! path), device files and their validation, analytic moments, Monte-Carlo sampling, and device
+//! files fitted to measurements.
 
+pub mod fit;
 pub mod ideal;
 pub mod kind;
 pub mod laws;

@@ -2,6 +2,7 @@
 
 pub mod device_plot;
 pub mod drift_plot;
+pub mod fit_plot;
 pub mod format;
 pub mod plot_style;
 pub mod sensitivity_report;
