@@ -57,6 +57,23 @@ fn write_measurements_of(
     (p, d)
 }
 
+/// `aimc device fit` of both files into `out` under `name`.
+#[cfg(feature = "linalg")]
+fn fit_cli(prog: &Path, drift: &Path, name: &str, out: &Path) -> (bool, String, String) {
+    aimc(&[
+        "device",
+        "fit",
+        "--programming",
+        prog.to_str().unwrap(),
+        "--drift",
+        drift.to_str().unwrap(),
+        "--name",
+        name,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[cfg(feature = "linalg")]
 #[test]
 fn the_paper_pcm_model_is_recovered_from_its_own_measurements() {
@@ -139,18 +156,7 @@ fn the_cli_writes_a_device_that_samples_like_the_measurements() {
     let dir = tempfile::tempdir().unwrap();
     let (prog, drift) = write_measurements(dir.path());
     let out = dir.path().join("devices/pcm-fitted.toml");
-    let (ok, stdout, err) = aimc(&[
-        "device",
-        "fit",
-        "--programming",
-        prog.to_str().unwrap(),
-        "--drift",
-        drift.to_str().unwrap(),
-        "--name",
-        "pcm-fitted",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (ok, stdout, err) = fit_cli(&prog, &drift, "pcm-fitted", &out);
     assert!(ok, "{err}");
     assert!(stdout.contains("drift law: clipped log-linear"), "{stdout}");
     let text = std::fs::read_to_string(&out).unwrap();
@@ -245,18 +251,7 @@ sigma_rel = 0.01
     let dir = tempfile::tempdir().unwrap();
     let (prog, drift) = write_measurements_of(&device, dir.path());
     let out = dir.path().join("zigzag-fit.toml");
-    let (ok, stdout, err) = aimc(&[
-        "device",
-        "fit",
-        "--programming",
-        prog.to_str().unwrap(),
-        "--drift",
-        drift.to_str().unwrap(),
-        "--name",
-        "zigzag-fit",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (ok, stdout, err) = fit_cli(&prog, &drift, "zigzag-fit", &out);
     assert!(ok, "{err}");
     assert!(
         stdout.contains("drift law: table (nu_mean: chi^2"),

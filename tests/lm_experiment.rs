@@ -244,26 +244,6 @@ fn the_cli_trains_and_sweeps_a_language_model() {
         "{out}"
     );
     let report = dir.path().join("report");
-    let (ok, out, err) = aimc(&[
-        "sweep",
-        run.to_str().unwrap(),
-        "--reps",
-        "2",
-        "--times",
-        "1s,1d",
-        "--out",
-        report.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(ok, "{err}");
+    let out = common::sweep_cli(&run, &report);
     assert!(out.contains("FP perplexity"), "{out}");
-    for f in [
-        "sweep.csv",
-        "sweep.json",
-        "summary.md",
-        "drift.png",
-        "drift.svg",
-    ] {
-        assert!(report.join(f).is_file(), "{f}");
-    }
 }

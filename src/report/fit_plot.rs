@@ -17,11 +17,10 @@ fn e<T: std::fmt::Display>(x: T) -> String {
 /// A quantity: its label, the measured points and the fitted curve, (g, value) each.
 type Series = (String, Vec<(f64, f64)>, Vec<(f64, f64)>);
 
-/// A panel: measured points and fitted curves, one colour per quantity, on a linear or log g axis.
+/// A panel: measured points and fitted curves, one colour per quantity, on a log g axis.
 struct Panel {
     title: &'static str,
     y_desc: &'static str,
-    log_x: bool,
     series: Vec<Series>,
 }
 
@@ -36,55 +35,34 @@ impl Panel {
         let x_max = all().map(|p| p.0).fold(0.0, f64::max) * 1.05;
         let x_min = all().map(|p| p.0).fold(f64::MAX, f64::min) * 0.8;
         let y_max = all().map(|p| p.1).fold(0.0, f64::max).max(1e-6) * 1.15;
-        macro_rules! body {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc("target conductance g (µS)")
-                    .y_desc(self.y_desc)
-                    .label_style((FONT, 13))
-                    .draw()
-                    .map_err(e)?;
-                for (i, (label, points, curve)) in self.series.iter().enumerate() {
-                    let c = color(i);
-                    chart
-                        .draw_series(LineSeries::new(curve.clone(), c.stroke_width(2)))
-                        .map_err(e)?
-                        .label(format!("{label} (fit)"))
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
-                    chart
-                        .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
-                        .map_err(e)?
-                        .label(format!("{label} (data)"))
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-                }
-                legend(&mut chart, 12)
-            }};
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, (FONT, 20))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((x_min.max(1e-9)..x_max).log_scale(), 0.0..y_max)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("target conductance g (µS)")
+            .y_desc(self.y_desc)
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(e)?;
+        for (i, (label, points, curve)) in self.series.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(curve.clone(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(format!("{label} (fit)"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(e)?
+                .label(format!("{label} (data)"))
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
         }
-        if self.log_x {
-            body!(
-                ChartBuilder::on(area)
-                    .caption(self.title, (FONT, 20))
-                    .margin(10)
-                    .x_label_area_size(40)
-                    .y_label_area_size(60)
-                    .build_cartesian_2d((x_min.max(1e-9)..x_max).log_scale(), 0.0..y_max)
-                    .map_err(e)?
-            )
-        } else {
-            body!(
-                ChartBuilder::on(area)
-                    .caption(self.title, (FONT, 20))
-                    .margin(10)
-                    .x_label_area_size(40)
-                    .y_label_area_size(60)
-                    .build_cartesian_2d(0.0..x_max, 0.0..y_max)
-                    .map_err(e)?
-            )
-        }
+        legend(&mut chart, 12)
     }
 }
 
@@ -120,7 +98,6 @@ fn panels(fit: &DeviceFit) -> Vec<Panel> {
     let mut out = vec![Panel {
         title: "Programming noise",
         y_desc: "sigma_P (µS)",
-        log_x: false,
         series: vec![(
             "sigma_P".into(),
             prog.levels
@@ -154,7 +131,6 @@ fn panels(fit: &DeviceFit) -> Vec<Panel> {
     out.push(Panel {
         title: "Drift exponent: nu = |N(mu, sigma)|",
         y_desc: "mu_nu, sigma_nu",
-        log_x: true,
         series: vec![
             ("mu_nu".into(), table(|l| l.nu_mean), mu_curve),
             ("sigma_nu".into(), table(|l| l.nu_std), sigma_curve),
@@ -164,7 +140,6 @@ fn panels(fit: &DeviceFit) -> Vec<Panel> {
         out.push(Panel {
             title: "Read noise level",
             y_desc: "Q_s",
-            log_x: true,
             series: vec![(
                 "Q_s".into(),
                 d.levels

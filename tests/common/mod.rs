@@ -95,3 +95,30 @@ pub fn checkpoint_tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }
+
+/// `aimc sweep RUN --reps 2 --times 1s,1d --out REPORT --quiet`: succeeds; returns its stdout
+/// after checking that all five report files are there.
+pub fn sweep_cli(run: &Path, report: &Path) -> String {
+    let (ok, out, err) = aimc(&[
+        "sweep",
+        run.to_str().unwrap(),
+        "--reps",
+        "2",
+        "--times",
+        "1s,1d",
+        "--out",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(ok, "{err}");
+    for f in [
+        "sweep.csv",
+        "sweep.json",
+        "summary.md",
+        "drift.png",
+        "drift.svg",
+    ] {
+        assert!(report.join(f).is_file(), "{f}");
+    }
+    out
+}

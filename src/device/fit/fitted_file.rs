@@ -124,16 +124,16 @@ pub fn fitted_device_toml(
         "description = {:?}",
         format!("fitted to {}", head.programming_csv)
     );
-    let _ = writeln!(w, "g_max_us = {}", prog.g_max_us);
+    let _ = writeln!(w, "g_max_us = {:?}", prog.g_max_us);
     let _ = writeln!(w, "g_min_us = 0.0");
     let (t0, t_read) = drift.map_or((20.0, 250e-9), |d| (d.t0_s, d.t_read_s));
-    let _ = writeln!(w, "t0_s = {t0}");
+    let _ = writeln!(w, "t0_s = {t0:?}");
     let _ = writeln!(w, "t_read_s = {t_read:e}");
     let _ = writeln!(w);
     let _ = writeln!(w, "[programming_noise]");
     let _ = writeln!(w, "law = \"polynomial\"");
     let _ = writeln!(w, "coefficients_us = {}", list(&prog.coefficients_us));
-    let _ = writeln!(w, "reference_g_max_us = {}", prog.g_max_us);
+    let _ = writeln!(w, "reference_g_max_us = {:?}", prog.g_max_us);
     let _ = writeln!(w);
     let _ = writeln!(w, "[drift]");
     match drift {
