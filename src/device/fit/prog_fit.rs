@@ -151,6 +151,7 @@ pub fn fit_programming_noise(
 mod tests {
     use super::*;
     use crate::rng::NoiseRng;
+    use statrs::distribution::{ContinuousCDF, Normal};
 
     /// Normal values clamped at 0: the censored estimate finds sigma where the sample std is
     /// biased low.
@@ -167,8 +168,16 @@ mod tests {
         };
         let s = level_spread(&level);
         assert!(s.zeros > n / 10, "{}", s.zeros);
-        // The MLE's std is about sigma / sqrt(2 n) and a little more: 6 of those.
-        let tol = 6.0 * sigma / (2.0 * n as f64).sqrt();
+        // Fisher information of sigma with the mean known, censored at 0 (z = -mu / sigma):
+        // I sigma^2 = 2 (1 - Phi(z)) + (z^3 + z) phi(z) + z^2 phi(z)^2 / Phi(z) (2 uncensored).
+        let z = -mu / sigma;
+        let normal = Normal::standard();
+        let (big, small) = (
+            normal.cdf(z),
+            (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt(),
+        );
+        let info = 2.0 * (1.0 - big) + (z * z * z + z) * small + z * z * small * small / big;
+        let tol = 4.0 * sigma / (n as f64 * info).sqrt();
         assert!(
             (s.std_us - sigma).abs() < tol,
             "{} vs {sigma} (tol {tol})",
