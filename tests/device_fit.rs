@@ -319,6 +319,8 @@ fn bad_measurements_name_file_line_and_column() {
         prog.to_str().unwrap(),
         "--drift",
         drift.to_str().unwrap(),
+        "--out",
+        dir.path().join("y.toml").to_str().unwrap(),
     ]);
     assert!(
         !ok && err.contains("drift.csv:3") && err.contains("column 3 (t_s)"),

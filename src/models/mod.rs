@@ -124,22 +124,18 @@ impl ModelConfig {
                 ));
             }
         };
+        // A pretrained BERT's sizes come from its config.json.
+        if let (true, Some(toml::Value::String(p))) = (arch == "bert", table.get("pretrained")) {
+            let base = std::path::Path::new(file).parent().unwrap_or(".".as_ref());
+            let dir = bert_pretrained::pretrained_dir(base, p);
+            bert_pretrained::merge_pretrained_sizes(&mut table, &dir, &at)?;
+        }
         let v = toml::Value::Table(table);
         Ok(match arch.as_str() {
             "resnet" => ModelConfig::Resnet(from_value(file, text, "model", v)?),
             "wrn" => ModelConfig::Wrn(from_value(file, text, "model", v)?),
             "lstm-lm" => ModelConfig::LstmLm(from_value(file, text, "model", v)?),
-            "bert" => {
-                let mut v = v;
-                if let Some(toml::Value::String(p)) = v.get("pretrained") {
-                    let base = std::path::Path::new(file).parent().unwrap_or(".".as_ref());
-                    let dir = bert_pretrained::pretrained_dir(base, p);
-                    if let toml::Value::Table(t) = &mut v {
-                        bert_pretrained::merge_pretrained_sizes(t, &dir, &at)?;
-                    }
-                }
-                ModelConfig::Bert(from_value(file, text, "model", v)?)
-            }
+            "bert" => ModelConfig::Bert(from_value(file, text, "model", v)?),
             other => {
                 return Err(Error::invalid_value(
                     at("model.architecture"),

@@ -1,13 +1,13 @@
-//! Drift and read noise of measured devices (physics.md Eq. 8-12). Per device: the line
-//! ln g = ln g_P - nu ln((t + t0)/t0) by least squares over its reads (nu = minus the slope).
+//! Drift and read noise of measured devices (physics.md Eq. 8-12). Per device: the curve
+//! g = g_P ((t + t0)/t0)^-nu fitted to its reads.
 //! Per target level: mu_nu and sigma_nu of the folded normal nu = |N(mu, sigma)| from the mean
 //! and mean square of the fitted exponents (their estimation variance removed), with standard
 //! errors; then both as clipped log-linear laws in ln(g/g_max) (Eq. 9), or tables where the
 //! chi^2 of the law against the standard errors rejects it (p < 0.001). Read noise: the
 //! residuals of each device's line, relative to g, have variance Q_s^2 ln((t + t0 + t_read) /
 //! (2 t_read)) at t > 0 (Eq. 11-12); per level Q_s from the residuals (leverages accounted),
-//! then Q_s = min(q_coeff g^^(-q_exponent), q_max) by a log-linear fit. The lines are fitted
-//! three times, the later ones corrected for the read noise's bias of E[ln g] (-Q_s^2 L(t) / 2).
+//! then Q_s = min(q_coeff g^^(-q_exponent), q_max) by a log-linear fit. Each device's curve is
+//! fitted to g itself (relative residuals), not to ln g, whose mean read noise biases.
 
 use super::clipped_fit::{ClippedFit, Plateaus, fit_clipped};
 use super::measurements::DriftTrace;
@@ -24,6 +24,8 @@ pub struct DeviceDrift {
     /// sum of squared relative residuals g / g_D - 1, and sum over reads of (1 - leverage) L(t).
     pub residual_ss: f64,
     pub read_weight: f64,
+    /// Reads less the two fitted parameters.
+    pub residual_dof: f64,
 }
 
 /// The drift statistics of one target level.
@@ -87,36 +89,44 @@ fn read_log(t: f64, t0: f64, t_read: f64) -> f64 {
     }
 }
 
-/// The line of one device, or None when a read is 0. `q2` is the level's Q_s^2: a relative read
-/// noise of variance v lowers E[ln g] by v / 2, so ln g + q2 L(t) / 2 is fitted (second order).
-pub fn fit_device(trace: &DriftTrace, t0: f64, t_read: f64, q2: f64) -> Option<DeviceDrift> {
+/// The drift of one device, or None when a read is 0. Starts from the line through ln g; then,
+/// since the read noise is relative to g_D(t) (and ln g is biased and skewed where it is large),
+/// fits g = exp(c - nu x) itself by iteratively reweighted Gauss-Newton steps on the relative
+/// residuals u = g / g_D - 1 (each step the least-squares line of u on x), which solve the
+/// unbiased estimating equations sum (g - g_D) dg_D / g_D^2 = 0.
+pub fn fit_device(trace: &DriftTrace, t0: f64, t_read: f64) -> Option<DeviceDrift> {
     if trace.reads.iter().any(|r| r.1 <= 0.0) {
         return None;
     }
     let m = trace.reads.len() as f64;
     let x: Vec<f64> = trace.reads.iter().map(|r| ((r.0 + t0) / t0).ln()).collect();
-    let y: Vec<f64> = trace
-        .reads
-        .iter()
-        .map(|r| r.1.ln() + q2 * read_log(r.0, t0, t_read) / 2.0)
-        .collect();
-    let (mx, my) = (x.iter().sum::<f64>() / m, y.iter().sum::<f64>() / m);
+    let mx = x.iter().sum::<f64>() / m;
     let sxx: f64 = x.iter().map(|v| (v - mx).powi(2)).sum();
-    let sxy: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let slope = sxy / sxx;
-    let ln_residual_ss: f64 = x
-        .iter()
-        .zip(&y)
-        .map(|(a, b)| (b - my - slope * (a - mx)).powi(2))
-        .sum();
-    // The read noise is relative to g_D(t): residuals g / g_D - 1 (not of ln g, whose variance
-    // exceeds the relative one where the noise is large).
-    let residual_ss: f64 = trace
-        .reads
-        .iter()
-        .zip(&x)
-        .map(|(r, a)| (r.1 / (my + slope * (a - mx)).exp() - 1.0).powi(2))
-        .sum();
+    // The least-squares line (intercept at mx, slope) of `y` on x.
+    let line = |y: &[f64]| {
+        let my = y.iter().sum::<f64>() / m;
+        let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        (my, sxy / sxx)
+    };
+    let ln_g: Vec<f64> = trace.reads.iter().map(|r| r.1.ln()).collect();
+    let (mut c, mut slope) = line(&ln_g);
+    let relative = |c: f64, slope: f64| -> Vec<f64> {
+        trace
+            .reads
+            .iter()
+            .zip(&x)
+            .map(|(r, a)| r.1 / (c + slope * (a - mx)).exp() - 1.0)
+            .collect()
+    };
+    for _ in 0..20 {
+        let (dc, ds) = line(&relative(c, slope));
+        c += dc;
+        slope += ds;
+        if dc.abs() < 1e-12 && ds.abs() < 1e-12 {
+            break;
+        }
+    }
+    let residual_ss: f64 = relative(c, slope).iter().map(|u| u * u).sum();
     let read_weight: f64 = trace
         .reads
         .iter()
@@ -125,9 +135,10 @@ pub fn fit_device(trace: &DriftTrace, t0: f64, t_read: f64, q2: f64) -> Option<D
         .sum();
     Some(DeviceDrift {
         nu: -slope,
-        nu_var: ln_residual_ss / (m - 2.0) / sxx,
+        nu_var: residual_ss / (m - 2.0) / sxx,
         residual_ss,
         read_weight,
+        residual_dof: m - 2.0,
     })
 }
 
@@ -171,9 +182,11 @@ fn level_stats(g_target_us: f64, devices: &[DeviceDrift], skipped: usize) -> Dri
     let spread = (sigma * sigma + estimation).sqrt();
     let residual_ss: f64 = devices.iter().map(|d| d.residual_ss).sum();
     let read_weight: f64 = devices.iter().map(|d| d.read_weight).sum();
+    // Degrees of freedom of the residuals that carry read noise (for the spread of Q_s).
     let dof: f64 = devices
         .iter()
-        .map(|d| d.read_weight.signum().max(0.0))
+        .filter(|d| d.read_weight > 0.0)
+        .map(|d| d.residual_dof)
         .sum::<f64>();
     DriftLevel {
         g_target_us,
@@ -213,23 +226,17 @@ pub fn fit_drift(
         if g <= 0.0 {
             continue;
         }
-        // First the plain fit for the level's read noise, then fits corrected for it.
-        let mut stats = None;
-        for _ in 0..3 {
-            let q2 = stats.as_ref().map_or(0.0, |s: &DriftLevel| s.q_s * s.q_s);
-            let devices: Vec<DeviceDrift> = traces
-                .iter()
-                .filter_map(|t| fit_device(t, t0_s, t_read_s, q2))
-                .collect();
-            if devices.len() < 2 {
-                return Err(Error::Fit(format!(
-                    "the drift level {g} µS has {} device(s) with nonzero reads: at least 2 are needed",
-                    devices.len()
-                )));
-            }
-            stats = Some(level_stats(g, &devices, traces.len() - devices.len()));
+        let devices: Vec<DeviceDrift> = traces
+            .iter()
+            .filter_map(|t| fit_device(t, t0_s, t_read_s))
+            .collect();
+        if devices.len() < 2 {
+            return Err(Error::Fit(format!(
+                "the drift level {g} µS has {} device(s) with nonzero reads: at least 2 are needed",
+                devices.len()
+            )));
         }
-        levels.extend(stats);
+        levels.push(level_stats(g, &devices, traces.len() - devices.len()));
     }
     levels.sort_by(|a, b| a.g_target_us.total_cmp(&b.g_target_us));
     let x: Vec<f64> = levels
@@ -323,7 +330,7 @@ mod tests {
                 .map(|&t| (t, 9.0 * ((t + 20.0) / 20.0f64).powf(-0.05)))
                 .collect(),
         };
-        let d = fit_device(&trace, 20.0, 250e-9, 0.0).unwrap();
+        let d = fit_device(&trace, 20.0, 250e-9).unwrap();
         assert!((d.nu - 0.05).abs() < 1e-12 && d.residual_ss < 1e-20);
     }
 }
