@@ -100,11 +100,12 @@ fn steps(c: &mut Criterion) {
 
     // The standard tile, and the same without the IR drop and read noise whose side products
     // (|x| |W|^T, x^2 |W|^T, the position-weighted x W^T) add three products per tile.
-    let without_side_products = TileConfig {
-        ir_drop: false,
-        read_noise: 0.0,
-        ..TileConfig::standard()
-    };
+    let without_side_products = TileConfig::standard()
+        .edit(|t| {
+            t.periphery.ir_drop.on = false;
+            t.periphery.read_noise.sigma = 0.0;
+        })
+        .unwrap();
     for (name, tile) in [
         ("hwa", TileConfig::standard()),
         ("hwa_without_ir_drop_and_read_noise", without_side_products),

@@ -27,12 +27,13 @@ fn linear(c: &mut Criterion) {
     let w = randn(&[512, 512], 0.05, 1);
     let x = randn(&[1024, 512], 0.5, 2);
     let digital = candle_nn::Linear::new(w.clone(), None);
-    let periphery_only = TileConfig {
-        device: "ideal".into(),
-        read_noise: 0.0,
-        ir_drop: false,
-        ..TileConfig::standard()
-    };
+    let periphery_only = TileConfig::standard()
+        .edit(|t| {
+            t.device = "ideal".into();
+            t.periphery.read_noise.sigma = 0.0;
+            t.periphery.ir_drop.on = false;
+        })
+        .unwrap();
     let a = TiledMatrix::new("a", w.clone(), &periphery_only, NoiseRng::new(0)).unwrap();
     a.program(&AnalogDevice::Ideal(Default::default()), 0)
         .unwrap();

@@ -78,6 +78,70 @@ impl From<candle_core::Error> for Error {
     }
 }
 
+/// A configuration value outside its domain, found by a validating constructor before anyone
+/// says where the value came from: the key (as written in a file, e.g. `adc_bits`), what was
+/// expected and what was found. [`InvalidKey::in_file`] and [`InvalidKey::as_argument`] turn it
+/// into the [`Error`] of a file or of a command-line flag, so that files, flags and sensitivity
+/// knobs go through the same checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidKey {
+    pub key: String,
+    pub expected: String,
+    pub found: String,
+}
+
+impl InvalidKey {
+    /// `key` holds `found` where `expected` was expected.
+    pub fn new(
+        key: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl std::fmt::Display,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            expected: expected.into(),
+            found: found.to_string(),
+        }
+    }
+
+    /// The key under `prefix` (e.g. `tile.adc_bits` for prefix `tile`; no prefix when empty).
+    pub fn full_key(&self, prefix: &str) -> String {
+        if prefix.is_empty() {
+            self.key.clone()
+        } else {
+            format!("{prefix}.{}", self.key)
+        }
+    }
+
+    /// The error of `file` (contents `text`), the key under `prefix`, located at its line when
+    /// the file sets it.
+    pub fn in_file(self, file: &str, text: &str, prefix: &str) -> Error {
+        let key = self.full_key(prefix);
+        let at = match crate::toml_file::key_line(text, &key) {
+            Some(line) => format!("{file}:{line}"),
+            None => file.to_string(),
+        };
+        Error::invalid_value(at, key, self.expected, self.found)
+    }
+
+    /// The error of command-line `argument` (e.g. `--values for adc-bits`).
+    pub fn as_argument(self, argument: impl Into<String>) -> Error {
+        Error::invalid_argument(argument, self.expected, self.found)
+    }
+}
+
+impl std::fmt::Display for InvalidKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "key `{}`: expected {}, found {}",
+            self.key, self.expected, self.found
+        )
+    }
+}
+
+impl std::error::Error for InvalidKey {}
+
 /// Result with aimc's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod alloc;
+pub mod cpu_op;
 pub mod data;
 pub mod demo;
 pub mod device;
@@ -38,6 +39,7 @@ pub mod sweep;
 pub mod tile;
 pub mod toml_file;
 pub mod train;
+pub mod value_check;
 pub mod ziggurat;
 
 pub use device::{Device, DeviceKind, DeviceModel, DeviceSpec, ProgrammedState, StatisticalDevice};

@@ -142,6 +142,49 @@ pub fn parse_section<T: DeserializeOwned>(
         .transpose()
 }
 
+/// The keys of `table` (a section of `file`, contents `text`, at key path `prefix`) that `base`
+/// has, read into a `T` that starts from `base`: each key `base` serialises is taken from
+/// `table` (and removed from it) when there. Keys of other parts of the section stay in `table`.
+/// Errors name the file, the key's line and the key path.
+pub fn take_keys<T: serde::Serialize + DeserializeOwned>(
+    base: &T,
+    table: &mut toml::Table,
+    file: &str,
+    text: &str,
+    prefix: &str,
+) -> Result<T> {
+    let mut merged = toml::Table::try_from(base)
+        .map_err(|e| Error::Tensor(format!("{prefix}: cannot write the defaults: {e}")))?;
+    for (key, value) in merged.iter_mut() {
+        if let Some(given) = table.remove(key) {
+            *value = given;
+        }
+    }
+    from_value(file, text, prefix, toml::Value::Table(merged))
+}
+
+/// The error of the keys of section `prefix` that no part of it read (`left`, not empty): the
+/// first one, at its line, with the keys the section knows (`known`).
+pub fn unknown_key(
+    file: &str,
+    text: &str,
+    prefix: &str,
+    left: &toml::Table,
+    known: &[String],
+) -> Error {
+    let key = left.keys().next().map(String::as_str).unwrap_or_default();
+    let line = key_line(text, &format!("{prefix}.{key}"));
+    let known: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    Error::Parse {
+        file: file.to_string(),
+        location: line.map(|l| format!(":{l}")).unwrap_or_default(),
+        message: format!(
+            "key `{prefix}`: unknown field `{key}`, expected one of {}",
+            known.join(", ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

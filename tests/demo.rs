@@ -5,7 +5,7 @@
 mod common;
 
 use aimc::sweep::SweepResult;
-use common::aimc;
+use common::{aimc, output_fixture, same_kernels_as_fixtures};
 use std::path::Path;
 
 fn read(path: &Path) -> String {
@@ -104,6 +104,18 @@ fn quick_demo_writes_a_complete_report_and_hwa_beats_direct_mapping() {
             summary.contains(part),
             "summary.md lacks `{part}`:\n{summary}"
         );
+    }
+    // Byte for byte the sweeps the code before issue 16's refactor wrote (the run directory
+    // aside, which differs per test run).
+    if same_kernels_as_fixtures() {
+        assert_eq!(
+            read(&out.join("sweep.csv")),
+            output_fixture("demo_quick_sweep.csv")
+        );
+        let json = read(&out.join("sweep.json")).replace(runs.to_str().unwrap(), "RUNS");
+        assert_eq!(json, output_fixture("demo_quick_sweep.json"));
+    } else {
+        eprintln!("not compared to the fixtures: they were written with AVX-512 matrix kernels");
     }
     // The checkpoints of both stages stay for further sweeps.
     for stage in ["fp", "hwa"] {

@@ -3,7 +3,7 @@
 
 use aimc::device::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw};
 use aimc::device::registry::BUILTIN_DEVICES;
-use aimc::device::resolved_file::resolved_file;
+use aimc::device::resolved_file;
 use aimc::device::{Device, DeviceKind, parse_device, pcm};
 
 fn builtin(name: &str) -> &'static str {

@@ -7,7 +7,7 @@ use aimc::rng::NoiseRng;
 use proptest::prelude::*;
 
 fn device(which: u8, prog: f64, drift: f64, read: f64, p_stuck: f64) -> StatisticalDevice {
-    let mut d = match which % 3 {
+    let d = match which % 3 {
         0 => pcm(),
         1 => resolve_device("pcm-custom-drift")
             .unwrap()
@@ -22,11 +22,13 @@ fn device(which: u8, prog: f64, drift: f64, read: f64, p_stuck: f64) -> Statisti
             .unwrap()
             .clone(),
     };
-    d.programming_noise_scale = prog;
-    d.drift_scale = drift;
-    d.read_noise_scale = read;
-    d.stuck.p_random = p_stuck;
-    d
+    d.edit(|p| {
+        p.programming_noise_scale = prog;
+        p.drift_scale = drift;
+        p.read_noise_scale = read;
+        p.stuck.p_random = p_stuck;
+    })
+    .unwrap()
 }
 
 proptest! {

@@ -91,21 +91,27 @@ fn reram_moments_match_theory() {
 
 #[test]
 fn scaled_pcm_with_stuck_devices_matches_theory() {
-    let mut d = pcm();
-    d.programming_noise_scale = 2.0;
-    d.drift_scale = 1.5;
-    d.read_noise_scale = 3.0;
-    d.g_min_us = 1.0;
-    d.stuck.p_reset = 0.02;
-    d.stuck.p_g_max = 0.01;
-    d.stuck.p_random = 0.03;
+    let d = pcm()
+        .edit(|p| {
+            p.programming_noise_scale = 2.0;
+            p.drift_scale = 1.5;
+            p.read_noise_scale = 3.0;
+            p.g_min_us = 1.0;
+            p.stuck.p_reset = 0.02;
+            p.stuck.p_g_max = 0.01;
+            p.stuck.p_random = 0.03;
+        })
+        .unwrap();
     check_device("pcm-stuck", &d, &[1.0, 12.5, 25.0], 4);
 }
 
 #[test]
 fn constant_read_noise_matches_theory() {
-    let mut d = pcm();
-    d.read_noise = aimc::device::laws::ReadNoiseLaw::ConstantRelative { sigma_rel: 0.05 };
+    let d = pcm()
+        .edit(|p| {
+            p.read_noise = aimc::device::laws::ReadNoiseLaw::ConstantRelative { sigma_rel: 0.05 }
+        })
+        .unwrap();
     check_device("pcm-const-read", &d, &[5.0, 20.0], 5);
 }
 
@@ -144,8 +150,7 @@ fn drift_factors_closed_form() {
 fn reads_follow_one_trajectory() {
     // Without read noise, the 1 day read is the 1 h read times the drift between them, device
     // by device: programming noise and nu are drawn once.
-    let mut d = pcm();
-    d.read_noise_scale = 0.0;
+    let d = pcm().edit(|p| p.read_noise_scale = 0.0).unwrap();
     let mut rng = NoiseRng::new(9);
     let state = d.program(&vec![10.0f32; 1000], &mut rng);
     let (mut h, mut day) = (vec![0.0f32; 1000], vec![0.0f32; 1000]);

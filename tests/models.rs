@@ -48,11 +48,9 @@ fn images(b: usize, c: usize, hw: usize) -> Result<Tensor> {
 
 #[test]
 fn resnet_and_wrn_forward_and_backward() -> Result<()> {
-    let tile = TileConfig {
-        rows: 64,
-        cols: 32,
-        ..TileConfig::standard()
-    };
+    let tile = TileConfig::standard()
+        .edit(|t| (t.rows, t.cols) = (64, 32))
+        .unwrap();
     for (config, c, hw) in [
         (
             ModelConfig::Resnet(ResNetConfig {
@@ -115,11 +113,9 @@ fn lstm_lm_forward_and_backward() -> Result<()> {
     });
     let (vm, model) = build(
         &config,
-        &TileConfig {
-            rows: 8,
-            cols: 8,
-            ..TileConfig::standard()
-        },
+        &TileConfig::standard()
+            .edit(|t| (t.rows, t.cols) = (8, 8))
+            .unwrap(),
     )?;
     let Model::LstmLm(lm) = &model else {
         unreachable!()
@@ -153,11 +149,9 @@ fn bert_forward_and_backward() -> Result<()> {
         });
         let (vm, model) = build(
             &config,
-            &TileConfig {
-                rows: 8,
-                cols: 8,
-                ..TileConfig::standard()
-            },
+            &TileConfig::standard()
+                .edit(|t| (t.rows, t.cols) = (8, 8))
+                .unwrap(),
         )?;
         let Model::Bert(bert) = &model else {
             unreachable!()

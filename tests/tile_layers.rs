@@ -23,11 +23,9 @@ fn max_rel_diff(a: &Tensor, b: &Tensor) -> Result<f32> {
 }
 
 fn small_tiles(rows: usize, cols: usize) -> TileConfig {
-    TileConfig {
-        rows,
-        cols,
-        ..TileConfig::ideal()
-    }
+    TileConfig::ideal()
+        .edit(|t| (t.rows, t.cols) = (rows, cols))
+        .unwrap()
 }
 
 #[test]
@@ -59,10 +57,9 @@ fn analog_bias_on_tiles_equals_digital_bias_when_ideal() -> Result<()> {
     let w = randn(&[6, 10], 0.3, 1)?;
     let b = randn(&[6], 0.5, 2)?;
     let x = randn(&[5, 10], 1.0, 3)?;
-    let tile = TileConfig {
-        digital_bias: false,
-        ..small_tiles(4, 4)
-    };
+    let tile = small_tiles(4, 4)
+        .edit(|t| t.periphery.bias.digital = false)
+        .unwrap();
     let analog = AnalogLinear::new("l", w.clone(), Some(b.clone()), &tile, NoiseRng::new(0))?;
     let expected = x.matmul(&w.t()?)?.broadcast_add(&b)?;
     assert_eq!(
@@ -200,10 +197,9 @@ fn global_compensation_restores_drifted_outputs() -> Result<()> {
     let x = randn(&[16, 40], 0.5, 2)?;
     let device = uniform_drift_device();
     for comp in [DriftCompensation::Global, DriftCompensation::PerColumn] {
-        let tile = TileConfig {
-            drift_compensation: comp,
-            ..small_tiles(16, 16)
-        };
+        let tile = small_tiles(16, 16)
+            .edit(|t| t.periphery.drift_compensation.mode = comp)
+            .unwrap();
         let m = TiledMatrix::new("m", w.clone(), &tile, NoiseRng::new(0))?;
         m.program(&device, 1)?;
         let fresh = m.forward_t(&x, false)?;
@@ -231,11 +227,9 @@ fn training_gradients_reach_every_variable_and_stop_at_saturation() -> Result<()
         "l",
         w.as_tensor().clone(),
         Some(b.as_tensor().clone()),
-        &TileConfig {
-            rows: 8,
-            cols: 5,
-            ..TileConfig::standard()
-        },
+        &TileConfig::standard()
+            .edit(|t| (t.rows, t.cols) = (8, 5))
+            .unwrap(),
         NoiseRng::new(0),
     )?;
     let x = randn(&[6, 20], 0.5, 3)?;
@@ -255,12 +249,13 @@ fn training_gradients_reach_every_variable_and_stop_at_saturation() -> Result<()
     }
     // Output 0 (sum of 16 inputs of 1: 16 > the ADC bound 10) saturates and passes no
     // gradient; output 1 (half of one input) does.
-    let tile = TileConfig {
-        ir_drop: false,
-        out_noise: 0.0,
-        read_noise: 0.0,
-        ..TileConfig::standard()
-    };
+    let tile = TileConfig::standard()
+        .edit(|t| {
+            t.periphery.ir_drop.on = false;
+            t.periphery.out_noise.sigma = 0.0;
+            t.periphery.read_noise.sigma = 0.0;
+        })
+        .unwrap();
     let mut wv = vec![1.0f32; 16];
     wv.extend(std::iter::once(0.5).chain(std::iter::repeat_n(0.0, 15)));
     let w = Var::from_vec(wv, (2, 16), &dev)?;
@@ -292,11 +287,9 @@ fn visitor_programs_reads_and_counts_every_tile() -> Result<()> {
             self.1.visit_matrices(f);
         }
     }
-    let tile = TileConfig {
-        rows: 10,
-        cols: 4,
-        ..TileConfig::standard()
-    };
+    let tile = TileConfig::standard()
+        .edit(|t| (t.rows, t.cols) = (10, 4))
+        .unwrap();
     let model = Two(
         AnalogLinear::new(
             "fc",
@@ -342,11 +335,9 @@ fn same_seed_same_outputs() -> Result<()> {
         let m = TiledMatrix::new(
             "m",
             w,
-            &TileConfig {
-                rows: 16,
-                cols: 8,
-                ..TileConfig::standard()
-            },
+            &TileConfig::standard()
+                .edit(|t| (t.rows, t.cols) = (16, 8))
+                .unwrap(),
             NoiseRng::new(seed),
         )?;
         m.program(&AnalogDevice::Statistical(pcm()), seed)?;
@@ -363,23 +354,21 @@ fn same_seed_same_outputs() -> Result<()> {
 #[test]
 fn iterative_bound_management_reduces_saturation_error() {
     let device = AnalogDevice::Ideal(Default::default());
-    let base = TileConfig {
-        device: "ideal".into(),
-        out_noise: 0.0,
-        read_noise: 0.0,
-        ir_drop: false,
-        ..TileConfig::standard()
-    };
+    let base = TileConfig::standard()
+        .edit(|t| {
+            t.device = "ideal".into();
+            t.periphery.out_noise.sigma = 0.0;
+            t.periphery.read_noise.sigma = 0.0;
+            t.periphery.ir_drop.on = false;
+        })
+        .unwrap();
     // With x ~ U(-1, 1) over 512 rows, outputs of std ~ 4 saturate the bound 10 at times.
     let static_eps = mvm_error(&base, &device, 200, 0.0, 0).unwrap();
-    let dynamic = TileConfig {
-        input_scaling: InputScaling::Dynamic,
-        ..base.clone()
+    let with = |mode| {
+        base.edit(|t| t.periphery.input_scaling.mode = mode)
+            .unwrap()
     };
-    let iterative = TileConfig {
-        input_scaling: InputScaling::Iterative,
-        ..base.clone()
-    };
+    let (dynamic, iterative) = (with(InputScaling::Dynamic), with(InputScaling::Iterative));
     let it_eps = mvm_error(&iterative, &device, 200, 0.0, 0).unwrap();
     let dyn_eps = mvm_error(&dynamic, &device, 200, 0.0, 0).unwrap();
     assert!(

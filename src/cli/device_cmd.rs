@@ -3,7 +3,7 @@
 use aimc::device::fit::drift_fit::NuLaw;
 use aimc::device::fit::{FitOptions, fit_device};
 use aimc::device::registry::{list_devices, resolve_device, search_dirs};
-use aimc::device::resolved_file::resolved_file;
+use aimc::device::resolved_file;
 use aimc::device::sample::sample_device;
 use aimc::report::device_plot::plot_devices;
 use aimc::report::fit_plot::plot_fit;

@@ -4,9 +4,10 @@
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sensitivity_report::{sensitivity_table, write_sensitivity_report};
-use aimc::sweep::sensitivity::{Knob, parse_values, run_sensitivity};
+use aimc::sweep::sensitivity::{parse_values, run_sensitivity};
 use aimc::sweep::times::parse_time;
 use aimc::sweep::{SweepTime, resolve};
+use aimc::tile::Knob;
 use aimc::tile::TileConfig;
 use aimc::train::setup::load_task_data;
 use clap::Args;

@@ -58,7 +58,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         None => target.experiment.config.tile.clone(),
     };
     if let Some(c) = args.compensation {
-        tile.drift_compensation = c;
+        tile = tile.edit(|t| t.periphery.drift_compensation.mode = c)?;
     }
     let devices = if args.devices.is_empty() {
         vec![tile.device.clone()]

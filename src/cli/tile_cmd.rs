@@ -58,17 +58,15 @@ pub fn run(cmd: TileCommand) -> anyhow::Result<()> {
             seed,
             format,
         } => {
-            let mut config = TileConfig::resolve(&tile)?;
-            if let Some(r) = rows {
-                config.rows = r;
-            }
-            if let Some(c) = cols {
-                config.cols = c;
-            }
-            if let Some(d) = &device {
-                config.device = d.clone();
-            }
-            config.validate("command line", "")?;
+            let config = TileConfig::resolve(&tile)?
+                .edit(|t| {
+                    t.rows = rows.unwrap_or(t.rows);
+                    t.cols = cols.unwrap_or(t.cols);
+                    if let Some(d) = &device {
+                        t.device = d.clone();
+                    }
+                })
+                .map_err(|e| e.clone().as_argument(format!("--{}", e.key)))?;
             if !(t_s.is_finite() && t_s >= 0.0) {
                 anyhow::bail!("invalid --t-s: expected a finite time >= 0 s, found {t_s}");
             }

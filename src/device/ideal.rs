@@ -2,13 +2,31 @@
 
 use super::model::DeviceModel;
 use super::state::ProgrammedState;
+use crate::error::InvalidKey;
 use crate::rng::NoiseRng;
+use crate::value_check::{non_negative, positive};
 
 /// An exact device; the conductance read is always the target.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IdealDevice {
-    pub g_max_us: f64,
-    pub g_min_us: f64,
+    g_max_us: f64,
+    g_min_us: f64,
+}
+
+impl IdealDevice {
+    /// A device with conductances in [g_min, g_max]: g_max > g_min >= 0.
+    pub fn new(g_max_us: f64, g_min_us: f64) -> Result<Self, InvalidKey> {
+        positive("g_max_us", g_max_us)?;
+        non_negative("g_min_us", g_min_us)?;
+        if g_max_us <= g_min_us {
+            return Err(InvalidKey::new(
+                "g_max_us",
+                format!("a value above g_min_us = {g_min_us}"),
+                g_max_us,
+            ));
+        }
+        Ok(Self { g_max_us, g_min_us })
+    }
 }
 
 impl Default for IdealDevice {

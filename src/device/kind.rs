@@ -102,14 +102,14 @@ impl Device {
         use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities};
         match self {
             Device::Statistical(d) => d.clone(),
-            Device::Ideal(d) => StatisticalDevice {
-                g_max_us: d.g_max_us,
-                g_min_us: d.g_min_us,
+            Device::Ideal(d) => StatisticalDevice::new(super::statistical::DeviceParams {
+                g_max_us: d.g_max_us(),
+                g_min_us: d.g_min_us(),
                 t0_s: 1.0,
                 t_read_s: 1.0,
                 programming_noise: ProgNoiseLaw::Polynomial {
                     coefficients_us: vec![0.0],
-                    reference_g_max_us: d.g_max_us,
+                    reference_g_max_us: d.g_max_us(),
                 },
                 programming_noise_scale: 0.0,
                 drift: DriftLaw::None,
@@ -117,7 +117,8 @@ impl Device {
                 read_noise: ReadNoiseLaw::None,
                 read_noise_scale: 0.0,
                 stuck: StuckProbabilities::default(),
-            },
+            })
+            .expect("an ideal device's view is valid"),
         }
     }
 }

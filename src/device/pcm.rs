@@ -2,7 +2,7 @@
 //! every constant as published, as a [`StatisticalDevice`]. `devices/pcm.toml` resolves to this.
 
 use super::laws::{ClippedLogLinear, DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities};
-use super::statistical::StatisticalDevice;
+use super::statistical::{DeviceParams, StatisticalDevice};
 
 /// g_max = 25 µS.
 pub const PCM_G_MAX_US: f64 = 25.0;
@@ -35,7 +35,12 @@ pub const PCM_T_READ_S: f64 = 250e-9;
 
 /// The paper's PCM device with all scales 1 and no stuck devices.
 pub fn pcm() -> StatisticalDevice {
-    StatisticalDevice {
+    StatisticalDevice::new(pcm_params()).expect("the paper's constants are valid")
+}
+
+/// The parameters of [`pcm`].
+pub fn pcm_params() -> DeviceParams {
+    DeviceParams {
         g_max_us: PCM_G_MAX_US,
         g_min_us: 0.0,
         t0_s: PCM_T0_S,
@@ -79,10 +84,9 @@ mod tests {
 
     #[test]
     fn sigma_scales_with_g_max_and_scale() {
-        let mut d = pcm();
-        d.g_max_us = 50.0;
+        let d = pcm().edit(|p| p.g_max_us = 50.0).unwrap();
         assert!(close(d.target_laws(25.0).sigma_prog_us, 2.0 * 0.952705));
-        d.programming_noise_scale = 3.0;
+        let d = d.edit(|p| p.programming_noise_scale = 3.0).unwrap();
         assert!(close(d.target_laws(25.0).sigma_prog_us, 6.0 * 0.952705));
     }
 

@@ -1,8 +1,8 @@
 //! Finding devices by name or path: `devices/*.toml` in the directories searched (the
 //! `AIMC_DEVICES` environment variable, then `./devices`), then the files built into the binary.
 
+use super::file::parse_device;
 use super::kind::{DeviceKind, DeviceSpec};
-use super::spec::parse_device;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 

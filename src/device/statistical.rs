@@ -1,15 +1,18 @@
 //! The statistical device: programming noise, drift exponent drawn once, accumulated read noise
-//! and stuck devices, each given by a law of `laws.rs` (physics.md section 2). PCM is this device
+//! and stuck devices, each given by a law of `laws/` (physics.md section 2). PCM is this device
 //! with the paper's laws (`pcm.rs`); custom TOML devices are this device with the user's laws.
 
 use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities, ln_g_hat_into};
 use super::model::DeviceModel;
 use super::state::ProgrammedState;
+use crate::error::InvalidKey;
 use crate::rng::NoiseRng;
+use crate::value_check::{non_negative, positive};
 
-/// All parameters of a statistical device, resolved and validated (see `spec.rs`).
+/// Every parameter of a statistical device, as plain data (unchecked: a device is made of it by
+/// [`StatisticalDevice::new`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatisticalDevice {
+pub struct DeviceParams {
     /// Largest conductance, µS.
     pub g_max_us: f64,
     /// Smallest conductance, µS (the idle device of a pair).
@@ -28,6 +31,63 @@ pub struct StatisticalDevice {
     /// read_noise_scale: multiplies sigma_read.
     pub read_noise_scale: f64,
     pub stuck: StuckProbabilities,
+}
+
+impl DeviceParams {
+    /// Checks every value; the error names the key as written in a device file.
+    pub fn validate(&self) -> Result<(), InvalidKey> {
+        positive("g_max_us", self.g_max_us)?;
+        non_negative("g_min_us", self.g_min_us)?;
+        if self.g_max_us <= self.g_min_us {
+            return Err(InvalidKey::new(
+                "g_max_us",
+                format!("a value above g_min_us = {}", self.g_min_us),
+                self.g_max_us,
+            ));
+        }
+        positive("t0_s", self.t0_s)?;
+        positive("t_read_s", self.t_read_s)?;
+        non_negative("programming_noise.scale", self.programming_noise_scale)?;
+        self.programming_noise.validate()?;
+        non_negative("drift.scale", self.drift_scale)?;
+        self.drift.validate()?;
+        non_negative("read_noise.scale", self.read_noise_scale)?;
+        self.read_noise.validate()?;
+        self.stuck.validate()
+    }
+}
+
+/// A checked statistical device: programming noise, drift and read noise by its laws (see
+/// `laws/`). Read its parameters through `Deref`; change them with [`StatisticalDevice::edit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticalDevice(DeviceParams);
+
+impl std::ops::Deref for StatisticalDevice {
+    type Target = DeviceParams;
+
+    fn deref(&self) -> &DeviceParams {
+        &self.0
+    }
+}
+
+impl StatisticalDevice {
+    /// The device of `params`, checked ([`DeviceParams::validate`]).
+    pub fn new(params: DeviceParams) -> Result<Self, InvalidKey> {
+        params.validate()?;
+        Ok(Self(params))
+    }
+
+    /// A copy with `change` applied to its parameters, checked again.
+    pub fn edit(&self, change: impl FnOnce(&mut DeviceParams)) -> Result<Self, InvalidKey> {
+        let mut p = self.0.clone();
+        change(&mut p);
+        Self::new(p)
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &DeviceParams {
+        &self.0
+    }
 }
 
 /// What is fixed at programming for one target, before the per-device draws.

@@ -1,6 +1,9 @@
 //! Piecewise-linear interpolation over a table with increasing abscissae, the form in which
 //! custom devices give measured laws (programming sigma, drift-exponent mean and std vs g).
 
+use crate::error::InvalidKey;
+use crate::value_check::non_negative;
+
 /// A function given by points `(x_k, y_k)`, `x` strictly increasing, linear in between and
 /// constant beyond the first and last point.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,12 +13,38 @@ pub struct PiecewiseLinear {
 }
 
 impl PiecewiseLinear {
-    /// Builds the table. The caller validates (see `spec`): at least one point, equal lengths,
-    /// strictly increasing `x`; this is re-checked in debug builds.
-    pub fn new(x: Vec<f64>, y: Vec<f64>) -> Self {
-        debug_assert!(!x.is_empty() && x.len() == y.len());
-        debug_assert!(x.windows(2).all(|w| w[0] < w[1]));
-        Self { x, y }
+    /// The table of points `x` (key `x_key`) and values `y` (key `y_key`): at least one point,
+    /// every x and y finite and >= 0, x strictly increasing, as many values as points. Errors
+    /// name the key (and index) as written in a device file.
+    pub fn new(x_key: &str, x: Vec<f64>, y_key: &str, y: Vec<f64>) -> Result<Self, InvalidKey> {
+        if x.is_empty() {
+            return Err(InvalidKey::new(
+                x_key,
+                "at least one value",
+                "an empty list",
+            ));
+        }
+        for (i, &v) in x.iter().enumerate() {
+            non_negative(&format!("{x_key}[{i}]"), v)?;
+        }
+        if let Some(i) = x.windows(2).position(|w| w[0] >= w[1]) {
+            return Err(InvalidKey::new(
+                x_key,
+                "strictly increasing values",
+                format!("{} followed by {} at index {}", x[i], x[i + 1], i + 1),
+            ));
+        }
+        if y.len() != x.len() {
+            return Err(InvalidKey::new(
+                y_key,
+                format!("{} values (as many as `{x_key}`)", x.len()),
+                format!("{} values", y.len()),
+            ));
+        }
+        for (i, &v) in y.iter().enumerate() {
+            non_negative(&format!("{y_key}[{i}]"), v)?;
+        }
+        Ok(Self { x, y })
     }
 
     /// The abscissae.
@@ -54,7 +83,7 @@ mod tests {
 
     #[test]
     fn interpolates_and_extrapolates_flat() {
-        let t = PiecewiseLinear::new(vec![0.0, 10.0, 20.0], vec![1.0, 3.0, 2.0]);
+        let t = PiecewiseLinear::new("x", vec![0.0, 10.0, 20.0], "y", vec![1.0, 3.0, 2.0]).unwrap();
         assert_eq!(t.eval(-5.0), 1.0);
         assert_eq!(t.eval(0.0), 1.0);
         assert_eq!(t.eval(5.0), 2.0);
@@ -66,9 +95,19 @@ mod tests {
 
     #[test]
     fn single_point_is_constant() {
-        let t = PiecewiseLinear::new(vec![3.0], vec![0.7]);
+        let t = PiecewiseLinear::new("x", vec![3.0], "y", vec![0.7]).unwrap();
         assert_eq!(t.eval(0.0), 0.7);
         assert_eq!(t.eval(3.0), 0.7);
         assert_eq!(t.eval(30.0), 0.7);
+    }
+
+    #[test]
+    fn refuses_impossible_tables() {
+        let key = |x: Vec<f64>, y: Vec<f64>| PiecewiseLinear::new("g", x, "s", y).unwrap_err().key;
+        assert_eq!(key(vec![], vec![]), "g");
+        assert_eq!(key(vec![1.0, 1.0], vec![0.1, 0.1]), "g");
+        assert_eq!(key(vec![-1.0], vec![0.1]), "g[0]");
+        assert_eq!(key(vec![1.0, 2.0], vec![0.1]), "s");
+        assert_eq!(key(vec![1.0, 2.0], vec![0.1, -0.1]), "s[1]");
     }
 }

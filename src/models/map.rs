@@ -53,11 +53,7 @@ pub fn map_model(config: &ModelConfig, geometry: TileGeometry) -> Result<ModelMa
         DType::F32,
         Device::Cpu,
     );
-    let tile = TileConfig {
-        rows: geometry.rows,
-        cols: geometry.cols,
-        ..TileConfig::ideal()
-    };
+    let tile = TileConfig::ideal_on(geometry);
     let model =
         Model::build(config, vb, &tile, NoiseRng::new(0)).map_err(|e| match Error::from(e) {
             Error::Tensor(m) => Error::invalid_argument("model", "a buildable architecture", m),

@@ -3,7 +3,7 @@
 //! order, columns ordered C, kh, kw (physics.md section 3). Other devices use tensor ops.
 
 use super::conv2d::Conv2dGeometry;
-use crate::tile::ops::f32_slice;
+use crate::cpu_op::f32_slice;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
 
 /// Kernel and geometry of an unrolling, with the input shape.

@@ -24,7 +24,7 @@ impl AnalogLinear {
         tile: &TileConfig,
         rng: NoiseRng,
     ) -> Result<Self> {
-        if tile.digital_bias || bias.is_none() {
+        if tile.periphery.bias.digital || bias.is_none() {
             Ok(Self {
                 matrix: TiledMatrix::new(name, weight, tile, rng)?,
                 bias,

@@ -146,7 +146,7 @@ pub fn sweep_settings_markdown(results: &[SweepResult]) -> String {
     let mut s = String::new();
     for r in results {
         // The name an experiment file uses (`global`, `per_column`, `none`).
-        let compensation = serde_json::to_value(r.tile.drift_compensation)
+        let compensation = serde_json::to_value(r.tile.periphery.drift_compensation.mode)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();

@@ -146,12 +146,7 @@ pub fn run_sweep(
     let exp = &target.experiment;
     // The digital network on the swept tile's geometry (its input ranges calibrate a direct
     // mapping tile by tile).
-    let digital = TileConfig {
-        rows: spec.tile.rows,
-        cols: spec.tile.cols,
-        input_range: spec.tile.input_range,
-        ..TileConfig::ideal()
-    };
+    let digital = spec.tile.digital();
     let (fp_model, _, _) = load_model(exp, &digital, &target.fp_checkpoint, device)?;
     let metric = data.metric();
     let fp = evaluate(&fp_model, data, device)?;
@@ -241,15 +236,12 @@ mod tests {
         let vb = |vm: &VarMap| seeded_var_builder(vm, 3, DType::F32, &dev);
         let reference =
             Model::build(&config, vb(&vm_ref), &TileConfig::ideal(), NoiseRng::new(1)).unwrap();
-        let dac_only = TileConfig {
-            device: "ideal".into(),
-            dac_bits: 16,
-            adc: false,
-            out_noise: 0.0,
-            read_noise: 0.0,
-            ir_drop: false,
-            ..TileConfig::standard()
-        };
+        let dac_only = TileConfig::ideal()
+            .edit(|t| {
+                t.periphery.dac.on = true;
+                t.periphery.dac.bits = 16;
+            })
+            .unwrap();
         let model = Model::build(&config, vb(&vm), &dac_only, NoiseRng::new(1)).unwrap();
         let mut rng = NoiseRng::new(5);
         let pixels = (0..64 * 64).map(|_| (rng.next_u64() % 256) as u8).collect();

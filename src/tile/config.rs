@@ -1,12 +1,16 @@
-//! The `[tile]` configuration: geometry, device, weight mapping and every periphery stage, each
-//! switchable (physics.md sections 1, 3, 4). Named presets: `ideal` (exact floating point: the
-//! digital baseline) and `standard` (the paper's tile). A TOML `[tile]` section may name a
-//! `preset` and override any key.
+//! The `[tile]` configuration (physics.md sections 1, 3, 4): geometry, device, weight mapping
+//! and the periphery's stages, each switchable. Named presets: `ideal` (exact floating point:
+//! the digital baseline) and `standard` (the paper's tile). A TOML `[tile]` section may name a
+//! `preset` and override any key; each stage reads its own keys (`periphery/`).
+//!
+//! [`TileSettings`] is the plain data of a section; [`TileConfig`] is a checked one, the only
+//! kind tiles accept: built by [`TileConfig::new`] (or [`TileConfig::edit`]), which runs every
+//! stage's check, so that files, command-line flags and sensitivity knobs meet the same rules.
 
 use super::geometry::TileGeometry;
-use super::quantize::Quantizer;
-use crate::error::{Error, Result};
-use crate::toml_file::key_line;
+use super::periphery::PeripheryConfig;
+use crate::error::{Error, InvalidKey, Result};
+use crate::toml_file::{section_value, take_keys, unknown_key};
 use serde::{Deserialize, Serialize};
 
 /// How weights are normalised before mapping to conductances (physics.md section 1).
@@ -19,35 +23,18 @@ pub enum WeightScaling {
     PerTile,
 }
 
-/// How the input range alpha of a tile is chosen (physics.md section 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum InputScaling {
-    /// One alpha per tile, fixed (learned in HWA training): `input_range`.
-    Static,
-    /// alpha = max_j |x_j| of each input vector (noise management).
-    Dynamic,
-    /// Dynamic, then doubled and redone for input vectors that saturate the ADC.
-    Iterative,
-}
-
-/// Global drift compensation (physics.md section 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum DriftCompensation {
-    /// One factor per tile.
-    Global,
-    /// One factor per output column.
-    #[value(alias = "column")]
-    PerColumn,
-    /// No compensation.
-    None,
-}
-
-/// A resolved, validated tile configuration.
+/// The keys of a `[tile]` section besides the periphery's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TileConfig {
+struct ArrayKeys {
+    rows: usize,
+    cols: usize,
+    device: String,
+    weight_scaling: WeightScaling,
+}
+
+/// Every key of a `[tile]` section, as plain data (unchecked; see [`TileConfig`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TileSettings {
     /// Inputs per tile.
     pub rows: usize,
     /// Outputs per tile.
@@ -55,81 +42,110 @@ pub struct TileConfig {
     /// Device name (devices/NAME.toml or built-in) or path to a device file.
     pub device: String,
     pub weight_scaling: WeightScaling,
-    /// DAC on the inputs (Eq. 5).
-    pub dac: bool,
-    pub dac_bits: u32,
-    pub dac_bound: f64,
-    /// ADC on the outputs (Eq. 5).
-    pub adc: bool,
-    pub adc_bits: u32,
-    pub adc_bound: f64,
-    /// S-shaped ADC nonlinearity strength k: z -> b tanh(k z / b) / tanh(k); 0 = linear.
-    pub adc_s_shape: f64,
-    /// Output noise sigma_out, in units of the normalised output (Eq. 14).
-    pub out_noise: f64,
-    /// Short-term read noise referred to the output: sigma_i = read_noise sqrt(sum_j |w_ij| x_j^2).
-    pub read_noise: f64,
-    /// IR drop (Eq. 15-18).
-    pub ir_drop: bool,
-    /// Scale factor of the IR-drop term.
-    pub ir_drop_scale: f64,
-    /// gamma_ir: wire resistance times g_max (0.35 Ohm * 5 µS).
-    pub ir_drop_gamma: f64,
-    pub input_scaling: InputScaling,
-    /// Static input range alpha (initial value; learned in HWA training).
-    pub input_range: f64,
-    /// Most rounds of iterative bound management.
-    pub bm_max_iterations: u32,
-    /// Bias added digitally (true) or as an extra analog row driven by 1 (false).
-    pub digital_bias: bool,
-    pub drift_compensation: DriftCompensation,
+    /// Every periphery stage (keys flattened, in list order).
+    #[serde(flatten)]
+    pub periphery: PeripheryConfig,
+}
+
+/// A checked tile configuration: read its settings through `Deref`, change them with
+/// [`TileConfig::edit`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TileSettings", into = "TileSettings")]
+pub struct TileConfig(TileSettings);
+
+impl std::ops::Deref for TileConfig {
+    type Target = TileSettings;
+
+    fn deref(&self) -> &TileSettings {
+        &self.0
+    }
+}
+
+impl TryFrom<TileSettings> for TileConfig {
+    type Error = InvalidKey;
+
+    fn try_from(s: TileSettings) -> Result<Self, InvalidKey> {
+        Self::new(s)
+    }
+}
+
+impl From<TileConfig> for TileSettings {
+    fn from(c: TileConfig) -> Self {
+        c.0
+    }
 }
 
 /// The names of the built-in presets.
 pub const TILE_PRESETS: [&str; 2] = ["ideal", "standard"];
 
 impl TileConfig {
+    /// Checks `settings`: at least one row and column, and every stage's values. The error
+    /// names the key as written in a `[tile]` section.
+    pub fn new(settings: TileSettings) -> Result<Self, InvalidKey> {
+        if settings.rows == 0 {
+            return Err(InvalidKey::new("rows", "at least 1 row", 0));
+        }
+        if settings.cols == 0 {
+            return Err(InvalidKey::new("cols", "at least 1 column", 0));
+        }
+        for stage in settings.periphery.stages() {
+            stage.validate()?;
+        }
+        Ok(Self(settings))
+    }
+
+    /// A copy with `change` applied to its settings, checked again.
+    pub fn edit(&self, change: impl FnOnce(&mut TileSettings)) -> Result<Self, InvalidKey> {
+        let mut s = self.0.clone();
+        change(&mut s);
+        Self::new(s)
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &TileSettings {
+        &self.0
+    }
+
     /// The paper's tile: 512x512, PCM, 8-bit DAC (bound 1) and ADC (bound 10), output noise
-    /// 0.04, read noise 0.0175, IR drop on, per-column scales, static input range, global GDC.
+    /// 0.04, read noise 0.0175, IR drop on, per-column scales, static input range, global GDC:
+    /// every stage's default.
     pub fn standard() -> Self {
-        Self {
+        Self(TileSettings {
             rows: 512,
             cols: 512,
             device: "pcm".into(),
             weight_scaling: WeightScaling::PerColumn,
-            dac: true,
-            dac_bits: 8,
-            dac_bound: 1.0,
-            adc: true,
-            adc_bits: 8,
-            adc_bound: 10.0,
-            adc_s_shape: 0.0,
-            out_noise: 0.04,
-            read_noise: 0.0175,
-            ir_drop: true,
-            ir_drop_scale: 1.0,
-            ir_drop_gamma: 0.35 * 5e-6,
-            input_scaling: InputScaling::Static,
-            input_range: 1.0,
-            bm_max_iterations: 5,
-            digital_bias: true,
-            drift_compensation: DriftCompensation::Global,
-        }
+            periphery: PeripheryConfig::default(),
+        })
     }
 
-    /// Exact floating point: ideal device, no DAC/ADC, no noise, no IR drop, no compensation.
-    /// The digital baseline is this preset.
+    /// Exact floating point: ideal device, every non-ideality switched off. The digital
+    /// baseline is this preset.
     pub fn ideal() -> Self {
-        Self {
-            device: "ideal".into(),
-            dac: false,
-            adc: false,
-            out_noise: 0.0,
-            read_noise: 0.0,
-            ir_drop: false,
-            drift_compensation: DriftCompensation::None,
-            ..Self::standard()
+        let mut s = Self::standard().0;
+        s.device = "ideal".into();
+        for stage in s.periphery.stages_mut() {
+            stage.switch_off();
         }
+        Self(s)
+    }
+
+    /// The `ideal` preset on this tile's geometry and input range: the digital network with the
+    /// same parameter shapes (the FP stage, the FP reference of a sweep).
+    pub fn digital(&self) -> Self {
+        let mut s = Self::ideal().0;
+        s.rows = self.rows;
+        s.cols = self.cols;
+        s.periphery.input_scaling.range = self.periphery.input_scaling.range;
+        Self(s)
+    }
+
+    /// The `ideal` preset on tiles of `geometry` (how a network lies on them).
+    pub fn ideal_on(geometry: TileGeometry) -> Self {
+        let mut s = Self::ideal().0;
+        s.rows = geometry.rows;
+        s.cols = geometry.cols;
+        Self(s)
     }
 
     /// A preset by name.
@@ -155,161 +171,86 @@ impl TileConfig {
     }
 
     /// Parses the `[tile]` section of a TOML document (other top-level sections are ignored, so
-    /// an experiment file can be passed as is).
+    /// an experiment file can be passed as is): its `preset` (default `standard`), then every
+    /// key given, each read by the part of the configuration that owns it.
     pub fn from_toml(file: &str, text: &str) -> Result<Self> {
-        let overrides: TileOverrides = crate::toml_file::parse_section(file, text, "tile")?
+        let value = section_value(file, text, "tile")?
             .ok_or_else(|| Error::invalid_value(file, "tile", "a [tile] section", "nothing"))?;
-        overrides.resolve(file, text)
+        let toml::Value::Table(mut table) = value else {
+            return Err(Error::invalid_value(file, "tile", "a table", "a value"));
+        };
+        let expected = "\"ideal\" or \"standard\"";
+        let base = match table.remove("preset") {
+            None => Self::standard(),
+            Some(toml::Value::String(p)) => Self::preset(&p)
+                .map_err(|_| Error::invalid_value(file, "tile.preset", expected, p))?,
+            Some(other) => return Err(Error::invalid_value(file, "tile.preset", expected, other)),
+        };
+        let known = Self::keys();
+        let s = &base.0;
+        let array = ArrayKeys {
+            rows: s.rows,
+            cols: s.cols,
+            device: s.device.clone(),
+            weight_scaling: s.weight_scaling,
+        };
+        let array = take_keys(&array, &mut table, file, text, "tile")?;
+        let periphery = PeripheryConfig::take_keys(&s.periphery, &mut table, file, text, "tile")?;
+        if !table.is_empty() {
+            return Err(unknown_key(file, text, "tile", &table, &known));
+        }
+        Self::new(TileSettings {
+            rows: array.rows,
+            cols: array.cols,
+            device: array.device,
+            weight_scaling: array.weight_scaling,
+            periphery,
+        })
+        .map_err(|e| e.in_file(file, text, "tile"))
+    }
+
+    /// Every key a `[tile]` section takes, in order (`preset` first).
+    pub fn keys() -> Vec<String> {
+        // The TOML text keeps the order of the fields (a table would sort them).
+        let text = toml::to_string(&Self::standard().0).unwrap_or_default();
+        let keys = text
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()));
+        std::iter::once("preset".to_string()).chain(keys).collect()
     }
 
     /// Geometry of one tile.
-    pub fn geometry(&self) -> Result<TileGeometry> {
-        TileGeometry::new(self.rows, self.cols)
-    }
-
-    /// The DAC quantiser, if on.
-    pub fn dac_quantizer(&self) -> Result<Option<Quantizer>> {
-        self.dac
-            .then(|| Quantizer::new(self.dac_bits, self.dac_bound))
-            .transpose()
-    }
-
-    /// The ADC quantiser, if on.
-    pub fn adc_quantizer(&self) -> Result<Option<Quantizer>> {
-        self.adc
-            .then(|| Quantizer::new(self.adc_bits, self.adc_bound))
-            .transpose()
-    }
-
-    /// Checks every value; `file` names the source in messages.
-    pub fn validate(&self, file: &str, text: &str) -> Result<()> {
-        let err = |key: &str, expected: &str, found: String| {
-            let key = format!("tile.{key}");
-            let file = match key_line(text, &key) {
-                Some(l) => format!("{file}:{l}"),
-                None => file.to_string(),
-            };
-            Err(Error::invalid_value(file, key, expected, found))
-        };
-        if self.rows == 0 {
-            return err("rows", "at least 1 row", "0".into());
+    pub fn geometry(&self) -> TileGeometry {
+        TileGeometry {
+            rows: self.rows,
+            cols: self.cols,
         }
-        if self.cols == 0 {
-            return err("cols", "at least 1 column", "0".into());
-        }
-        for (key, bits) in [("dac_bits", self.dac_bits), ("adc_bits", self.adc_bits)] {
-            if !(1..=24).contains(&bits) {
-                return err(key, "1 to 24 bits", bits.to_string());
-            }
-        }
-        for (key, v) in [
-            ("dac_bound", self.dac_bound),
-            ("adc_bound", self.adc_bound),
-            ("input_range", self.input_range),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return err(key, "a finite number > 0", v.to_string());
-            }
-        }
-        for (key, v) in [
-            ("adc_s_shape", self.adc_s_shape),
-            ("out_noise", self.out_noise),
-            ("read_noise", self.read_noise),
-            ("ir_drop_scale", self.ir_drop_scale),
-            ("ir_drop_gamma", self.ir_drop_gamma),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return err(key, "a finite number >= 0", v.to_string());
-            }
-        }
-        if self.bm_max_iterations == 0 {
-            return err("bm_max_iterations", "at least 1 iteration", "0".into());
-        }
-        Ok(())
-    }
-}
-
-/// `[tile]` as written: a preset and any keys overriding it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TileOverrides {
-    preset: Option<String>,
-    rows: Option<usize>,
-    cols: Option<usize>,
-    device: Option<String>,
-    weight_scaling: Option<WeightScaling>,
-    dac: Option<bool>,
-    dac_bits: Option<u32>,
-    dac_bound: Option<f64>,
-    adc: Option<bool>,
-    adc_bits: Option<u32>,
-    adc_bound: Option<f64>,
-    adc_s_shape: Option<f64>,
-    out_noise: Option<f64>,
-    read_noise: Option<f64>,
-    ir_drop: Option<bool>,
-    ir_drop_scale: Option<f64>,
-    ir_drop_gamma: Option<f64>,
-    input_scaling: Option<InputScaling>,
-    input_range: Option<f64>,
-    bm_max_iterations: Option<u32>,
-    digital_bias: Option<bool>,
-    drift_compensation: Option<DriftCompensation>,
-}
-
-impl TileOverrides {
-    fn resolve(self, file: &str, text: &str) -> Result<TileConfig> {
-        let preset = self.preset.as_deref().unwrap_or("standard");
-        let mut c = TileConfig::preset(preset).map_err(|_| {
-            Error::invalid_value(file, "tile.preset", "\"ideal\" or \"standard\"", preset)
-        })?;
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
-        }
-        set!(
-            rows,
-            cols,
-            device,
-            weight_scaling,
-            dac,
-            dac_bits,
-            dac_bound,
-            adc,
-            adc_bits,
-            adc_bound,
-            adc_s_shape,
-            out_noise,
-            read_noise,
-            ir_drop,
-            ir_drop_scale,
-            ir_drop_gamma,
-            input_scaling,
-            input_range,
-            bm_max_iterations,
-            digital_bias,
-            drift_compensation
-        );
-        c.validate(file, text)?;
-        Ok(c)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tile::periphery::DriftCompensation;
 
     #[test]
     fn standard_is_the_paper() {
         let s = TileConfig::standard();
-        assert_eq!((s.rows, s.cols, s.dac_bits, s.adc_bits), (512, 512, 8, 8));
+        let p = &s.periphery;
+        assert_eq!((s.rows, s.cols, p.dac.bits, p.adc.bits), (512, 512, 8, 8));
         assert_eq!(
-            (s.dac_bound, s.adc_bound, s.out_noise, s.read_noise),
+            (
+                p.dac.bound,
+                p.adc.bound,
+                p.out_noise.sigma,
+                p.read_noise.sigma
+            ),
             (1.0, 10.0, 0.04, 0.0175)
         );
-        assert!(s.ir_drop && s.dac && s.adc);
+        assert!(p.ir_drop.on && p.dac.on && p.adc.on);
         assert_eq!(s.device, "pcm");
-        assert_eq!(s.drift_compensation, DriftCompensation::Global);
-        assert!((s.ir_drop_gamma - 1.75e-6).abs() < 1e-18);
+        assert_eq!(p.drift_compensation.mode, DriftCompensation::Global);
+        assert!((p.ir_drop.gamma - 1.75e-6).abs() < 1e-18);
     }
 
     #[test]
@@ -317,8 +258,38 @@ mod tests {
         let text = "[tile]\npreset = \"ideal\"\nrows = 256\nadc = true\n[training]\nepochs = 3\n";
         let c = TileConfig::from_toml("t.toml", text).unwrap();
         assert_eq!(c.rows, 256);
-        assert!(c.adc && !c.dac);
+        assert!(c.periphery.adc.on && !c.periphery.dac.on);
         assert_eq!(c.device, "ideal");
+    }
+
+    #[test]
+    fn keys_are_those_of_the_files() {
+        let keys = TileConfig::keys();
+        let expected = [
+            "preset",
+            "rows",
+            "cols",
+            "device",
+            "weight_scaling",
+            "dac",
+            "dac_bits",
+            "dac_bound",
+            "adc",
+            "adc_bits",
+            "adc_bound",
+            "adc_s_shape",
+            "out_noise",
+            "read_noise",
+            "ir_drop",
+            "ir_drop_scale",
+            "ir_drop_gamma",
+            "input_scaling",
+            "input_range",
+            "bm_max_iterations",
+            "digital_bias",
+            "drift_compensation",
+        ];
+        assert_eq!(keys, expected);
     }
 
     #[test]
@@ -327,13 +298,31 @@ mod tests {
         assert!(
             e("[tile]\nrows = 0\n").contains("t.toml:2: key `tile.rows`: expected at least 1 row")
         );
-        assert!(e("[tile]\nadc_bits = 0\n").contains("tile.adc_bits"));
+        assert!(e("[tile]\nadc_bits = 0\n").contains("t.toml:2: key `tile.adc_bits`"));
         assert!(e("[tile]\nout_noise = -0.1\n").contains("tile.out_noise"));
-        assert!(e("[tile]\nrowz = 3\n").contains("unknown field `rowz`"));
+        assert!(e("[tile]\nrowz = 3\n").contains("t.toml:2: key `tile`: unknown field `rowz`"));
+        assert!(e("[tile]\nadc_bits = \"x\"\n").contains("t.toml:2: key `tile.adc_bits`"));
         assert!(e("[tile]\npreset = \"fancy\"\n").contains("tile.preset"));
         assert!(
             e("[tile]\ndrift_compensation = \"sometimes\"\n").contains("tile.drift_compensation")
         );
         assert!(e("[model]\n").contains("[tile] section"));
+    }
+
+    #[test]
+    fn edits_are_checked_and_serialisation_round_trips() {
+        let s = TileConfig::standard();
+        assert_eq!(
+            s.edit(|t| t.periphery.adc.bits = 30).unwrap_err().key,
+            "adc_bits"
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.starts_with("{\"rows\":512,\"cols\":512,\"device\":\"pcm\""));
+        assert_eq!(serde_json::from_str::<TileConfig>(&json).unwrap(), s);
+        let bad = json.replace("\"rows\":512", "\"rows\":0");
+        assert!(serde_json::from_str::<TileConfig>(&bad).is_err());
+        let digital = s.edit(|t| t.rows = 128).unwrap().digital();
+        assert_eq!((digital.rows, digital.device.as_str()), (128, "ideal"));
+        assert!(digital.periphery.stages().iter().all(|st| st.is_exact()));
     }
 }

@@ -3,9 +3,10 @@
 //! W ~ N(0, 0.246^2), x ~ U(-1, 1), one full tile, for all non-idealities together and for each
 //! alone. This is `aimc tile error`.
 
-use super::config::{DriftCompensation, TileConfig};
+use super::config::TileConfig;
+use super::periphery::{PeripheryConfig, stage::error_rows};
 use super::tiled_matrix::TiledMatrix;
-use crate::device::{Device as AnalogDevice, DeviceSpec, StatisticalDevice};
+use crate::device::{Device as AnalogDevice, DeviceSpec};
 use crate::error::{Error, Result};
 use crate::rng::NoiseRng;
 use candle_core::{Device, Tensor};
@@ -14,16 +15,30 @@ use serde::Serialize;
 /// Std of the random weights of the measurement.
 pub const WEIGHT_STD: f64 = 0.246;
 
-/// The non-idealities measured one at a time, in report order.
-pub const NONIDEALITIES: [&str; 7] = [
-    "all",
-    "dac_adc",
-    "out_noise",
-    "read_noise",
-    "prog_noise",
-    "ir_drop",
-    "drift",
-];
+/// The row of the device's programming noise (placed after the read noise's, as the paper's
+/// sensitivity study lists them).
+const PROG_NOISE: &str = "prog_noise";
+/// The row of the device's drift, measured with the drift-compensation stage.
+const DRIFT: &str = "drift";
+
+/// The non-idealities measured one at a time, in report order: `all`, then the rows of the
+/// periphery's stage list with the device's programming noise after the read noise and its
+/// drift in the row of drift compensation.
+pub fn nonidealities() -> Vec<&'static str> {
+    let mut rows = vec!["all"];
+    for row in error_rows(&PeripheryConfig::default().stages()) {
+        rows.push(row);
+        if row == "read_noise" {
+            rows.push(PROG_NOISE);
+        }
+    }
+    for device_row in [PROG_NOISE, DRIFT] {
+        if !rows.contains(&device_row) {
+            rows.push(device_row);
+        }
+    }
+    rows
+}
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,73 +47,46 @@ pub struct MvmErrorRow {
     pub eps_m: f64,
 }
 
-/// The configuration and device with only `which` switched on (from `tile` and `device`).
+/// The configuration and device with only `which` switched on (from `tile` and `device`): the
+/// stages of other rows switched off, the device's noise and drift scaled to 0 unless `which`
+/// is its programming noise or drift.
 pub fn isolate(
     which: &str,
     tile: &TileConfig,
     device: &DeviceSpec,
 ) -> Result<(TileConfig, AnalogDevice)> {
+    if !nonidealities().contains(&which) {
+        return Err(Error::Unknown {
+            what: "non-ideality",
+            name: which.to_string(),
+            known: nonidealities().join(", "),
+        });
+    }
+    if which == "all" {
+        return Ok((tile.clone(), device.device.clone()));
+    }
+    let c = tile
+        .edit(|t| {
+            for stage in t.periphery.stages_mut() {
+                if stage.error_row().is_some_and(|row| row != which) {
+                    stage.switch_off();
+                }
+            }
+        })
+        .map_err(|e| e.as_argument("tile"))?;
     let stat = device.device.statistical_view();
-    let quiet = StatisticalDevice {
-        programming_noise_scale: 0.0,
-        drift_scale: 0.0,
-        read_noise_scale: 0.0,
-        ..stat.clone()
-    };
-    let mut c = TileConfig {
-        device: tile.device.clone(),
-        rows: tile.rows,
-        cols: tile.cols,
-        weight_scaling: tile.weight_scaling,
-        input_scaling: tile.input_scaling,
-        input_range: tile.input_range,
-        bm_max_iterations: tile.bm_max_iterations,
-        ..TileConfig::ideal()
-    };
-    let mut d = AnalogDevice::Statistical(quiet.clone());
-    match which {
-        "all" => return Ok((tile.clone(), device.device.clone())),
-        "dac_adc" => {
-            c.dac = tile.dac;
-            c.dac_bits = tile.dac_bits;
-            c.dac_bound = tile.dac_bound;
-            c.adc = tile.adc;
-            c.adc_bits = tile.adc_bits;
-            c.adc_bound = tile.adc_bound;
-            c.adc_s_shape = tile.adc_s_shape;
-        }
-        "out_noise" => c.out_noise = tile.out_noise,
-        "read_noise" => c.read_noise = tile.read_noise,
-        "prog_noise" => {
-            d = AnalogDevice::Statistical(StatisticalDevice {
-                programming_noise_scale: stat.programming_noise_scale,
-                ..quiet
-            })
-        }
-        "ir_drop" => {
-            c.ir_drop = tile.ir_drop;
-            c.ir_drop_scale = tile.ir_drop_scale;
-            c.ir_drop_gamma = tile.ir_drop_gamma;
-        }
-        "drift" => {
-            d = AnalogDevice::Statistical(StatisticalDevice {
-                drift_scale: stat.drift_scale,
-                ..quiet
-            });
-            c.drift_compensation = tile.drift_compensation;
-        }
-        other => {
-            return Err(Error::Unknown {
-                what: "non-ideality",
-                name: other.to_string(),
-                known: NONIDEALITIES.join(", "),
-            });
-        }
-    }
-    if which != "drift" {
-        c.drift_compensation = DriftCompensation::None;
-    }
-    Ok((c, d))
+    let d = stat
+        .edit(|p| {
+            if which != PROG_NOISE {
+                p.programming_noise_scale = 0.0;
+            }
+            if which != DRIFT {
+                p.drift_scale = 0.0;
+            }
+            p.read_noise_scale = 0.0;
+        })
+        .map_err(|e| e.as_argument("device"))?;
+    Ok((c, AnalogDevice::Statistical(d)))
 }
 
 /// eps_M of `config` with `device` at `t_s` after programming, for `batch` inputs (seeded).
@@ -143,7 +131,7 @@ pub fn mvm_error(
     Ok(run()?)
 }
 
-/// eps_M for every entry of [`NONIDEALITIES`].
+/// eps_M for every entry of [`nonidealities`].
 pub fn mvm_error_report(
     tile: &TileConfig,
     device: &DeviceSpec,
@@ -151,9 +139,9 @@ pub fn mvm_error_report(
     t_s: f64,
     seed: u64,
 ) -> Result<Vec<MvmErrorRow>> {
-    NONIDEALITIES
-        .iter()
-        .map(|&which| {
+    nonidealities()
+        .into_iter()
+        .map(|which| {
             let (c, d) = isolate(which, tile, device)?;
             Ok(MvmErrorRow {
                 nonideality: which.to_string(),

@@ -2,6 +2,7 @@
 //! quant(z) = clip(round(z (2^q - 2) / (2b)) * 2b / (2^q - 2), -b, b), 2^q - 1 levels.
 
 use crate::error::{Error, Result};
+use candle_core::Tensor;
 
 /// A q-bit quantiser over [-bound, bound].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +77,16 @@ impl Quantizer {
             *x = (round_half_away(*x * inv) * step).clamp(-b, b);
         }
     }
+}
+
+/// The quantiser from tensor ops (any device), with the straight-through gradient of physics.md
+/// section 5: `xc + (quant(xc) - xc).detach()` with xc = clip(x, -b, b), so the gradient passes
+/// the rounding and is zero where clipped.
+pub fn quantize_ste(x: &Tensor, q: Quantizer) -> candle_core::Result<Tensor> {
+    let b = q.bound as f64;
+    let xc = x.clamp(-b, b)?;
+    let qv = ((&xc * q.inv_step() as f64)?.round()? * q.step() as f64)?.clamp(-b, b)?;
+    &xc + (qv - &xc)?.detach()
 }
 
 /// Rounds to the nearest integer, halves away from zero (as `f32::round`), in plain arithmetic

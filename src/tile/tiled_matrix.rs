@@ -6,10 +6,11 @@
 //! column; after programming, inference uses the weights realised by the devices at the time
 //! last read.
 
-use super::config::{DriftCompensation, TileConfig};
+use super::config::{TileConfig, WeightScaling};
 use super::geometry::TileGrid;
 use super::mapping::{output_scales, pair_targets, pair_weights};
 use super::periphery::Periphery;
+use super::periphery::drift_compensation::compensated_scales;
 use super::training::TrainingState;
 use crate::device::{Device as AnalogDevice, DeviceModel, ProgrammedState};
 use crate::rng::NoiseRng;
@@ -93,11 +94,11 @@ impl TiledMatrix {
         if analog_bias.is_some() {
             in_features += 1;
         }
-        let geometry = config.geometry().map_err(candle_err)?;
+        let geometry = config.geometry();
         let grid = TileGrid::new(in_features, out_features, geometry);
-        let periphery = Periphery::new(config).map_err(candle_err)?;
+        let periphery = Periphery::new(&config.periphery).map_err(candle_err)?;
         let dev = weight.device();
-        let ranges = vec![config.input_range as f32; grid.tile_count()];
+        let ranges = vec![config.periphery.input_scaling.range as f32; grid.tile_count()];
         let input_range = Var::from_vec(ranges, grid.tile_count(), dev)?
             .as_tensor()
             .clone();
@@ -126,7 +127,7 @@ impl TiledMatrix {
     /// and saved with the model.
     pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {
         let tiles = self.grid.tile_count();
-        let init = Init::Const(self.config.input_range);
+        let init = Init::Const(self.config.periphery.input_scaling.range);
         self.input_range = vb.get_with_hints(tiles, "input_range", init)?;
         self.out_scale = vb.get_with_hints(self.weight.dim(0)?, "out_scale", Init::Const(1.0))?;
         Ok(self)
@@ -232,8 +233,8 @@ impl TiledMatrix {
         }
         let abs_max = block.abs()?.max_keepdim(D::Minus1)?.detach();
         let gamma = match self.config.weight_scaling {
-            super::config::WeightScaling::PerColumn => abs_max,
-            super::config::WeightScaling::PerTile => abs_max
+            WeightScaling::PerColumn => abs_max,
+            WeightScaling::PerTile => abs_max
                 .max_keepdim(0)?
                 .broadcast_as(abs_max.shape())?
                 .contiguous()?,
@@ -373,11 +374,7 @@ impl TiledMatrix {
     fn gdc_readout(&self, w: &Tensor, seed: u64, t: usize) -> Result<Vec<f32>> {
         let rng_seed = NoiseRng::stream(seed, &[t as u64, 0x6dc]).next_u64();
         let y = self.periphery.one_hot_readout(w, rng_seed)?.abs()?;
-        match self.config.drift_compensation {
-            DriftCompensation::Global => Ok(vec![y.mean_all()?.to_scalar::<f32>()?]),
-            DriftCompensation::PerColumn => y.mean(0)?.to_vec1::<f32>(),
-            DriftCompensation::None => Ok(Vec::new()),
-        }
+        self.config.periphery.drift_compensation.measure(&y)
     }
 
     /// Reads every programmed tile `t_s` seconds after programming (drift plus fresh 1/f read
@@ -402,18 +399,7 @@ impl TiledMatrix {
             tile.weights_abs = tile.weights.abs()?;
             if !tile.gdc_reference.is_empty() {
                 let now = self.gdc_readout(&tile.weights, seed, t)?;
-                let factor: Vec<f32> = tile
-                    .gdc_reference
-                    .iter()
-                    .zip(&now)
-                    .map(|(r, s)| if *s > 0.0 { r / s } else { 1.0 })
-                    .collect();
-                let scale: Vec<f32> = tile
-                    .gamma
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| g * factor[if factor.len() == 1 { 0 } else { i }])
-                    .collect();
+                let scale = compensated_scales(&tile.gamma, &tile.gdc_reference, &now);
                 tile.out_scale = Tensor::from_vec(scale, (1, m), tile.weights.device())?;
             }
         }

@@ -351,12 +351,7 @@ impl ExperimentConfig {
     /// The tile of the FP stage: the `ideal` preset on the geometry of the experiment's tile
     /// (so that both stages share parameter shapes).
     pub fn fp_tile(&self) -> TileConfig {
-        TileConfig {
-            rows: self.tile.rows,
-            cols: self.tile.cols,
-            input_range: self.tile.input_range,
-            ..TileConfig::ideal()
-        }
+        self.tile.digital()
     }
 
     /// The model fits the dataset: an image classifier with at least 2 classes on an image

@@ -122,3 +122,25 @@ pub fn sweep_cli(run: &Path, report: &Path) -> String {
     }
     out
 }
+
+/// Whether this processor runs the same matrix kernels as the one that wrote the output fixtures
+/// of `tests/fixtures/outputs/` (an x86-64 processor with AVX-512): candle's CPU matrix products
+/// pick their SIMD code, and with it the order of a sum's terms, from the processor.
+pub fn same_kernels_as_fixtures() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The output fixture `name` (`tests/fixtures/outputs/NAME`).
+pub fn output_fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/outputs")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

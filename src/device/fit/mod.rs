@@ -10,7 +10,7 @@ pub mod least_squares;
 pub mod measurements;
 pub mod prog_fit;
 
-use crate::device::spec::parse_device;
+use crate::device::file::parse_device;
 use crate::error::{Error, Result};
 use drift_fit::{DriftFit, fit_drift};
 use fitted_file::{FileHeader, fitted_device_toml};

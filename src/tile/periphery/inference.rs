@@ -1,87 +1,21 @@
 //! The tile's inference pass fused into few memory passes (CPU, static input range): the same
 //! arithmetic as [`Periphery::forward`] followed by the output scales, without gradients.
-//! DAC(x / alpha) in one pass; after the matrix products, IR drop in one pass; noise, ADC and the
-//! digital output scale (alpha * gamma_i * compensation_i) in one pass.
+//! DAC(x / alpha) in one pass (`dac.rs`); after the matrix products (`array.rs`), IR drop in one
+//! pass; noise, ADC and the digital output scale (alpha * gamma_i * compensation_i) in one
+//! kernel (`readout.rs`). The noise is drawn on a second thread while the products run.
 
-use super::ops::{AdcStage, ScaledDacOp, f32_slice, s_shape};
-use super::periphery::Periphery;
+use super::Periphery;
+use super::array::side_products;
+use super::dac::ScaledDacOp;
+use super::readout::InferenceReadout;
 use crate::rng::NoiseRng;
-use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
-
-/// (y, var) -> ADC(y + std xi) * scale[col], std = sqrt(out_noise^2 + read_noise^2 var)
-/// (`var` ignored without read noise).
-struct Readout {
-    stage: AdcStage,
-    out_noise: f32,
-    read_noise: f32,
-    /// The standard normal draws, one per output (empty without noise); taken by the forward.
-    xi: std::sync::Mutex<Vec<f32>>,
-    col_scale: Vec<f32>,
-}
-
-impl CustomOp2 for Readout {
-    fn name(&self) -> &'static str {
-        "aimc-readout"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let y = f32_slice(s1, l1)?;
-        let var = f32_slice(s2, l2)?;
-        let m = self.col_scale.len();
-        // Noise: z = y + std xi, in element order of the stream.
-        let drawn = std::mem::take(&mut *self.xi.lock().expect("lock"));
-        let mut z = if !drawn.is_empty() {
-            let mut xi = drawn;
-            if xi.len() != y.len() {
-                candle_core::bail!("aimc-readout: {} draws for {} outputs", xi.len(), y.len());
-            }
-            if self.read_noise > 0.0 {
-                let (o2, r2) = (
-                    self.out_noise * self.out_noise,
-                    self.read_noise * self.read_noise,
-                );
-                for ((x, &y), &v) in xi.iter_mut().zip(y).zip(var) {
-                    *x = y + (o2 + r2 * v).sqrt() * *x;
-                }
-            } else {
-                let s = self.out_noise;
-                for (x, &y) in xi.iter_mut().zip(y) {
-                    *x = y + s * *x;
-                }
-            }
-            xi
-        } else {
-            y.to_vec()
-        };
-        if let Some(q) = self.stage.quantizer {
-            let k = self.stage.s_shape;
-            if k > 0.0 {
-                for v in z.iter_mut() {
-                    *v = s_shape(*v, k, q.bound);
-                }
-            }
-            q.apply_slice(&mut z);
-        }
-        for row in z.chunks_mut(m) {
-            for (v, s) in row.iter_mut().zip(&self.col_scale) {
-                *v *= s;
-            }
-        }
-        Ok((CpuStorage::F32(z), l1.shape().clone()))
-    }
-}
+use candle_core::{Result, Tensor};
 
 impl Periphery {
     /// Whether [`Periphery::forward_inference`] applies (static input range; iterative bound
     /// management and dynamic ranges take the general path).
     pub fn has_fused_inference(&self) -> bool {
-        self.input_scaling == super::config::InputScaling::Static
+        self.input_scaling.is_static()
     }
 
     /// Inference of one tile with static input range `alpha`: x [B, n] (CPU, f32), normalised
@@ -107,7 +41,6 @@ impl Periphery {
         // The general path draws the DAC round's noise seed first from the same stream.
         let adc_seed = NoiseRng::new(seed).next_u64();
         let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
-        // The noise is drawn on a second thread while this one runs the matrix products.
         let (xi, products) = std::thread::scope(|scope| {
             let draws = scope.spawn(|| {
                 let mut xi = vec![0.0f32; if noisy { outputs } else { 0 }];
@@ -120,8 +53,8 @@ impl Periphery {
         let (y, var) = products?;
         y.apply_op2_no_bwd(
             &var,
-            &Readout {
-                stage: self.adc,
+            &InferenceReadout {
+                adc: self.adc,
                 out_noise: self.out_noise,
                 read_noise: self.read_noise,
                 xi: std::sync::Mutex::new(xi),
@@ -130,7 +63,7 @@ impl Periphery {
         )
     }
 
-    /// DAC and the matrix products of the inference pass: (y with IR drop, read-noise variance;
+    /// DAC and the matrix products of the inference pass: (y with IR drop, read-noise sums;
     /// y again when there is no read noise).
     fn inference_products(
         &self,
@@ -142,7 +75,7 @@ impl Periphery {
         let alpha = Tensor::new(&[alpha], x.device())?;
         let xq = x.apply_op2_no_bwd(&alpha, &ScaledDacOp(self.dac))?;
         let mut y = xq.matmul(&w.t()?)?;
-        let side = self.side_products(&xq, w, w_abs)?;
+        let side = side_products(self.ir_drop, self.read_noise > 0.0, &xq, w, w_abs)?;
         if let Some(term) = side.ir_term {
             y = (y + term)?;
         }
@@ -154,7 +87,7 @@ impl Periphery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tile::config::TileConfig;
+    use crate::tile::TileConfig;
     use candle_core::Device;
 
     fn randn(shape: (usize, usize), std: f64, seed: u64) -> Tensor {
@@ -169,25 +102,22 @@ mod tests {
     /// ADC level in rare cases: at most one step, in under 0.5% of the outputs).
     #[test]
     fn fused_inference_equals_the_general_path() -> Result<()> {
+        let standard = TileConfig::standard();
+        let edit = |f: &dyn Fn(&mut crate::tile::TileSettings)| standard.edit(f).unwrap();
         for config in [
-            TileConfig::standard(),
-            TileConfig {
-                read_noise: 0.0,
-                ir_drop: false,
-                ..TileConfig::standard()
-            },
-            TileConfig {
-                adc: false,
-                dac: false,
-                ..TileConfig::standard()
-            },
-            TileConfig {
-                adc_s_shape: 2.0,
-                ..TileConfig::standard()
-            },
+            standard.clone(),
+            edit(&|t| {
+                t.periphery.read_noise.sigma = 0.0;
+                t.periphery.ir_drop.on = false;
+            }),
+            edit(&|t| {
+                t.periphery.adc.on = false;
+                t.periphery.dac.on = false;
+            }),
+            edit(&|t| t.periphery.adc.s_shape = 2.0),
             TileConfig::ideal(),
         ] {
-            let p = Periphery::new(&config).unwrap();
+            let p = Periphery::new(&config.periphery).unwrap();
             let x = randn((64, 40), 0.6, 1);
             let w = randn((24, 40), 0.3, 2).clamp(-1.0, 1.0)?;
             let gamma: Vec<f32> = (0..24).map(|i| 0.5 + i as f32 / 24.0).collect();

@@ -1,0 +1,230 @@
+//! Read noise (physics.md section 2, Eq. 10-12): the relative std of a read as a per-device level
+//! times a function of the time since programming (accumulated 1/f noise, a constant relative
+//! sigma, or none); and the `[read_noise]` section of a device file (`law`, `q_coeff`,
+//! `q_exponent`, `q_max`, `sigma_rel`, `scale`), read and written back.
+
+use super::super::file::checker::Checker;
+use super::super::statistical::DeviceParams;
+use crate::error::{Error, InvalidKey};
+use crate::fastmath::exp_f32;
+use crate::value_check::{finite, non_negative};
+use serde::{Deserialize, Serialize};
+
+/// Read noise: the relative std of a read, as a per-device level times a function of time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReadNoiseLaw {
+    /// No read noise.
+    None,
+    /// Accumulated 1/f noise (physics.md Eq. 10-12): Q_s = min(q_coeff * g_hat^(-q_exponent), q_max),
+    /// sigma_read(t) = g_D(t) * Q_s * sqrt(ln((t + t0 + t_read) / (2 t_read))).
+    OneOverF {
+        q_coeff: f64,
+        q_exponent: f64,
+        q_max: f64,
+    },
+    /// sigma_read = sigma_rel * g_D(t), independent of t (for t > 0).
+    ConstantRelative { sigma_rel: f64 },
+}
+
+impl ReadNoiseLaw {
+    /// The per-device level (Q_s for 1/f, sigma_rel for constant) for each clamped `ln(g_hat)`,
+    /// before the scale factor.
+    ///
+    /// # Formula
+    /// Q_s = min(q_coeff * exp(-q_exponent * ln(g_hat)), q_max) (physics.md Eq. 11).
+    #[inline(always)]
+    pub fn level_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
+        match *self {
+            ReadNoiseLaw::None => out.fill(0.0),
+            ReadNoiseLaw::OneOverF {
+                q_coeff,
+                q_exponent,
+                q_max,
+            } => {
+                let (c, e, m) = (q_coeff as f32, q_exponent as f32, q_max as f32);
+                for (o, &l) in out.iter_mut().zip(ln_g_hat) {
+                    *o = (c * exp_f32(-e * l)).min(m);
+                }
+            }
+            ReadNoiseLaw::ConstantRelative { sigma_rel } => out.fill(sigma_rel as f32),
+        }
+    }
+
+    /// The time factor multiplying the level at time `t_s` > 0 after programming; 0 at t <= 0
+    /// (a read right after programming sees the programmed state).
+    ///
+    /// # Formula
+    /// 1/f: sqrt(ln((t + t0 + t_read) / (2 t_read))) (physics.md Eq. 12); constant: 1.
+    pub fn time_factor(&self, t_s: f64, t0_s: f64, t_read_s: f64) -> f64 {
+        if t_s <= 0.0 {
+            return 0.0;
+        }
+        match self {
+            ReadNoiseLaw::None => 0.0,
+            ReadNoiseLaw::OneOverF { .. } => ((t_s + t0_s + t_read_s) / (2.0 * t_read_s))
+                .ln()
+                .max(0.0)
+                .sqrt(),
+            ReadNoiseLaw::ConstantRelative { .. } => 1.0,
+        }
+    }
+
+    /// Checks the law: levels >= 0, a finite exponent.
+    pub fn validate(&self) -> Result<(), InvalidKey> {
+        match *self {
+            ReadNoiseLaw::None => {}
+            ReadNoiseLaw::OneOverF {
+                q_coeff,
+                q_exponent,
+                q_max,
+            } => {
+                non_negative("read_noise.q_coeff", q_coeff)?;
+                finite("read_noise.q_exponent", q_exponent)?;
+                non_negative("read_noise.q_max", q_max)?;
+            }
+            ReadNoiseLaw::ConstantRelative { sigma_rel } => {
+                non_negative("read_noise.sigma_rel", sigma_rel)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `law` of `[read_noise]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadNoiseLawName {
+    None,
+    OneOverF,
+    Constant,
+}
+
+/// `[read_noise]`: 1/f law, constant relative sigma, or none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadNoiseSection {
+    pub law: Option<ReadNoiseLawName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_coeff: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_exponent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma_rel: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+}
+
+/// The law and scale of section `s` (absent: the base's, for pcm).
+pub(crate) fn read_section(
+    c: &Checker,
+    s: Option<ReadNoiseSection>,
+    base: Option<&DeviceParams>,
+) -> Result<(ReadNoiseLaw, f64), Error> {
+    let s = c.section_or_base(s, base, "read_noise")?;
+    let scale = s.scale.unwrap_or(base.map_or(1.0, |b| b.read_noise_scale));
+    let base_law = base.map(|b| b.read_noise);
+    let law = match (s.law, base_law) {
+        (Some(l), _) => l,
+        (None, Some(ReadNoiseLaw::None)) => ReadNoiseLawName::None,
+        (None, Some(ReadNoiseLaw::OneOverF { .. })) => ReadNoiseLawName::OneOverF,
+        (None, Some(ReadNoiseLaw::ConstantRelative { .. })) => ReadNoiseLawName::Constant,
+        (None, None) => {
+            return Err(c.err(
+                "read_noise.law",
+                "\"none\", \"one_over_f\" or \"constant\" (required here)",
+                "nothing",
+            ));
+        }
+    };
+    let one_over_f_keys = [
+        ("read_noise.q_coeff", s.q_coeff),
+        ("read_noise.q_exponent", s.q_exponent),
+        ("read_noise.q_max", s.q_max),
+    ];
+    let law = match law {
+        ReadNoiseLawName::None => {
+            for (k, v) in one_over_f_keys
+                .iter()
+                .chain([("read_noise.sigma_rel", s.sigma_rel)].iter())
+            {
+                c.unused(k, v, "none")?;
+            }
+            ReadNoiseLaw::None
+        }
+        ReadNoiseLawName::OneOverF => {
+            c.unused("read_noise.sigma_rel", &s.sigma_rel, "one_over_f")?;
+            let (bc, be, bm) = match base_law {
+                Some(ReadNoiseLaw::OneOverF {
+                    q_coeff,
+                    q_exponent,
+                    q_max,
+                }) => (Some(q_coeff), Some(q_exponent), Some(q_max)),
+                _ => (None, None, None),
+            };
+            let get = |k: &str, v: Option<f64>, b: Option<f64>| -> Result<f64, Error> {
+                c.required(k, v.or(b), "a number")
+            };
+            ReadNoiseLaw::OneOverF {
+                q_coeff: get("read_noise.q_coeff", s.q_coeff, bc)?,
+                q_exponent: get("read_noise.q_exponent", s.q_exponent, be)?,
+                q_max: get("read_noise.q_max", s.q_max, bm)?,
+            }
+        }
+        ReadNoiseLawName::Constant => {
+            for (k, v) in &one_over_f_keys {
+                c.unused(k, v, "constant")?;
+            }
+            let k = "read_noise.sigma_rel";
+            ReadNoiseLaw::ConstantRelative {
+                sigma_rel: c.required(k, s.sigma_rel, "a relative sigma")?,
+            }
+        }
+    };
+    Ok((law, scale))
+}
+
+/// The section of `law` with `scale`, every key explicit.
+pub(crate) fn write_section(law: ReadNoiseLaw, scale: f64) -> ReadNoiseSection {
+    let mut s = ReadNoiseSection {
+        scale: Some(scale),
+        ..Default::default()
+    };
+    match law {
+        ReadNoiseLaw::None => s.law = Some(ReadNoiseLawName::None),
+        ReadNoiseLaw::OneOverF {
+            q_coeff,
+            q_exponent,
+            q_max,
+        } => {
+            s.law = Some(ReadNoiseLawName::OneOverF);
+            s.q_coeff = Some(q_coeff);
+            s.q_exponent = Some(q_exponent);
+            s.q_max = Some(q_max);
+        }
+        ReadNoiseLaw::ConstantRelative { sigma_rel } => {
+            s.law = Some(ReadNoiseLawName::Constant);
+            s.sigma_rel = Some(sigma_rel);
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_time_factor_zero_at_programming() {
+        let law = ReadNoiseLaw::OneOverF {
+            q_coeff: 0.0088,
+            q_exponent: 0.65,
+            q_max: 0.2,
+        };
+        assert_eq!(law.time_factor(0.0, 20.0, 250e-9), 0.0);
+        let one_s = law.time_factor(1.0, 20.0, 250e-9);
+        let expected = ((21.0f64 + 250e-9) / 500e-9).ln().sqrt();
+        assert!((one_s - expected).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,81 @@
+//! Global drift compensation (physics.md section 4): right after programming, known inputs
+//! (one-hot vectors) go through the noisy tile and s_ref = mean |y| is recorded; at a later read
+//! the same measurement gives s_t and the tile's outputs are multiplied by s_ref / s_t. One
+//! factor per tile (`global`) or per output column (`per_column`); `none` turns it off (key
+//! `drift_compensation`). The read-out carries the tile's own noise and quantisation
+//! (`one_hot.rs`). Measured with the device's drift in the `drift` row of `aimc tile error`.
+
+use super::stage::Stage;
+use candle_core::{Result, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// Global drift compensation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftCompensation {
+    /// One factor per tile.
+    Global,
+    /// One factor per output column.
+    #[value(alias = "column")]
+    PerColumn,
+    /// No compensation.
+    None,
+}
+
+/// `drift_compensation` of a `[tile]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DriftCompensationConfig {
+    #[serde(rename = "drift_compensation")]
+    pub mode: DriftCompensation,
+}
+
+impl Default for DriftCompensationConfig {
+    /// The paper's: one factor per tile.
+    fn default() -> Self {
+        Self {
+            mode: DriftCompensation::Global,
+        }
+    }
+}
+
+impl Stage for DriftCompensationConfig {
+    fn name(&self) -> &'static str {
+        "drift_compensation"
+    }
+
+    fn error_row(&self) -> Option<&'static str> {
+        Some("drift")
+    }
+
+    fn switch_off(&mut self) {
+        self.mode = DriftCompensation::None;
+    }
+}
+
+impl DriftCompensationConfig {
+    /// The measurement s of a one-hot read-out's magnitudes `y_abs` [n, m]: mean |y| (one
+    /// value), its column means (`per_column`), or nothing without compensation.
+    pub(crate) fn measure(&self, y_abs: &Tensor) -> Result<Vec<f32>> {
+        match self.mode {
+            DriftCompensation::Global => Ok(vec![y_abs.mean_all()?.to_scalar::<f32>()?]),
+            DriftCompensation::PerColumn => y_abs.mean(0)?.to_vec1::<f32>(),
+            DriftCompensation::None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The output scales of `m` columns after a read: gamma_i times the factor s_ref / s_t of the
+/// column (or of the tile); a factor is 1 where the measurement is 0.
+pub(crate) fn compensated_scales(gamma: &[f32], reference: &[f32], now: &[f32]) -> Vec<f32> {
+    let factor: Vec<f32> = reference
+        .iter()
+        .zip(now)
+        .map(|(r, s)| if *s > 0.0 { r / s } else { 1.0 })
+        .collect();
+    gamma
+        .iter()
+        .enumerate()
+        .map(|(i, g)| g * factor[if factor.len() == 1 { 0 } else { i }])
+        .collect()
+}
