@@ -10,11 +10,11 @@
 //!
 //! Run: `cargo bench --bench bert_step`.
 
+use aimc::experiment::HwaStage;
 use aimc::models::bert::{BertClassifier, BertConfig, Pooling};
 use aimc::nn::seeded_var_builder;
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
-use aimc::train::experiment::HwaStage;
 use aimc::train::{Optimizer, hwa};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;

@@ -8,11 +8,11 @@
 //! Run: `cargo bench --bench lm_step`.
 
 use aimc::data::text_corpus::StreamBatches;
+use aimc::experiment::HwaStage;
 use aimc::models::lstm_lm::{LstmLm, LstmLmConfig};
 use aimc::nn::seeded_var_builder;
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
-use aimc::train::experiment::HwaStage;
 use aimc::train::lm_epoch::{LmEpochOptions, train_lm_epoch};
 use aimc::train::{Optimizer, hwa};
 use candle_core::{DType, Device};

@@ -6,15 +6,17 @@
 //!
 //! Run: `cargo bench --bench train_step`.
 
+use aimc::experiment::Distillation;
+use aimc::experiment::NoiseConfig;
+use aimc::experiment::{OptimizerConfig, SgdConfig};
 use aimc::models::Model;
 use aimc::models::ModelConfig;
 use aimc::models::wide_resnet::WideResNetConfig;
 use aimc::nn::{matrices, seeded_var_builder};
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
-use aimc::train::distill::{Distillation, cross_entropy, distillation_loss};
-use aimc::train::experiment::NoiseConfig;
-use aimc::train::{Optimizer, OptimizerConfig, Param, SgdConfig, hwa};
+use aimc::train::distill::{cross_entropy, distillation_loss};
+use aimc::train::{Optimizer, Param, hwa};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -86,7 +88,7 @@ fn steps(c: &mut Criterion) {
     let tile = TileConfig::standard();
     let (model, vars) = build(&tile);
     hwa::remap_all(&model).unwrap();
-    let stage: aimc::train::experiment::HwaStage = toml::from_str("epochs = 1").unwrap();
+    let stage: aimc::experiment::HwaStage = toml::from_str("epochs = 1").unwrap();
     hwa::install_modifiers(&model, &stage, &tile).unwrap();
     hwa::set_noise_scale(&model, NoiseConfig::default().scale);
     let mut opt = optimizer(&vars);

@@ -23,11 +23,12 @@
 //! ```
 
 pub mod alloc;
+pub mod commands;
 pub mod cpu_op;
 pub mod data;
-pub mod demo;
 pub mod device;
 pub mod error;
+pub mod experiment;
 pub mod fastmath;
 pub mod fsutil;
 pub mod models;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use aimc::train::experiment::ExperimentConfig;
+use aimc::experiment::ExperimentConfig;
 use common::aimc;
 
 #[test]
@@ -81,7 +81,7 @@ fn a_language_model_experiment_loads_with_its_text_keys() {
     assert_eq!(c.fp.grad_clip, 0.25);
     assert_eq!(
         c.fp.schedule,
-        aimc::train::Schedule::Plateau { factor: 0.25 }
+        aimc::experiment::Schedule::Plateau { factor: 0.25 }
     );
     let again = ExperimentConfig::parse("resolved.toml", &c.to_toml().unwrap()).unwrap();
     assert_eq!(again, c);

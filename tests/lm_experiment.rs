@@ -6,15 +6,19 @@
 mod common;
 
 use aimc::data::text_corpus::TextCorpus;
+use aimc::experiment::Experiment;
+use aimc::experiment::Metric;
+use aimc::experiment::Stage;
+use aimc::experiment::metric::normalized_perplexity;
+use aimc::experiment::run_dir::checkpoint_path;
+use aimc::experiment::run_dir::resolve;
+use aimc::experiment::schedule::plateau_lr;
+use aimc::experiment::{TaskData, load_task_data};
 use aimc::report::sweep_report::write_report;
 use aimc::rng::NoiseRng;
-use aimc::sweep::stats::normalized_perplexity;
-use aimc::sweep::{Metric, SweepSpec, parse_times, resolve, run_sweep};
+use aimc::sweep::{SweepSpec, parse_times, run_sweep};
 use aimc::tile::TileConfig;
-use aimc::train::experiment::Experiment;
-use aimc::train::plateau::plateau_lr;
-use aimc::train::setup::{TaskData, load_task_data};
-use aimc::train::trainer::{Stage, checkpoint_path, train};
+use aimc::train::train;
 use candle_core::Device;
 use common::{aimc, checkpoint_tensors, train_options};
 use std::path::Path;

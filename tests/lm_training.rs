@@ -3,16 +3,17 @@
 //! an epoch exactly with dropout on.
 
 use aimc::data::text_corpus::{StreamBatches, TextCorpus};
+use aimc::experiment::HwaStage;
+use aimc::experiment::perplexity::perplexity;
+use aimc::experiment::{OptimizerConfig, SgdConfig};
 use aimc::models::lstm_lm::{LstmLm, LstmLmConfig};
 use aimc::nn::matrices;
 use aimc::nn::seeded_var_builder;
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
-use aimc::train::experiment::HwaStage;
 use aimc::train::hwa;
 use aimc::train::lm_epoch::{LmEpochOptions, train_lm_epoch};
-use aimc::train::perplexity::perplexity;
-use aimc::train::{Optimizer, OptimizerConfig, Param, SgdConfig};
+use aimc::train::{Optimizer, Param};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 

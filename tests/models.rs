@@ -1,15 +1,15 @@
 //! The paper's architectures on tiles, at toy sizes: forward shapes, gradients reach every
 //! trainable variable in training, and the visitor finds every matrix.
 
-use aimc::models::bert::{BertConfig, Pooling};
-use aimc::models::lstm_lm::LstmLmConfig;
+use aimc::models::bert::{BertClassifier, BertConfig, Pooling};
+use aimc::models::lstm_lm::{LstmLm, LstmLmConfig};
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::wide_resnet::WideResNetConfig;
 use aimc::models::{Model, ModelConfig};
 use aimc::nn::{matrices, program_all, read_all};
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
-use candle_core::{DType, Device, ModuleT, Result, Tensor};
+use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
 fn build(config: &ModelConfig, tile: &TileConfig) -> Result<(VarMap, Model)> {
@@ -76,21 +76,13 @@ fn resnet_and_wrn_forward_and_backward() -> Result<()> {
     ] {
         let (vm, model) = build(&config, &tile)?;
         let x = images(2, c, hw)?;
-        let y = match &model {
-            Model::Resnet(m) => m.forward_t(&x, true)?,
-            Model::Wrn(m) => m.forward_t(&x, true)?,
-            _ => unreachable!(),
-        };
+        let y = model.classify_t(&x, true)?;
         assert_eq!(y.dims()[0], 2);
         assert_all_gradients(&vm, &y.sqr()?.sum_all()?)?;
         // Inference after programming and a read at 1 day gives finite outputs of the same shape.
         program_all(&model, &aimc::Device::Statistical(aimc::device::pcm()), 1)?;
         read_all(&model, 86_400.0, 2)?;
-        let y2 = match &model {
-            Model::Resnet(m) => m.forward_t(&x, false)?,
-            Model::Wrn(m) => m.forward_t(&x, false)?,
-            _ => unreachable!(),
-        };
+        let y2 = model.classify_t(&x, false)?;
         assert_eq!(y2.dims(), y.dims());
         assert!(
             y2.flatten_all()?
@@ -117,9 +109,7 @@ fn lstm_lm_forward_and_backward() -> Result<()> {
             .edit(|t| (t.rows, t.cols) = (8, 8))
             .unwrap(),
     )?;
-    let Model::LstmLm(lm) = &model else {
-        unreachable!()
-    };
+    let lm = model.downcast_ref::<LstmLm>().expect("an LSTM LM");
     let tokens = Tensor::new(&[[1u32, 4, 2, 9], [0, 3, 3, 10]], &Device::Cpu)?;
     let states = lm.zero_states(2, &Tensor::zeros(1, DType::F32, &Device::Cpu)?)?;
     let (logits, new_states) = lm.forward_t(&tokens, &states, true)?;
@@ -153,9 +143,9 @@ fn bert_forward_and_backward() -> Result<()> {
                 .edit(|t| (t.rows, t.cols) = (8, 8))
                 .unwrap(),
         )?;
-        let Model::Bert(bert) = &model else {
-            unreachable!()
-        };
+        let bert = model
+            .downcast_ref::<BertClassifier>()
+            .expect("a BERT classifier");
         let ids = Tensor::new(&[[2u32, 5, 7, 0], [3, 4, 0, 0]], &Device::Cpu)?;
         let mask = Tensor::new(&[[1u32, 1, 1, 0], [1, 1, 0, 0]], &Device::Cpu)?;
         // The batch seed keys dropout and tile noise: the same seed, the same training forward.
@@ -198,12 +188,15 @@ fn ideal_preset_model_is_deterministic_and_noise_free() -> Result<()> {
         width: 16,
     });
     let (_vm, model) = build(&config, &TileConfig::ideal())?;
-    let Model::Resnet(m) = &model else {
-        unreachable!()
-    };
     let x = images(2, 3, 8)?;
-    let a = m.forward_t(&x, false)?.flatten_all()?.to_vec1::<f32>()?;
-    let b = m.forward_t(&x, false)?.flatten_all()?.to_vec1::<f32>()?;
+    let a = model
+        .classify_t(&x, false)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    let b = model
+        .classify_t(&x, false)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
     assert_eq!(a, b);
     Ok(())
 }
@@ -221,10 +214,8 @@ fn same_seed_same_network() -> Result<()> {
         let vm = VarMap::new();
         let vb = aimc::nn::seeded_var_builder(&vm, seed, DType::F32, &Device::Cpu);
         let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(seed))?;
-        let Model::Wrn(m) = &model else {
-            unreachable!()
-        };
-        m.forward_t(&images(2, 1, 8)?, false)?
+        model
+            .classify_t(&images(2, 1, 8)?, false)?
             .flatten_all()?
             .to_vec1::<f32>()
     };

@@ -6,13 +6,17 @@
 
 mod common;
 
+use aimc::experiment::Experiment;
+use aimc::experiment::Metric;
+use aimc::experiment::Stage;
+use aimc::experiment::run_dir::checkpoint_path;
+use aimc::experiment::run_dir::resolve;
+use aimc::experiment::{TaskData, load_task_data};
 use aimc::models::bert::{BertClassifier, BertConfig, Pooling};
 use aimc::rng::NoiseRng;
-use aimc::sweep::{Metric, SweepSpec, parse_times, resolve, run_sweep};
+use aimc::sweep::{SweepSpec, parse_times, run_sweep};
 use aimc::tile::TileConfig;
-use aimc::train::experiment::Experiment;
-use aimc::train::setup::{TaskData, load_task_data};
-use aimc::train::trainer::{Stage, checkpoint_path, train};
+use aimc::train::train;
 use candle_core::{DType, Device};
 use candle_nn::VarMap;
 use common::{aimc, checkpoint_tensors, train_options};
@@ -373,7 +377,11 @@ fn experiments_that_do_not_fit_are_refused_naming_the_key_or_file() {
         d,
         "images.toml",
         &good.replace("dataset = \"sst2\"", "dataset = \"fashion-mnist\""),
-        &["model.architecture", "\"resnet\" or \"wrn\"", "BERT"],
+        &[
+            "model.architecture",
+            "\"resnet\" or \"wrn\"",
+            "\"bert\", a sentence classifier",
+        ],
     );
     // The tokenizer knows more tokens than the model embeds.
     let big = d.join("big");

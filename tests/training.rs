@@ -4,15 +4,19 @@
 
 mod common;
 
+use aimc::experiment::Experiment;
+use aimc::experiment::ImageData;
+use aimc::experiment::Stage;
+use aimc::experiment::checkpoint::{self, TrainState, load_into_varmap, varmap_tensors};
+use aimc::experiment::load::build_model;
+use aimc::experiment::run_dir::checkpoint_path;
+use aimc::experiment::task::load_image_data;
 use aimc::models::Model;
 use aimc::nn::matrices;
 use aimc::rng::NoiseRng;
 use aimc::tile::{TileConfig, TiledMatrix, WeightModifier, WeightNoise};
-use aimc::train::checkpoint::{self, TrainState, load_into_varmap, varmap_tensors};
-use aimc::train::experiment::Experiment;
 use aimc::train::hwa;
-use aimc::train::setup::{ExperimentData, build_model, load_data};
-use aimc::train::trainer::{Stage, checkpoint_path, train_stage};
+use aimc::train::trainer::train_stage;
 use candle_core::{DType, Device, Tensor, Var};
 use common::{FASHION, fashion_available as data_available};
 use std::path::Path;
@@ -61,7 +65,7 @@ fn a_small_network_trains_well_above_chance() {
             "[fp]\nepochs = 1\nbatch_size = 32\noptimizer = { kind = \"sgd\", lr = 0.1 }\nschedule = { kind = \"constant\" }",
         ),
     );
-    let data = load_data(&exp).unwrap();
+    let data = load_image_data(&exp).unwrap();
     let out = train_stage(
         &exp,
         &data,
@@ -114,7 +118,7 @@ fn resume_equals_an_uninterrupted_run() {
     }
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(dir.path(), &experiment_text(96, 32, STAGES));
-    let data = load_data(&exp).unwrap();
+    let data = load_image_data(&exp).unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for stage in [Stage::Fp, Stage::Hwa] {
         train_stage(
@@ -169,7 +173,7 @@ fn a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let good = "[fp]\nepochs = 2\nbatch_size = 32\noptimizer = { kind = \"sgd\", lr = 0.05 }";
     let exp = experiment(dir.path(), &experiment_text(64, 32, good));
-    let data = load_data(&exp).unwrap();
+    let data = load_image_data(&exp).unwrap();
     train_stage(
         &exp,
         &data,
@@ -196,7 +200,7 @@ fn a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint() {
 fn missing_checkpoints_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(dir.path(), &experiment_text(64, 32, STAGES));
-    let data = ExperimentData {
+    let data = ImageData {
         train: tiny_set(),
         test: tiny_set(),
         stats: vec![(0.0, 1.0)],
@@ -293,7 +297,7 @@ fn clipping_holds_after_every_step() {
     hwa::remap_all(&model).unwrap();
     let vars: Vec<Var> = varmap.all_vars();
     let mut opt = aimc::train::Optimizer::new(
-        aimc::train::OptimizerConfig::Sgd(aimc::train::SgdConfig {
+        aimc::experiment::OptimizerConfig::Sgd(aimc::experiment::SgdConfig {
             lr: 5.0,
             ..Default::default()
         }),
@@ -467,7 +471,7 @@ fn checkpoint_round_trip_and_errors() {
         epoch: 3,
         step: 42,
         normalised: false,
-        metric: aimc::sweep::Metric::Accuracy,
+        metric: aimc::experiment::Metric::Accuracy,
         history: Vec::new(),
     };
     checkpoint::save(&path, &varmap_tensors(&va), &state).unwrap();

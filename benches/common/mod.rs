@@ -1,6 +1,7 @@
 //! What the training-step benchmarks share: SGD over a model's variables.
 
-use aimc::train::{Optimizer, OptimizerConfig, Param, SgdConfig};
+use aimc::experiment::{OptimizerConfig, SgdConfig};
+use aimc::train::{Optimizer, Param};
 use candle_nn::VarMap;
 
 /// SGD (no weight decay) over every variable of `varmap`; the tiles' input ranges and output

@@ -2,10 +2,9 @@
 //! on the built-in experiment or any experiment file.
 
 use super::train_cmd::DeviceArg;
-use aimc::demo::{DemoPlan, demo_table, duration, run_demo};
+use aimc::commands::demo::{DemoRequest, demo_table, duration, run_demo};
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
-use aimc::sweep::parse_times;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -50,21 +49,16 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let mut plan = DemoPlan::new(args.experiment.as_deref(), args.quick)?;
-    if let Some(r) = args.reps {
-        if r == 0 {
-            anyhow::bail!("--reps: expected at least 1, found 0");
-        }
-        plan.reps = r;
+    let plan = DemoRequest {
+        experiment: args.experiment,
+        quick: args.quick,
+        reps: args.reps,
+        times: Some(args.times),
+        seed: args.seed,
+        out: args.out,
+        runs: args.runs,
     }
-    plan.times = parse_times(&args.times)?;
-    plan.seed = args.seed;
-    if let Some(o) = args.out {
-        plan.out_dir = o;
-    }
-    if let Some(r) = args.runs {
-        plan.run_dir = r;
-    }
+    .plan()?;
     let device = super::train_cmd::device(args.device)?;
     let outcome = run_demo(&plan, &device, !args.quiet)?;
     let table = demo_table(&outcome);

@@ -1,12 +1,10 @@
 //! `aimc device list | show | sample | plot | fit`.
 
-use aimc::device::fit::drift_fit::NuLaw;
-use aimc::device::fit::{FitOptions, fit_device};
+use aimc::commands::device::{self, FitOutcome};
+use aimc::device::fit::FitOptions;
 use aimc::device::registry::{list_devices, resolve_device, search_dirs};
 use aimc::device::resolved_file;
 use aimc::device::sample::sample_device;
-use aimc::report::device_plot::plot_devices;
-use aimc::report::fit_plot::plot_fit;
 use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
 use anyhow::Context;
@@ -155,23 +153,11 @@ pub fn run(cmd: DeviceCommand) -> anyhow::Result<()> {
 }
 
 fn fit(opts: &FitOptions, out: &std::path::Path, format: OutputFormat) -> anyhow::Result<()> {
-    for (flag, v) in [("--t0-s", opts.t0_s), ("--t-read-s", opts.t_read_s)] {
-        if !(v > 0.0 && v.is_finite()) {
-            anyhow::bail!("{flag}: expected a time > 0 s, found {v}");
-        }
-    }
-    let fit = fit_device(opts)?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    aimc::fsutil::write_atomic(out, fit.toml.as_bytes())?;
-    let stem = out.with_file_name(format!("{}-fit", opts.name));
-    let plots = plot_fit(&fit, &stem)?;
-    let law = match fit.drift.as_ref().map(|d| &d.nu_law) {
-        None => "none (no drift data)".to_string(),
-        Some(NuLaw::LogLinear { .. }) => "clipped log-linear".to_string(),
-        Some(NuLaw::Table { reason }) => format!("table ({reason})"),
-    };
+    let FitOutcome {
+        fit,
+        plots,
+        drift_law: law,
+    } = device::fit(opts, out)?;
     if format == OutputFormat::Json {
         let v = serde_json::json!({
             "device_file": out.display().to_string(),
@@ -303,13 +289,7 @@ fn sample(
 }
 
 fn plot(devices: &[String], out: &std::path::Path) -> anyhow::Result<()> {
-    let mut models = Vec::new();
-    for d in devices {
-        let spec = resolve_device(d)?;
-        models.push((spec.name.clone(), spec.device.statistical_view()));
-    }
-    let paths = plot_devices(models, out)?;
-    for p in paths {
+    for p in device::plot(devices, out)? {
         println!("{}", p.display());
     }
     Ok(())

@@ -1,10 +1,9 @@
 //! `aimc map`: how a model lies on tiles.
 
-use aimc::models::ModelConfig;
-use aimc::models::map::{map_model, map_table};
+use aimc::commands::map::map;
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
-use aimc::tile::TileGeometry;
+use aimc::report::map_table::map_table;
 use clap::Args;
 
 /// Per analog layer: name, kind, matrix size (inputs x outputs; a convolution is C_in*kh*kw x
@@ -22,9 +21,7 @@ pub struct MapArgs {
 }
 
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
-    let config = ModelConfig::resolve(&args.model)?;
-    let geometry = TileGeometry::parse(&args.tile)?;
-    let map = map_model(&config, geometry)?;
+    let map = map(&args.model, &args.tile)?;
     if args.format == OutputFormat::Json {
         print!("{}", to_json(&map));
         return Ok(());

@@ -1,7 +1,8 @@
 //! `aimc report`: several sweeps (direct mapping against HWA, devices, tile presets) in one
 //! table and one plot (all of one metric: accuracy or perplexity).
 
-use aimc::report::sweep_report::{points_table, read_sweeps, write_report};
+use aimc::commands::report::combine;
+use aimc::report::sweep_report::points_table;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -18,25 +19,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let mut results = Vec::new();
-    let mut first: Option<(aimc::sweep::Metric, &PathBuf)> = None;
-    for r in &args.reports {
-        for sweep in read_sweeps(r)? {
-            match first {
-                Some((m, at)) if m != sweep.metric => anyhow::bail!(
-                    "{}: a sweep of the {}, but {} holds sweeps of the {}: one report compares one metric",
-                    r.display(),
-                    sweep.metric.name(),
-                    at.display(),
-                    m.name()
-                ),
-                Some(_) => {}
-                None => first = Some((sweep.metric, r)),
-            }
-            results.push(sweep);
-        }
-    }
-    let files = write_report(&results, &args.out)?;
+    let (results, files) = combine(&args.reports, &args.out)?;
     print!("{}", points_table(&results).to_text());
     for f in files {
         println!("wrote {}", f.display());

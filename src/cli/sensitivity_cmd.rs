@@ -1,15 +1,11 @@
 //! `aimc sensitivity`: the metric at one time after programming while one non-ideality is
 //! raised (or the tile size changed).
 
+use aimc::commands::sensitivity::{SensitivityRequest, sensitivity};
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
-use aimc::report::sensitivity_report::{sensitivity_table, write_sensitivity_report};
-use aimc::sweep::sensitivity::{parse_values, run_sensitivity};
-use aimc::sweep::times::parse_time;
-use aimc::sweep::{SweepTime, resolve};
+use aimc::report::sensitivity_report::sensitivity_table;
 use aimc::tile::Knob;
-use aimc::tile::TileConfig;
-use aimc::train::setup::load_task_data;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -48,53 +44,25 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
-    if args.reps == 0 {
-        anyhow::bail!("--reps: expected at least 1, found 0");
-    }
-    let values = parse_values(&args.values)?;
-    let time = SweepTime {
-        seconds: parse_time(&args.time)?,
-        label: args.time.trim().to_string(),
-    };
-    let target = resolve(&args.target)?;
-    let tile = match &args.tile {
-        Some(t) => TileConfig::resolve(t)?,
-        None => target.experiment.config.tile.clone(),
-    };
-    let device_name = args.device.clone().unwrap_or_else(|| tile.device.clone());
-    let device = aimc::device::resolve_device(&device_name)?.device;
-    for &v in &values {
-        args.knob.apply(v, &tile, &device)?;
-    }
-    let data = load_task_data(&target.experiment)?;
-    let bar = aimc::progress::progress_bar(
-        "sensitivity",
-        (values.len() * args.reps) as u64,
-        !args.quiet,
-    );
-    let result = run_sensitivity(
-        &target,
-        args.knob,
-        &values,
-        (&device_name, &device),
-        &tile,
-        &time,
-        (args.reps, args.seed),
-        &data,
-        &candle_core::Device::Cpu,
-        &mut aimc::progress::step_callback(&bar),
-    )?;
-    bar.finish_and_clear();
-    let out = args.out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("{}-{}", target.name, args.knob.name()))
-    });
-    let files = write_sensitivity_report(&result, &out)?;
+    let outcome = sensitivity(&SensitivityRequest {
+        target: args.target,
+        knob: args.knob,
+        values: args.values,
+        time: args.time,
+        reps: args.reps,
+        device: args.device,
+        tile: args.tile,
+        seed: args.seed,
+        out: args.out,
+        progress: !args.quiet,
+    })?;
+    let result = &outcome.result;
     match args.format {
-        OutputFormat::Json => print!("{}", to_json(&result)),
-        OutputFormat::Csv => print!("{}", sensitivity_table(&result).to_csv()),
+        OutputFormat::Json => print!("{}", to_json(result)),
+        OutputFormat::Csv => print!("{}", sensitivity_table(result).to_csv()),
         OutputFormat::Table => {
-            print!("{}", sensitivity_table(&result).to_text());
-            for f in files {
+            print!("{}", sensitivity_table(result).to_text());
+            for f in &outcome.files {
                 println!("wrote {}", f.display());
             }
         }

@@ -1,11 +1,10 @@
 //! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
+use aimc::commands::sweep::{SweepRequest, sweep};
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
-use aimc::report::sweep_report::{points_table, write_report};
-use aimc::sweep::{SweepSpec, parse_times, resolve, run_sweep};
-use aimc::tile::{DriftCompensation, TileConfig};
-use aimc::train::setup::load_task_data;
+use aimc::report::sweep_report::points_table;
+use aimc::tile::DriftCompensation;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -48,53 +47,21 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
-    if args.reps == 0 {
-        anyhow::bail!("--reps: expected at least 1, found 0");
-    }
-    let times = parse_times(&args.times)?;
-    let target = resolve(&args.target)?;
-    let mut tile = match &args.tile {
-        Some(t) => TileConfig::resolve(t)?,
-        None => target.experiment.config.tile.clone(),
-    };
-    if let Some(c) = args.compensation {
-        tile = tile.edit(|t| t.periphery.drift_compensation.mode = c)?;
-    }
-    let devices = if args.devices.is_empty() {
-        vec![tile.device.clone()]
-    } else {
-        args.devices.clone()
-    };
-    let devices = devices
-        .into_iter()
-        .map(|d| Ok((d.clone(), aimc::device::resolve_device(&d)?.device)))
-        .collect::<aimc::Result<Vec<_>>>()?;
-    let spec = SweepSpec {
-        devices,
-        tile,
-        times,
+    let outcome = sweep(&SweepRequest {
+        target: args.target,
+        devices: args.devices,
+        tile: args.tile,
+        times: args.times,
         reps: args.reps,
+        compensation: args.compensation,
         seed: args.seed,
-    };
-    let data = load_task_data(&target.experiment)?;
-    let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
-    let bar = aimc::progress::progress_bar("sweep", total, !args.quiet);
-    let result = run_sweep(
-        &target,
-        &spec,
-        &data,
-        &candle_core::Device::Cpu,
-        &mut aimc::progress::step_callback(&bar),
-    )?;
-    bar.finish_and_clear();
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("reports").join(&target.name));
-    let results = vec![result];
-    let files = write_report(&results, &out)?;
+        out: args.out,
+        progress: !args.quiet,
+    })?;
+    let results = &outcome.results;
     match args.format {
-        OutputFormat::Json => print!("{}", to_json(&results)),
-        OutputFormat::Csv => print!("{}", points_table(&results).to_csv()),
+        OutputFormat::Json => print!("{}", to_json(results)),
+        OutputFormat::Csv => print!("{}", points_table(results).to_csv()),
         OutputFormat::Table => {
             let r = &results[0];
             println!(
@@ -104,8 +71,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
                 r.fp,
                 r.chance
             );
-            print!("{}", points_table(&results).to_text());
-            for f in files {
+            print!("{}", points_table(results).to_text());
+            for f in &outcome.files {
                 println!("wrote {}", f.display());
             }
         }

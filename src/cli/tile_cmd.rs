@@ -1,11 +1,9 @@
 //! `aimc tile error`: the MVM error of a tile configuration, with all its non-idealities and
 //! with each alone.
 
-use aimc::device::registry::resolve_device;
+use aimc::commands::tile_error::{TileErrorRequest, tile_error};
 use aimc::report::TextTable;
 use aimc::report::format::to_json;
-use aimc::tile::TileConfig;
-use aimc::tile::mvm_error::mvm_error_report;
 use clap::{Subcommand, ValueEnum};
 
 #[derive(Debug, Subcommand)]
@@ -47,48 +45,44 @@ pub enum ErrorFormat {
 }
 
 pub fn run(cmd: TileCommand) -> anyhow::Result<()> {
-    match cmd {
-        TileCommand::Error {
-            tile,
-            device,
-            rows,
-            cols,
-            batch,
-            t_s,
-            seed,
-            format,
-        } => {
-            let config = TileConfig::resolve(&tile)?
-                .edit(|t| {
-                    t.rows = rows.unwrap_or(t.rows);
-                    t.cols = cols.unwrap_or(t.cols);
-                    if let Some(d) = &device {
-                        t.device = d.clone();
-                    }
-                })
-                .map_err(|e| e.clone().as_argument(format!("--{}", e.key)))?;
-            if !(t_s.is_finite() && t_s >= 0.0) {
-                anyhow::bail!("invalid --t-s: expected a finite time >= 0 s, found {t_s}");
+    let TileCommand::Error {
+        tile,
+        device,
+        rows,
+        cols,
+        batch,
+        t_s,
+        seed,
+        format,
+    } = cmd;
+    let outcome = tile_error(&TileErrorRequest {
+        tile,
+        device,
+        rows,
+        cols,
+        batch,
+        t_s,
+        seed,
+    })?;
+    match format {
+        ErrorFormat::Json => {
+            print!(
+                "{}",
+                to_json(&serde_json::json!({ "results": outcome.rows }))
+            );
+        }
+        ErrorFormat::Table => {
+            let mut t = TextTable::new(&["nonideality", "eps_m"]);
+            for r in &outcome.rows {
+                t.push(vec![r.nonideality.clone(), format!("{:.5}", r.eps_m)]);
             }
-            let spec = resolve_device(&config.device)?;
-            let rows = mvm_error_report(&config, &spec, batch, t_s, seed)?;
-            match format {
-                ErrorFormat::Json => {
-                    print!("{}", to_json(&serde_json::json!({ "results": rows })));
-                }
-                ErrorFormat::Table => {
-                    let mut t = TextTable::new(&["nonideality", "eps_m"]);
-                    for r in &rows {
-                        t.push(vec![r.nonideality.clone(), format!("{:.5}", r.eps_m)]);
-                    }
-                    println!(
-                        "tile {}x{}, device {}, t = {} s, {} inputs",
-                        config.rows, config.cols, config.device, t_s, batch
-                    );
-                    print!("{}", t.to_text());
-                }
-            }
-            Ok(())
+            let c = &outcome.config;
+            println!(
+                "tile {}x{}, device {}, t = {} s, {} inputs",
+                c.rows, c.cols, c.device, t_s, batch
+            );
+            print!("{}", t.to_text());
         }
     }
+    Ok(())
 }

@@ -1,11 +1,10 @@
 //! `aimc train`: the FP and HWA stages of an experiment file, with checkpoints and resume.
 
+use aimc::commands::compute_device;
+use aimc::commands::train::{Stages, TrainRequest, train};
 use aimc::report::format::to_json;
 use aimc::report::{OutputFormat, TextTable};
-use aimc::train::experiment::Experiment;
-use aimc::train::setup::load_task_data;
 use aimc::train::stage::eval_name;
-use aimc::train::trainer::{Stage, StageOutcome, TrainOptions, train};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -55,48 +54,29 @@ pub struct TrainArgs {
     format: OutputFormat,
 }
 
+/// The compute device of `d`.
 pub(super) fn device(d: DeviceArg) -> anyhow::Result<candle_core::Device> {
-    match d {
-        DeviceArg::Cpu => Ok(candle_core::Device::Cpu),
-        DeviceArg::Cuda if cfg!(feature = "cuda") => Ok(candle_core::Device::new_cuda(0)?),
-        DeviceArg::Cuda => anyhow::bail!(
-            "--device cuda: this binary was built without CUDA; rebuild with `cargo build --release --features cuda`"
-        ),
-    }
+    Ok(compute_device(d == DeviceArg::Cuda)?)
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    if args.epochs == Some(0) {
-        anyhow::bail!("--epochs: expected at least 1, found 0");
-    }
-    let exp = Experiment::load(&args.experiment)?;
-    let stages = match args.stage {
-        StageArg::Fp => vec![Stage::Fp],
-        StageArg::Hwa => vec![Stage::Hwa],
-        StageArg::All if exp.config.hwa.is_some() => vec![Stage::Fp, Stage::Hwa],
-        StageArg::All => vec![Stage::Fp],
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(&exp.config.experiment.name));
-    let data = load_task_data(&exp)?;
-    let device = device(args.device)?;
-    let mut outcomes: Vec<(Stage, StageOutcome)> = Vec::new();
-    for stage in stages {
-        let opts = TrainOptions {
-            stage,
-            out_dir: out.clone(),
-            epochs: args.epochs,
-            resume: args.resume,
-            device: device.clone(),
-            progress: !args.quiet,
-        };
-        outcomes.push((stage, train(&exp, &data, &opts)?));
-    }
+    let outcome = train(&TrainRequest {
+        experiment: args.experiment,
+        stages: match args.stage {
+            StageArg::Fp => Stages::Fp,
+            StageArg::Hwa => Stages::Hwa,
+            StageArg::All => Stages::All,
+        },
+        out: args.out,
+        epochs: args.epochs,
+        resume: args.resume,
+        device: device(args.device)?,
+        progress: !args.quiet,
+    })?;
     match args.format {
         OutputFormat::Json => {
-            let v: Vec<serde_json::Value> = outcomes
+            let v: Vec<serde_json::Value> = outcome
+                .stages
                 .iter()
                 .map(|(s, o)| {
                     serde_json::json!({
@@ -110,12 +90,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             print!("{}", to_json(&v));
         }
         format => {
-            let metric = data.metric();
-            let (m, e, items) = (
-                metric.name(),
-                eval_name(metric),
-                exp.config.data.dataset.items(),
-            );
+            let metric = outcome.metric;
+            let (m, e, items) = (metric.name(), eval_name(metric), outcome.items);
             let mut t = TextTable::new(&[
                 "stage",
                 "epoch",
@@ -124,7 +100,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 &format!("{e}_{m}"),
                 &format!("{items}_per_s"),
             ]);
-            for (s, o) in &outcomes {
+            for (s, o) in &outcome.stages {
                 for r in &o.history {
                     t.push(vec![
                         s.name().into(),
@@ -140,7 +116,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 print!("{}", t.to_csv());
             } else {
                 print!("{}", t.to_text());
-                for (s, o) in &outcomes {
+                for (s, o) in &outcome.stages {
                     println!("{} checkpoint: {}", s.name(), o.checkpoint.display());
                 }
             }

@@ -3,11 +3,16 @@
 //! products digital (physics.md section 3). Parameter names are Hugging Face `BertModel`'s.
 //! LayerNorm and softmax use candle's unfused ops, which keep their gradients.
 
+use super::{Architecture, Interface, Network, SentenceClassifier, Task};
+use crate::error::InvalidKey;
 use crate::nn::{AnalogLinear, AnalogModule, SeededDropout, analog_linear};
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
+use candle_core::Device;
 use candle_core::{D, DType, Module, ModuleT, Result, Tensor};
+use candle_nn::VarMap;
 use candle_nn::{Embedding, VarBuilder, embedding};
+use std::path::Path;
 
 /// How the sentence representation is formed for classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -265,5 +270,82 @@ impl AnalogModule for BertClassifier {
         }
         self.pooler.visit_matrices(f);
         self.classifier.visit_matrices(f);
+    }
+}
+
+impl Architecture for BertConfig {
+    const TASK: Task = Task::Sentences;
+
+    fn interface(&self) -> Interface {
+        Interface::Sentences {
+            num_labels: self.num_labels,
+            vocab_size: self.vocab_size,
+            max_position_embeddings: self.max_position_embeddings,
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), InvalidKey> {
+        super::lstm_lm::dropout_probability(self.dropout)
+    }
+
+    fn build(&self, vb: VarBuilder, tile: &TileConfig, rng: NoiseRng) -> Result<Box<dyn Network>> {
+        Ok(Box::new(BertClassifier::new(
+            self.clone(),
+            vb.clone(),
+            vb,
+            tile,
+            rng,
+        )?))
+    }
+
+    /// A pretrained BERT's sizes come from its `config.json`.
+    fn prepare_table(
+        table: &mut toml::Table,
+        base: &Path,
+        at: &dyn Fn(&str) -> String,
+    ) -> crate::error::Result<()> {
+        if let Some(toml::Value::String(p)) = table.get("pretrained") {
+            let dir = super::architecture::pretrained_dir(base, p);
+            super::bert_pretrained::merge_pretrained_sizes(table, &dir, at)?;
+        }
+        Ok(())
+    }
+
+    fn pretrained(&self) -> Option<&str> {
+        self.pretrained.as_deref()
+    }
+
+    fn set_pretrained(&mut self, pretrained: String) {
+        self.pretrained = Some(pretrained);
+    }
+
+    fn load_pretrained(
+        &self,
+        varmap: &VarMap,
+        dir: &Path,
+        device: &Device,
+    ) -> crate::error::Result<()> {
+        super::bert_pretrained::load_bert_weights(varmap, &dir.join("model.safetensors"), device)
+            .map(|_| ())
+    }
+}
+
+impl SentenceClassifier for BertClassifier {
+    fn classify_t(&self, ids: &Tensor, attention_mask: &Tensor, train: bool) -> Result<Tensor> {
+        self.forward_t(ids, attention_mask, train)
+    }
+
+    fn set_batch_seed(&self, seed: u64) {
+        BertClassifier::set_batch_seed(self, seed)
+    }
+}
+
+impl Network for BertClassifier {
+    fn as_sentence_classifier(&self) -> Option<&dyn SentenceClassifier> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

@@ -13,7 +13,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The keys of a Hugging Face BERT `config.json` that shape the encoder.
 #[derive(Debug, Deserialize)]
@@ -129,21 +129,6 @@ pub fn load_bert_weights(varmap: &VarMap, path: &Path, device: &Device) -> Resul
         loaded += 1;
     }
     Ok(loaded)
-}
-
-/// Whether `pretrained` names a data set of `aimc data list` (not a path).
-pub fn is_fetched_name(pretrained: &str) -> bool {
-    !pretrained.contains(['/', '\\', '.']) && crate::data::catalog::find(pretrained).is_ok()
-}
-
-/// The directory of `pretrained`: a fetched model's name (`minilm`) is `<data dir>/<name>`,
-/// anything else a path relative to `base` (the experiment file's directory).
-pub fn pretrained_dir(base: &Path, pretrained: &str) -> PathBuf {
-    if is_fetched_name(pretrained) {
-        crate::data::catalog::data_dir().join(pretrained)
-    } else {
-        base.join(pretrained)
-    }
 }
 
 /// The keys of `[model]` that `config.json` gives.

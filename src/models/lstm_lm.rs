@@ -3,6 +3,8 @@
 //! decoder to the vocabulary (on tiles). Embedding and decoder start U(-0.1, 0.1), the decoder
 //! bias at 0, as in PyTorch's word-language-model example (the recipe of the paper's LSTM).
 
+use super::{Architecture, Interface, LanguageModel, Network, Task};
+use crate::error::InvalidKey;
 use crate::nn::linear::{LinearInit, analog_linear_with_init};
 use crate::nn::{AnalogLinear, AnalogLstm, AnalogModule, LstmState, SeededDropout, analog_lstm};
 use crate::rng::NoiseRng;
@@ -113,5 +115,83 @@ impl AnalogModule for LstmLm {
             l.visit_matrices(f);
         }
         self.decoder.visit_matrices(f);
+    }
+}
+
+impl Architecture for LstmLmConfig {
+    const TASK: Task = Task::Text;
+
+    fn interface(&self) -> Interface {
+        Interface::Text { vocab: self.vocab }
+    }
+
+    fn validate(&self) -> std::result::Result<(), InvalidKey> {
+        for (key, ok, expected, found) in [
+            (
+                "model.vocab",
+                self.vocab >= 2,
+                "at least 2 words",
+                self.vocab,
+            ),
+            ("model.hidden", self.hidden >= 1, "at least 1", self.hidden),
+            (
+                "model.embedding",
+                self.embedding >= 1,
+                "at least 1",
+                self.embedding,
+            ),
+            ("model.layers", self.layers >= 1, "at least 1", self.layers),
+        ] {
+            if !ok {
+                return Err(InvalidKey::new(key, expected, found));
+            }
+        }
+        dropout_probability(self.dropout)
+    }
+
+    fn build(&self, vb: VarBuilder, tile: &TileConfig, rng: NoiseRng) -> Result<Box<dyn Network>> {
+        Ok(Box::new(LstmLm::new(*self, vb, tile, rng)?))
+    }
+}
+
+/// A dropout probability in [0, 1) (`model.dropout`).
+pub(crate) fn dropout_probability(p: f32) -> std::result::Result<(), InvalidKey> {
+    if (0.0..1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(InvalidKey::new(
+            "model.dropout",
+            "a probability in [0, 1)",
+            p,
+        ))
+    }
+}
+
+impl LanguageModel for LstmLm {
+    fn zero_states(&self, b: usize, like: &Tensor) -> Result<Vec<LstmState>> {
+        LstmLm::zero_states(self, b, like)
+    }
+
+    fn forward_t(
+        &self,
+        tokens: &Tensor,
+        states: &[LstmState],
+        train: bool,
+    ) -> Result<(Tensor, Vec<LstmState>)> {
+        LstmLm::forward_t(self, tokens, states, train)
+    }
+
+    fn set_batch_seed(&self, seed: u64) {
+        LstmLm::set_batch_seed(self, seed)
+    }
+}
+
+impl Network for LstmLm {
+    fn as_language_model(&self) -> Option<&dyn LanguageModel> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

@@ -1,15 +1,15 @@
 //! `aimc map`: how a model lies on tiles. Per analog layer its name, kind, matrix size (inputs x
 //! outputs; a convolution is C_in*kh*kw x C_out), tile grid, tile count and utilisation; totals
-//! of tiles, mapped and digital parameters. Built from the model definition itself, with
+//! of tiles, mapped and digital parameters; and every tile's cell (the rows and columns of it that
+//! hold weights), from the layer's own grid. Built from the model definition itself, with
 //! zero-cost placeholder weights.
 
 use super::shapes::{ParamLog, ShapeRecorder};
 use super::{Model, ModelConfig};
 use crate::error::{Error, Result};
 use crate::nn::matrices;
-use crate::report::TextTable;
 use crate::rng::NoiseRng;
-use crate::tile::{TileConfig, TileGeometry};
+use crate::tile::{TileConfig, TileGeometry, TileGrid};
 use candle_core::{DType, Device};
 use serde::Serialize;
 
@@ -104,28 +104,94 @@ pub fn map_model(config: &ModelConfig, geometry: TileGeometry) -> Result<ModelMa
     })
 }
 
-/// Per layer: name, kind, matrix rows (inputs) and columns (outputs), tile grid, tiles and
-/// utilisation.
-pub fn map_table(map: &ModelMap) -> TextTable {
-    let mut t = TextTable::new(&[
-        "layer",
-        "kind",
-        "rows",
-        "cols",
-        "grid",
-        "tiles",
-        "utilisation",
-    ]);
-    for l in &map.layers {
-        t.push(vec![
-            l.name.clone(),
-            l.kind.clone(),
-            l.rows.to_string(),
-            l.cols.to_string(),
-            format!("{}x{}", l.grid_rows, l.grid_cols),
-            l.tiles.to_string(),
-            format!("{:.3}", l.utilisation),
-        ]);
+/// One tile of the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileCell {
+    /// Index of the layer in the map.
+    pub layer: usize,
+    pub label: String,
+    /// Rows (inputs) and columns (outputs) of this tile holding weights.
+    pub used_rows: usize,
+    pub used_cols: usize,
+}
+
+/// The tiles of `map`, layer by layer, each layer's grid row by row.
+pub fn tile_cells(map: &ModelMap) -> Vec<TileCell> {
+    let geometry = TileGeometry {
+        rows: map.tile_rows,
+        cols: map.tile_cols,
+    };
+    let mut cells = Vec::new();
+    for (l, layer) in map.layers.iter().enumerate() {
+        let grid = TileGrid::new(layer.rows, layer.cols, geometry);
+        let several = grid.tile_count() > 1;
+        for (i, r) in grid.row_chunks.iter().enumerate() {
+            for (j, c) in grid.col_chunks.iter().enumerate() {
+                cells.push(TileCell {
+                    layer: l,
+                    label: if several {
+                        format!("{} [{i},{j}]", layer.name)
+                    } else {
+                        layer.name.clone()
+                    },
+                    used_rows: r.len(),
+                    used_cols: c.len(),
+                });
+            }
+        }
     }
-    t
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, rows: usize, cols: usize) -> MapRow {
+        let grid = TileGrid::new(rows, cols, TileGeometry { rows: 4, cols: 4 });
+        let (gr, gc) = grid.shape();
+        MapRow {
+            name: name.into(),
+            kind: "linear".into(),
+            rows,
+            cols,
+            grid_rows: gr,
+            grid_cols: gc,
+            tiles: grid.tile_count(),
+            utilisation: grid.utilisation(),
+        }
+    }
+
+    #[test]
+    fn cells_follow_the_grids_of_the_layers() {
+        let map = ModelMap {
+            tile_rows: 4,
+            tile_cols: 4,
+            layers: vec![row("a", 3, 2), row("b", 6, 5)],
+            totals: MapTotals {
+                total_tiles: 5,
+                mapped_parameters: 36,
+                digital_parameters: 0,
+                utilisation: 36.0 / 80.0,
+            },
+        };
+        let cells = tile_cells(&map);
+        let used: Vec<_> = cells
+            .iter()
+            .map(|c| (c.label.as_str(), c.used_rows, c.used_cols))
+            .collect();
+        // 6 rows split 3 + 3, 5 columns 3 + 2 (physics of split_dimension).
+        assert_eq!(
+            used,
+            [
+                ("a", 3, 2),
+                ("b [0,0]", 3, 3),
+                ("b [0,1]", 3, 2),
+                ("b [1,0]", 3, 3),
+                ("b [1,1]", 3, 2)
+            ]
+        );
+        let used_total: usize = cells.iter().map(|c| c.used_rows * c.used_cols).sum();
+        assert_eq!(used_total, map.totals.mapped_parameters);
+    }
 }

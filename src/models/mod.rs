@@ -1,33 +1,40 @@
 //! The paper's networks, built from the analog layers with a tile preset (the `ideal` preset
 //! gives the digital network): ResNet-32 and WRN-16-k (images), the LSTM language model, BERT.
-//! One definition serves training, sweeps and `aimc map`.
+//! One definition serves training, sweeps and `aimc map`. Each architecture is one file (its
+//! config implementing [`Architecture`], its network [`Network`] and its task's interface) and
+//! one line of the list below; the built-in names of `aimc map` give the paper's exact sizes.
 
+pub mod architecture;
 pub mod bert;
 pub mod bert_pretrained;
 pub mod lstm_lm;
 pub mod map;
+pub mod network;
 pub mod resnet;
 pub mod shapes;
 pub mod wide_resnet;
 
-use crate::error::{Error, Result};
-use crate::nn::AnalogModule;
-use crate::rng::NoiseRng;
-use crate::tile::{TileConfig, TiledMatrix};
-use bert::{BertClassifier, BertConfig, Pooling};
-use lstm_lm::{LstmLm, LstmLmConfig};
-use resnet::{ResNet, ResNetConfig};
-use serde::{Deserialize, Serialize};
-use wide_resnet::{WideResNet, WideResNetConfig};
+pub use architecture::{Architecture, Interface, Task};
+pub use network::{ImageClassifier, LanguageModel, Model, Network, SentenceClassifier};
 
-/// The `[model]` section of an experiment: an architecture and its sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "architecture", rename_all = "kebab-case")]
-pub enum ModelConfig {
-    Resnet(ResNetConfig),
-    Wrn(WideResNetConfig),
-    LstmLm(LstmLmConfig),
-    Bert(BertConfig),
+use crate::error::{Error, InvalidKey, Result};
+use crate::rng::NoiseRng;
+use crate::tile::TileConfig;
+use architecture::architectures;
+use bert::{BertConfig, Pooling};
+use lstm_lm::LstmLmConfig;
+use resnet::ResNetConfig;
+use wide_resnet::WideResNetConfig;
+
+architectures! {
+    /// ResNet-n (He et al.; the paper's ResNet-32) for images.
+    "resnet" => Resnet(ResNetConfig),
+    /// WideResNet-d-k (Zagoruyko and Komodakis; the paper's WRN-16-4) for images.
+    "wrn" => Wrn(WideResNetConfig),
+    /// The word-level LSTM language model (Zaremba et al.; the paper's LSTM-PTB).
+    "lstm-lm" => LstmLm(LstmLmConfig),
+    /// BERT (Devlin et al.; the paper's BERT-base) classifying sentences.
+    "bert" => Bert(BertConfig),
 }
 
 /// The built-in architectures with the paper's exact shapes.
@@ -96,13 +103,14 @@ impl ModelConfig {
 
     /// The `[model]` section of a TOML document: `architecture` and that architecture's keys.
     pub fn from_toml(file: &str, text: &str) -> Result<Self> {
-        use crate::toml_file::{from_value, key_line, section_value};
+        use crate::toml_file::{key_line, section_value};
         let value = section_value(file, text, "model")?
             .ok_or_else(|| Error::invalid_value(file, "model", "a [model] section", "nothing"))?;
         let toml::Value::Table(mut table) = value else {
             return Err(Error::invalid_value(file, "model", "a table", "a value"));
         };
-        let expected = "one of \"resnet\", \"wrn\", \"lstm-lm\", \"bert\"";
+        let names: Vec<String> = ARCHITECTURES.iter().map(|n| format!("\"{n}\"")).collect();
+        let expected = format!("one of {}", names.join(", "));
         let at =
             |key: &str| key_line(text, key).map_or(file.to_string(), |l| format!("{file}:{l}"));
         let arch = match table.remove("architecture") {
@@ -124,37 +132,16 @@ impl ModelConfig {
                 ));
             }
         };
-        // A pretrained BERT's sizes come from its config.json.
-        if let (true, Some(toml::Value::String(p))) = (arch == "bert", table.get("pretrained")) {
-            let base = std::path::Path::new(file).parent().unwrap_or(".".as_ref());
-            let dir = bert_pretrained::pretrained_dir(base, p);
-            bert_pretrained::merge_pretrained_sizes(&mut table, &dir, &at)?;
-        }
-        let v = toml::Value::Table(table);
-        Ok(match arch.as_str() {
-            "resnet" => ModelConfig::Resnet(from_value(file, text, "model", v)?),
-            "wrn" => ModelConfig::Wrn(from_value(file, text, "model", v)?),
-            "lstm-lm" => ModelConfig::LstmLm(from_value(file, text, "model", v)?),
-            "bert" => ModelConfig::Bert(from_value(file, text, "model", v)?),
-            other => {
-                return Err(Error::invalid_value(
-                    at("model.architecture"),
-                    "model.architecture",
-                    expected,
-                    format!("\"{other}\""),
-                ));
-            }
+        let base = std::path::Path::new(file).parent().unwrap_or(".".as_ref());
+        Self::read_architecture(&arch, table, base, (file, text), &at)?.ok_or_else(|| {
+            Error::invalid_value(
+                at("model.architecture"),
+                "model.architecture",
+                expected,
+                format!("\"{arch}\""),
+            )
         })
     }
-}
-
-/// A built network of any architecture.
-#[derive(Debug)]
-pub enum Model {
-    Resnet(ResNet),
-    Wrn(WideResNet),
-    LstmLm(LstmLm),
-    Bert(BertClassifier),
 }
 
 impl Model {
@@ -165,42 +152,9 @@ impl Model {
         tile: &TileConfig,
         rng: NoiseRng,
     ) -> candle_core::Result<Self> {
-        Ok(match config {
-            ModelConfig::Resnet(c) => Model::Resnet(ResNet::new(*c, vb, tile, rng)?),
-            ModelConfig::Wrn(c) => Model::Wrn(WideResNet::new(*c, vb, tile, rng)?),
-            ModelConfig::LstmLm(c) => Model::LstmLm(LstmLm::new(*c, vb, tile, rng)?),
-            ModelConfig::Bert(c) => {
-                Model::Bert(BertClassifier::new(c.clone(), vb.clone(), vb, tile, rng)?)
-            }
-        })
-    }
-}
-
-impl Model {
-    /// Class logits [B, K] of images [B, C, H, W] (the image classifiers; an error for others).
-    pub fn classify_t(
-        &self,
-        x: &candle_core::Tensor,
-        train: bool,
-    ) -> candle_core::Result<candle_core::Tensor> {
-        use candle_core::ModuleT;
-        match self {
-            Model::Resnet(m) => m.forward_t(x, train),
-            Model::Wrn(m) => m.forward_t(x, train),
-            Model::LstmLm(_) | Model::Bert(_) => {
-                candle_core::bail!("this model does not classify images")
-            }
-        }
-    }
-}
-
-impl AnalogModule for Model {
-    fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
-        match self {
-            Model::Resnet(m) => m.visit_matrices(f),
-            Model::Wrn(m) => m.visit_matrices(f),
-            Model::LstmLm(m) => m.visit_matrices(f),
-            Model::Bert(m) => m.visit_matrices(f),
-        }
+        Ok(Model::new(
+            config.build_network(vb, tile, rng)?,
+            config.name(),
+        ))
     }
 }

@@ -3,6 +3,8 @@
 //! subsample and zero-pad channels), global average pool, linear classifier. Depth 6n + 2
 //! (ResNet-32: n = 5). Convolutions and the classifier on tiles; batch norm digital.
 
+use super::{Architecture, ImageClassifier, Interface, Network, Task};
+use crate::error::InvalidKey;
 use crate::nn::{
     AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, analog_conv2d_no_bias, analog_linear,
 };
@@ -201,5 +203,53 @@ impl AnalogModule for ResNet {
             b.conv2.visit_matrices(f);
         }
         self.fc.visit_matrices(f);
+    }
+}
+
+impl Architecture for ResNetConfig {
+    const TASK: Task = Task::Images;
+
+    fn interface(&self) -> Interface {
+        Interface::Images {
+            classes: self.classes,
+            in_channels: self.in_channels,
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), InvalidKey> {
+        at_least_two_classes(self.classes)
+    }
+
+    fn build(&self, vb: VarBuilder, tile: &TileConfig, rng: NoiseRng) -> Result<Box<dyn Network>> {
+        Ok(Box::new(ResNet::new(*self, vb, tile, rng)?))
+    }
+}
+
+/// A classifier needs at least two classes (`model.classes`).
+pub(crate) fn at_least_two_classes(classes: usize) -> std::result::Result<(), InvalidKey> {
+    if classes >= 2 {
+        Ok(())
+    } else {
+        Err(InvalidKey::new(
+            "model.classes",
+            "at least 2 classes",
+            classes,
+        ))
+    }
+}
+
+impl ImageClassifier for ResNet {
+    fn classify_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        self.forward_t(x, train)
+    }
+}
+
+impl Network for ResNet {
+    fn as_image_classifier(&self) -> Option<&dyn ImageClassifier> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

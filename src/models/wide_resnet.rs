@@ -3,6 +3,8 @@
 //! 1x1 convolution shortcuts where the width changes), batch norm, ReLU, global average pool,
 //! linear classifier. Convolutions and the classifier on tiles; batch norm digital.
 
+use super::{Architecture, ImageClassifier, Interface, Network, Task};
+use crate::error::InvalidKey;
 use crate::nn::{
     AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, SeededDropout, analog_conv2d_no_bias,
     analog_linear,
@@ -194,5 +196,40 @@ impl AnalogModule for WideResNet {
             }
         }
         self.fc.visit_matrices(f);
+    }
+}
+
+impl Architecture for WideResNetConfig {
+    const TASK: Task = Task::Images;
+
+    fn interface(&self) -> Interface {
+        Interface::Images {
+            classes: self.classes,
+            in_channels: self.in_channels,
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), InvalidKey> {
+        super::resnet::at_least_two_classes(self.classes)
+    }
+
+    fn build(&self, vb: VarBuilder, tile: &TileConfig, rng: NoiseRng) -> Result<Box<dyn Network>> {
+        Ok(Box::new(WideResNet::new(*self, vb, tile, rng)?))
+    }
+}
+
+impl ImageClassifier for WideResNet {
+    fn classify_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        self.forward_t(x, train)
+    }
+}
+
+impl Network for WideResNet {
+    fn as_image_classifier(&self) -> Option<&dyn ImageClassifier> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

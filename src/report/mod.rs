@@ -4,6 +4,7 @@ pub mod device_plot;
 pub mod drift_plot;
 pub mod fit_plot;
 pub mod format;
+pub mod map_table;
 pub mod plot_style;
 pub mod sensitivity_report;
 pub mod sweep_report;

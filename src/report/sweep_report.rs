@@ -7,7 +7,8 @@ use super::drift_plot::plot_drift;
 use super::format::TextTable;
 use super::plot_style::write_text_files;
 use crate::error::{Error, Result};
-use crate::sweep::{Metric, SweepResult};
+use crate::experiment::Metric;
+use crate::sweep::SweepResult;
 use std::path::{Path, PathBuf};
 
 /// One row per (run, device, time).

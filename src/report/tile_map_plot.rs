@@ -4,51 +4,11 @@
 
 use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
 use crate::error::Result;
-use crate::models::map::ModelMap;
-use crate::tile::{TileGeometry, TileGrid};
+use crate::models::map::{ModelMap, TileCell, tile_cells};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
-
-/// One tile of the map.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TileCell {
-    /// Index of the layer in the map.
-    pub layer: usize,
-    pub label: String,
-    /// Rows (inputs) and columns (outputs) of this tile holding weights.
-    pub used_rows: usize,
-    pub used_cols: usize,
-}
-
-/// The tiles of `map`, layer by layer, each layer's grid row by row.
-pub fn tile_cells(map: &ModelMap) -> Vec<TileCell> {
-    let geometry = TileGeometry {
-        rows: map.tile_rows,
-        cols: map.tile_cols,
-    };
-    let mut cells = Vec::new();
-    for (l, layer) in map.layers.iter().enumerate() {
-        let grid = TileGrid::new(layer.rows, layer.cols, geometry);
-        let several = grid.tile_count() > 1;
-        for (i, r) in grid.row_chunks.iter().enumerate() {
-            for (j, c) in grid.col_chunks.iter().enumerate() {
-                cells.push(TileCell {
-                    layer: l,
-                    label: if several {
-                        format!("{} [{i},{j}]", layer.name)
-                    } else {
-                        layer.name.clone()
-                    },
-                    used_rows: r.len(),
-                    used_cols: c.len(),
-                });
-            }
-        }
-    }
-    cells
-}
 
 /// Pixels per tile square and the label space under it.
 const CELL: i32 = 150;
@@ -147,58 +107,4 @@ pub fn plot_tile_map(map: &ModelMap, title: &str, out_dir: &Path) -> Result<[Pat
             per_row,
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::models::map::{MapRow, MapTotals};
-
-    fn row(name: &str, rows: usize, cols: usize) -> MapRow {
-        let grid = TileGrid::new(rows, cols, TileGeometry { rows: 4, cols: 4 });
-        let (gr, gc) = grid.shape();
-        MapRow {
-            name: name.into(),
-            kind: "linear".into(),
-            rows,
-            cols,
-            grid_rows: gr,
-            grid_cols: gc,
-            tiles: grid.tile_count(),
-            utilisation: grid.utilisation(),
-        }
-    }
-
-    #[test]
-    fn cells_follow_the_grids_of_the_layers() {
-        let map = ModelMap {
-            tile_rows: 4,
-            tile_cols: 4,
-            layers: vec![row("a", 3, 2), row("b", 6, 5)],
-            totals: MapTotals {
-                total_tiles: 5,
-                mapped_parameters: 36,
-                digital_parameters: 0,
-                utilisation: 36.0 / 80.0,
-            },
-        };
-        let cells = tile_cells(&map);
-        let used: Vec<_> = cells
-            .iter()
-            .map(|c| (c.label.as_str(), c.used_rows, c.used_cols))
-            .collect();
-        // 6 rows split 3 + 3, 5 columns 3 + 2 (physics of split_dimension).
-        assert_eq!(
-            used,
-            [
-                ("a", 3, 2),
-                ("b [0,0]", 3, 3),
-                ("b [0,1]", 3, 2),
-                ("b [1,0]", 3, 3),
-                ("b [1,1]", 3, 2)
-            ]
-        );
-        let used_total: usize = cells.iter().map(|c| c.used_rows * c.used_cols).sum();
-        assert_eq!(used_total, map.totals.mapped_parameters);
-    }
 }

@@ -2,15 +2,13 @@
 //! time, the metric at one time after programming for each value. `tile-size` is the
 //! tile-mapping study: tiles used and accuracy per tile size.
 
-use super::metric::Metric;
 use super::run::{SweepPoint, SweepSpec, run_sweep};
-use super::target::SweepTarget;
 use super::times::SweepTime;
 use crate::device::Device as AnalogDevice;
 use crate::error::{Error, Result};
+use crate::experiment::{Metric, RunTarget, TaskData};
 use crate::models::map::map_model;
 use crate::tile::{Knob, TileConfig};
-use crate::train::setup::TaskData;
 use serde::{Deserialize, Serialize};
 
 /// The metric at one knob value.
@@ -45,7 +43,7 @@ pub struct SensitivityResult {
 /// (named `device_name`), the knob set to the value. `tick` follows every evaluation.
 #[allow(clippy::too_many_arguments)]
 pub fn run_sensitivity(
-    target: &SweepTarget,
+    target: &RunTarget,
     knob: Knob,
     values: &[f64],
     (device_name, device): (&str, &AnalogDevice),

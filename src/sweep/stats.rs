@@ -1,6 +1,6 @@
 //! Statistics of repeated evaluations (physics.md section 6): mean, sample standard deviation,
 //! the 95 % confidence interval of the mean (Student t with n - 1 degrees of freedom), and the
-//! normalised accuracy A* = 1 - (e - e_FP) / (e_chance - e_FP) (Eq. 3), e the test error.
+//! iso-accuracy criterion on A* (Eq. 3, computed by the metric: `experiment/metric.rs`).
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -48,34 +48,12 @@ pub fn summarize(values: &[f64]) -> Summary {
     }
 }
 
-/// A* of accuracy `acc` given the FP accuracy and chance accuracy (Eq. 3).
-pub fn normalized_accuracy(acc: f64, acc_fp: f64, acc_chance: f64) -> f64 {
-    let (e, e_fp, e_chance) = (1.0 - acc, 1.0 - acc_fp, 1.0 - acc_chance);
-    1.0 - (e - e_fp) / (e_chance - e_fp)
-}
-
-/// A* of a perplexity (lower is better): Eq. 3 with the test error replaced by the perplexity,
-/// 1 - (ppl - ppl_FP) / (ppl_chance - ppl_FP). The chance level is the vocabulary size, the
-/// perplexity of a model that predicts every word with equal probability.
-pub fn normalized_perplexity(ppl: f64, ppl_fp: f64, ppl_chance: f64) -> f64 {
-    1.0 - (ppl - ppl_fp) / (ppl_chance - ppl_fp)
-}
-
 /// The paper's iso-accuracy criterion: A* above 99 %.
 pub const ISO_ACCURACY: f64 = 0.99;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn perplexity_a_star_is_one_at_fp_and_zero_at_the_vocabulary_size() {
-        assert_eq!(normalized_perplexity(80.0, 80.0, 10_000.0), 1.0);
-        assert_eq!(normalized_perplexity(10_000.0, 80.0, 10_000.0), 0.0);
-        assert_eq!(normalized_perplexity(5_040.0, 80.0, 10_000.0), 0.5);
-        // Better than FP: above 1, as for accuracy.
-        assert!(normalized_perplexity(70.0, 80.0, 10_000.0) > 1.0);
-    }
 
     #[test]
     fn closed_forms() {
@@ -90,9 +68,5 @@ mod tests {
         assert!((s.ci_high - 3.0 - half).abs() < 1e-5 && (3.0 - s.ci_low - half).abs() < 1e-5);
         let one = summarize(&[0.7]);
         assert_eq!((one.std, one.ci_low, one.ci_high), (0.0, 0.7, 0.7));
-        // A*: FP level gives 1, chance gives 0, halfway gives 0.5.
-        assert_eq!(normalized_accuracy(0.9, 0.9, 0.1), 1.0);
-        assert!(normalized_accuracy(0.1, 0.9, 0.1).abs() < 1e-12);
-        assert!((normalized_accuracy(0.5, 0.9, 0.1) - 0.5).abs() < 1e-12);
     }
 }

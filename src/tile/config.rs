@@ -292,7 +292,10 @@ drift_compensation = "per_column"
 "#;
         let c = TileConfig::from_toml("t.toml", text).unwrap();
         let p = &c.periphery;
-        assert_eq!((c.rows, c.cols, c.device.as_str()), (256, 128, "reram-like"));
+        assert_eq!(
+            (c.rows, c.cols, c.device.as_str()),
+            (256, 128, "reram-like")
+        );
         assert_eq!(c.weight_scaling, WeightScaling::PerTile);
         assert_eq!((p.dac.on, p.dac.bits, p.dac.bound), (true, 6, 2.0));
         assert_eq!(
@@ -300,7 +303,10 @@ drift_compensation = "per_column"
             (true, 10, 12.0, 1.5)
         );
         assert_eq!((p.out_noise.sigma, p.read_noise.sigma), (0.05, 0.01));
-        assert_eq!((p.ir_drop.on, p.ir_drop.scale, p.ir_drop.gamma), (true, 2.0, 3e-6));
+        assert_eq!(
+            (p.ir_drop.on, p.ir_drop.scale, p.ir_drop.gamma),
+            (true, 2.0, 3e-6)
+        );
         let s = &p.input_scaling;
         assert_eq!(
             (s.mode, s.range, s.max_iterations),

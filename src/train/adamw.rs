@@ -2,30 +2,8 @@
 //! p = p (1 - lr wd); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 //! p = p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
 
+use crate::experiment::optimizer::AdamWConfig;
 use candle_core::{Result, Tensor, Var};
-
-/// Options of AdamW (missing keys in a file take the defaults).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AdamWConfig {
-    pub lr: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-}
-
-impl Default for AdamWConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.01,
-        }
-    }
-}
 
 /// The moment estimates of one variable.
 #[derive(Debug, Clone)]

@@ -2,28 +2,9 @@
 //! L = w T^2 KL(softmax(t / T) || softmax(s / T)) + (1 - w) CE(s, y), with temperature T = 10
 //! and weight w = 0.75 by default (the T^2 factor of Hinton et al. keeps the gradient scale).
 
+use crate::experiment::stages::Distillation;
 use candle_core::{D, Result, Tensor};
 use candle_nn::ops::log_softmax;
-
-/// Knowledge-distillation options.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Distillation {
-    pub enabled: bool,
-    pub temperature: f64,
-    /// Weight w of the distillation term; 1 - w goes to the cross-entropy.
-    pub weight: f64,
-}
-
-impl Default for Distillation {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            temperature: 10.0,
-            weight: 0.75,
-        }
-    }
-}
 
 /// Mean cross-entropy of logits [B, K] against labels [B] (u32).
 pub fn cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {

@@ -1,8 +1,8 @@
 //! The running figures of a classifier's training epoch (images or sentences): mean loss,
 //! accuracy and throughput, for the progress bar and the epoch's history record.
 
-use super::checkpoint::EpochRecord;
-use super::evaluate::count_correct;
+use crate::experiment::checkpoint::EpochRecord;
+use crate::experiment::evaluate::count_correct;
 use candle_core::{Result, Tensor};
 use std::time::Instant;
 

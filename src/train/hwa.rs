@@ -2,9 +2,9 @@
 //! modifier of every tiled matrix, the noise ramp, clipping and remapping, input-range
 //! calibration.
 
-use super::experiment::{HwaStage, NoiseConfig, NoiseKind};
 use crate::device::{Device as AnalogDevice, resolve_device};
 use crate::error::{Error, Result};
+use crate::experiment::{HwaStage, NoiseConfig, NoiseKind};
 use crate::nn::{AnalogModule, matrices};
 use crate::tile::{TileConfig, WeightModifier, WeightNoise};
 

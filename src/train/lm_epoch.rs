@@ -4,12 +4,13 @@
 //! over too), gradient-norm clipping, then the optimiser step. Each step draws dropout masks and
 //! weight noise from (seed, step), so a resumed run repeats them.
 
-use super::distill::{Distillation, distillation_loss};
+use super::distill::distillation_loss;
 use super::grad_clip::clip_grad_norm;
 use super::optimizer::Optimizer;
 use crate::data::text_corpus::StreamBatches;
 use crate::error::{Error, Result};
-use crate::models::lstm_lm::LstmLm;
+use crate::experiment::Distillation;
+use crate::models::LanguageModel;
 use crate::nn::LstmState;
 use crate::rng::NoiseRng;
 use candle_core::{D, DType, Device, Tensor};
@@ -46,8 +47,8 @@ pub struct LmEpochOutcome {
 
 /// Runs the steps of an epoch over one stream, carrying the states of the model (and teacher).
 pub struct LmStepper<'a> {
-    model: &'a LstmLm,
-    teacher: Option<(&'a LstmLm, &'a Distillation)>,
+    model: &'a dyn LanguageModel,
+    teacher: Option<(&'a dyn LanguageModel, &'a Distillation)>,
     states: Vec<LstmState>,
     teacher_states: Vec<LstmState>,
     device: Device,
@@ -56,8 +57,8 @@ pub struct LmStepper<'a> {
 impl<'a> LmStepper<'a> {
     /// Zero states for `batch` streams.
     pub fn new(
-        model: &'a LstmLm,
-        teacher: Option<(&'a LstmLm, &'a Distillation)>,
+        model: &'a dyn LanguageModel,
+        teacher: Option<(&'a dyn LanguageModel, &'a Distillation)>,
         batch: usize,
         device: &Device,
     ) -> Result<Self> {
@@ -162,8 +163,8 @@ pub fn finite_loss(loss: f64) -> Result<()> {
 /// Runs one epoch of `model` on `stream` (distilling from `teacher` if given); `after_step`
 /// runs after every update (e.g. the HWA weight clipping).
 pub fn train_lm_epoch(
-    model: &LstmLm,
-    teacher: Option<(&LstmLm, &Distillation)>,
+    model: &dyn LanguageModel,
+    teacher: Option<(&dyn LanguageModel, &Distillation)>,
     stream: &StreamBatches,
     optimizer: &mut Optimizer,
     opts: LmEpochOptions,

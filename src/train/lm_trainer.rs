@@ -4,30 +4,26 @@
 //! the training text in `batch_size` streams, gradient clipping, validation perplexity after
 //! every epoch (the `plateau` schedule reads it), an atomic checkpoint per epoch, exact resume.
 
-use super::checkpoint::EpochRecord;
-use super::experiment::Experiment;
 use super::lm_epoch::{LmEpochOptions, LmStepper, LossMean};
-use super::perplexity::perplexity;
-use super::setup::TextData;
 use super::stage::{StageOutcome, StageRun, TrainOptions, diverged};
 use crate::error::{Error, Result};
-use crate::models::Model;
-use crate::models::lstm_lm::LstmLm;
+use crate::experiment::checkpoint::EpochRecord;
+use crate::experiment::perplexity::perplexity;
+use crate::experiment::{Experiment, Metric, TextData};
+use crate::models::{LanguageModel, Model};
 use crate::rng::NoiseRng;
-use crate::sweep::Metric;
 use std::time::Instant;
 
 /// The language model of a built model (an error naming the experiment for other networks).
-pub fn as_lstm_lm<'m>(model: &'m Model, file: &str) -> Result<&'m LstmLm> {
-    match model {
-        Model::LstmLm(m) => Ok(m),
-        _ => Err(Error::invalid_value(
+pub fn as_language_model<'m>(model: &'m Model, file: &str) -> Result<&'m dyn LanguageModel> {
+    model.language_model().ok_or_else(|| {
+        Error::invalid_value(
             file,
             "model.architecture",
-            "\"lstm-lm\" for a text dataset",
-            "another architecture",
-        )),
-    }
+            "a language model for a text dataset",
+            model.architecture(),
+        )
+    })
 }
 
 /// Runs (or resumes) one stage of the language model of `exp` on `data`.
@@ -67,9 +63,9 @@ pub fn train_lm_stage(
         let mut mean = LossMean::default();
         let mut noise_scale = 0.0;
         let (net, teacher_net) = (run.model.clone(), run.teacher.clone());
-        let model = as_lstm_lm(&net, &exp.file)?;
+        let model = as_language_model(&net, &exp.file)?;
         let teacher = match (&teacher_net, run.plan.hwa) {
-            (Some(t), Some(h)) => Some((as_lstm_lm(t, &exp.file)?, &h.distillation)),
+            (Some(t), Some(h)) => Some((as_language_model(t, &exp.file)?, &h.distillation)),
             _ => None,
         };
         let mut stepper = LmStepper::new(model, teacher, batch, dev)?;
@@ -112,7 +108,7 @@ pub fn train_lm_stage(
         let items_per_s = mean.tokens() as f64 / start.elapsed().as_secs_f64();
         bar.finish_and_clear();
         run.end_of_epoch_remap()?;
-        let model = as_lstm_lm(&run.model, &exp.file)?;
+        let model = as_language_model(&run.model, &exp.file)?;
         let eval_metric = perplexity(model, &data.valid, data.bptt, dev)?;
         let outcome = mean.outcome();
         run.finish_epoch(EpochRecord {

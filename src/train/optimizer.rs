@@ -3,35 +3,12 @@
 //! of physics.md section 5) and weight-decay switch; its state can be saved and restored so
 //! that a resumed run continues exactly.
 
-use super::adamw::{AdamWConfig, AdamWState, adamw_update};
-use super::sgd::{SgdConfig, sgd_update};
+use super::adamw::{AdamWState, adamw_update};
+use super::sgd::sgd_update;
+use crate::experiment::optimizer::OptimizerConfig;
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 use std::collections::HashMap;
-
-/// Which optimiser, with its options (`kind = "sgd"` or `"adamw"` in a file).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OptimizerConfig {
-    Sgd(SgdConfig),
-    Adamw(AdamWConfig),
-}
-
-impl Default for OptimizerConfig {
-    fn default() -> Self {
-        OptimizerConfig::Sgd(SgdConfig::default())
-    }
-}
-
-impl OptimizerConfig {
-    /// The base learning rate.
-    pub fn lr(&self) -> f64 {
-        match self {
-            OptimizerConfig::Sgd(c) => c.lr,
-            OptimizerConfig::Adamw(c) => c.lr,
-        }
-    }
-}
 
 /// A trained parameter.
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! The training loop of one stage of BERT on labelled sentences (physics.md section 5): FP
+//! The training loop of one stage of a sentence classifier (BERT) on labelled sentences (physics.md section 5): FP
 //! fine-tuning from the pretrained weights, then HWA from the FP checkpoint with the mechanisms of
 //! the other stages (noise ramp, clipping, learned input ranges and output scales, distillation
 //! from the FP model). Every epoch the sentences are shuffled (seeded by the seed, the stage and
@@ -7,27 +7,27 @@
 
 use super::distill::{cross_entropy, distillation_loss};
 use super::epoch_tally::EpochTally;
-use super::experiment::Experiment;
-use super::sentence_eval::{sentence_accuracy, sentence_batch};
-use super::setup::SentenceData;
 use super::stage::{StageOutcome, StageRun, TrainOptions};
 use crate::error::{Error, Result};
-use crate::models::Model;
-use crate::models::bert::BertClassifier;
+use crate::experiment::sentence_eval::{sentence_accuracy, sentence_batch};
+use crate::experiment::{Experiment, Metric, SentenceData};
+use crate::models::{Model, SentenceClassifier};
 use crate::rng::NoiseRng;
-use crate::sweep::Metric;
 
-/// BERT of a built model (an error naming the experiment for other networks).
-pub fn as_bert<'m>(model: &'m Model, file: &str) -> Result<&'m BertClassifier> {
-    match model {
-        Model::Bert(m) => Ok(m),
-        _ => Err(Error::invalid_value(
+/// The sentence classifier of a built model (an error naming the experiment for other
+/// networks).
+pub fn as_sentence_classifier<'m>(
+    model: &'m Model,
+    file: &str,
+) -> Result<&'m dyn SentenceClassifier> {
+    model.sentence_classifier().ok_or_else(|| {
+        Error::invalid_value(
             file,
             "model.architecture",
-            "\"bert\" for a sentence dataset",
-            "another architecture",
-        )),
-    }
+            "a sentence classifier for a sentence dataset",
+            model.architecture(),
+        )
+    })
 }
 
 /// Runs (or resumes) one stage of BERT of `exp` on `data`.
@@ -50,9 +50,9 @@ pub fn train_sentence_stage(
         let mut tally = EpochTally::start();
         let mut noise_scale = 0.0;
         let (net, teacher_net) = (run.model.clone(), run.teacher.clone());
-        let model = as_bert(&net, &exp.file)?;
+        let model = as_sentence_classifier(&net, &exp.file)?;
         let teacher = match (&teacher_net, run.plan.hwa) {
-            (Some(t), Some(h)) => Some((as_bert(t, &exp.file)?, &h.distillation)),
+            (Some(t), Some(h)) => Some((as_sentence_classifier(t, &exp.file)?, &h.distillation)),
             _ => None,
         };
         for (k, indices) in order.chunks(batch_size).enumerate() {
@@ -65,10 +65,10 @@ pub fn train_sentence_stage(
                 data.max_len,
                 dev,
             )?;
-            let logits = model.forward_t(&ids, &mask, true)?;
+            let logits = model.classify_t(&ids, &mask, true)?;
             let loss = match teacher {
                 Some((t, d)) => {
-                    distillation_loss(&logits, &t.forward_t(&ids, &mask, false)?, &y, d)?
+                    distillation_loss(&logits, &t.classify_t(&ids, &mask, false)?, &y, d)?
                 }
                 None => cross_entropy(&logits, &y)?,
             };
@@ -83,7 +83,7 @@ pub fn train_sentence_stage(
         bar.finish_and_clear();
         run.end_of_epoch_remap()?;
         let eval_metric = sentence_accuracy(
-            as_bert(&run.model, &exp.file)?,
+            as_sentence_classifier(&run.model, &exp.file)?,
             &data.tokenizer,
             &data.test,
             (data.max_len, data.eval_batch),

@@ -3,32 +3,10 @@
 //! g = grad + wd p; b = mu b + (1 - dampening) g (b = g at the first step);
 //! d = g + mu b (Nesterov) or b; p = p - lr d.
 
+use crate::experiment::optimizer::SgdConfig;
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 use candle_nn::Optimizer;
-
-/// Options of [`SgdMomentum`] (missing keys in a file take the defaults).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SgdConfig {
-    pub lr: f64,
-    pub momentum: f64,
-    pub dampening: f64,
-    pub weight_decay: f64,
-    pub nesterov: bool,
-}
-
-impl Default for SgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.1,
-            momentum: 0.9,
-            dampening: 0.0,
-            weight_decay: 5e-4,
-            nesterov: true,
-        }
-    }
-}
 
 /// One SGD step of `var` with gradient `grad` and momentum buffer `buf` at learning rate `lr`
 /// and weight decay `weight_decay` (module header).

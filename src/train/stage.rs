@@ -6,44 +6,25 @@
 //! `history.csv`. The loops over the data are in `trainer` (images), `lm_trainer` (text) and
 //! `sentence_trainer` (BERT); a fresh FP stage of BERT starts from its pretrained weights.
 
-use super::checkpoint::{self, EpochRecord, FORMAT, TrainState, load_into_varmap, varmap_tensors};
-use super::experiment::{Experiment, HwaStage};
 use super::grad_clip::clip_grad_norm;
 use super::hwa;
-use super::optimizer::{Optimizer, OptimizerConfig, Param};
-use super::schedule::Schedule;
-use super::setup::{build_model, load_model};
+use super::optimizer::{Optimizer, Param};
 use crate::error::{Error, Result};
+use crate::experiment::checkpoint::{
+    self, EpochRecord, FORMAT, TrainState, load_into_varmap, varmap_tensors,
+};
+use crate::experiment::load::{build_model, load_model};
+use crate::experiment::run_dir::{Stage, checkpoint_path, config_path, history_path};
+use crate::experiment::{Experiment, HwaStage, Metric, OptimizerConfig, Schedule};
 use crate::fsutil::write_atomic;
 use crate::models::Model;
-use crate::models::bert_pretrained::load_bert_weights;
 use crate::nn::matrices;
-use crate::sweep::Metric;
 use crate::tile::TileConfig;
 use candle_core::{DType, Device, Tensor, TensorId};
 use candle_nn::VarMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-
-/// The two training stages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Stage {
-    /// Floating point, on the `ideal` tile.
-    Fp,
-    /// Hardware-aware, on the experiment's tile, from the FP checkpoint.
-    Hwa,
-}
-
-impl Stage {
-    /// `fp` or `hwa`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Fp => "fp",
-            Stage::Hwa => "hwa",
-        }
-    }
-}
 
 /// How to run a stage.
 #[derive(Debug, Clone)]
@@ -66,11 +47,6 @@ pub struct StageOutcome {
     pub checkpoint: PathBuf,
     pub metric: Metric,
     pub history: Vec<EpochRecord>,
-}
-
-/// The checkpoint file of `stage` in run directory `out`.
-pub fn checkpoint_path(out: &Path, stage: Stage) -> PathBuf {
-    out.join(stage.name()).join("checkpoint.safetensors")
 }
 
 /// The stage's settings in one place.
@@ -245,7 +221,7 @@ impl<'a> StageRun<'a> {
             hwa::remap_all(&model)?;
             state.normalised = true;
         } else if let Some(dir) = exp.pretrained_dir() {
-            load_bert_weights(&varmap, &dir.join("model.safetensors"), dev)?;
+            exp.config.model.load_pretrained(&varmap, &dir, dev)?;
         }
         let teacher = match plan.hwa {
             Some(h) if h.distillation.enabled => {
@@ -263,7 +239,7 @@ impl<'a> StageRun<'a> {
             optimizer.load_state(t, state.step)?;
         }
         write_atomic(
-            &opts.out_dir.join(opts.stage.name()).join("config.toml"),
+            &config_path(&opts.out_dir, opts.stage),
             exp.resolved()?.to_toml()?.as_bytes(),
         )?;
         Ok(Self {
@@ -408,11 +384,7 @@ impl<'a> StageRun<'a> {
         tensors.extend(self.optimizer.state_tensors());
         checkpoint::save(&self.ckpt_path, &tensors, &self.state)?;
         write_atomic(
-            &self
-                .opts
-                .out_dir
-                .join(self.opts.stage.name())
-                .join("history.csv"),
+            &history_path(&self.opts.out_dir, self.opts.stage),
             history_csv(&self.state.history, metric, self.items).as_bytes(),
         )
     }

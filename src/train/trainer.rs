@@ -9,20 +9,15 @@
 
 use super::distill::{cross_entropy, distillation_loss};
 use super::epoch_tally::EpochTally;
-use super::evaluate::accuracy;
-use super::experiment::Experiment;
 use super::lm_trainer::train_lm_stage;
 use super::sentence_trainer::train_sentence_stage;
-use super::setup::{ExperimentData, TaskData};
-use super::stage::StageRun;
+use super::stage::{StageOutcome, StageRun, TrainOptions};
 use crate::data::{Augment, Loader};
 use crate::error::Result;
+use crate::experiment::evaluate::{accuracy, wrong_task};
+use crate::experiment::{Experiment, ImageData, Metric, TaskData};
 use crate::nn::matrices;
 use crate::rng::NoiseRng;
-use crate::sweep::Metric;
-
-pub use super::checkpoint::EpochRecord;
-pub use super::stage::{Stage, StageOutcome, TrainOptions, checkpoint_path, history_csv};
 
 /// Runs (or resumes) one stage of `exp` on its data: images, text or sentences.
 pub fn train(exp: &Experiment, data: &TaskData, opts: &TrainOptions) -> Result<StageOutcome> {
@@ -36,7 +31,7 @@ pub fn train(exp: &Experiment, data: &TaskData, opts: &TrainOptions) -> Result<S
 /// Runs (or resumes) one stage of the image classifier of `exp` on `data`.
 pub fn train_stage(
     exp: &Experiment,
-    data: &ExperimentData,
+    data: &ImageData,
     opts: &TrainOptions,
 ) -> Result<StageOutcome> {
     let mut run = StageRun::open(exp, opts, Metric::Accuracy)?;
@@ -89,7 +84,11 @@ pub fn train_stage(
         tally.stop();
         bar.finish_and_clear();
         run.end_of_epoch_remap()?;
-        let eval_metric = accuracy(&run.model, &data.test, &data.stats, dev)?;
+        let classifier = run
+            .model
+            .image_classifier()
+            .ok_or_else(|| wrong_task(&run.model, "an image classifier"))?;
+        let eval_metric = accuracy(classifier, &data.test, &data.stats, dev)?;
         run.finish_epoch(tally.record(epoch + 1, lr, noise_scale, eval_metric))?;
     }
     Ok(run.outcome())

@@ -65,12 +65,12 @@ pub fn minilm_dir() -> Option<std::path::PathBuf> {
 
 /// Options of a quiet CPU training stage writing into `out`.
 pub fn train_options(
-    stage: aimc::train::trainer::Stage,
+    stage: aimc::experiment::Stage,
     out: &Path,
     epochs: Option<usize>,
     resume: bool,
-) -> aimc::train::trainer::TrainOptions {
-    aimc::train::trainer::TrainOptions {
+) -> aimc::train::TrainOptions {
+    aimc::train::TrainOptions {
         stage,
         out_dir: out.to_path_buf(),
         epochs,
@@ -82,7 +82,7 @@ pub fn train_options(
 
 /// Every tensor of the checkpoint at `path`, flattened to f32, sorted by name.
 pub fn checkpoint_tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
-    let c = aimc::train::checkpoint::load(path, &candle_core::Device::Cpu).unwrap();
+    let c = aimc::experiment::checkpoint::load(path, &candle_core::Device::Cpu).unwrap();
     let mut v: Vec<(String, Vec<f32>)> = c
         .tensors
         .iter()

@@ -2,13 +2,13 @@
 //! section), its quick reduction, the sweep's times and repeats, and where the files go.
 
 use crate::error::{Error, Result};
+use crate::experiment::{Experiment, ExperimentConfig};
 use crate::sweep::{SweepTime, parse_times};
-use crate::train::experiment::{Experiment, ExperimentConfig};
 use std::path::{Path, PathBuf};
 
 /// The name of the built-in experiment (the file of the same name in the repository).
 pub const BUILTIN_EXPERIMENT: &str = "models/demo-fashion.toml";
-const BUILTIN_TEXT: &str = include_str!("../../models/demo-fashion.toml");
+const BUILTIN_TEXT: &str = include_str!("../../../models/demo-fashion.toml");
 
 /// The built-in experiment: ResNet on the embedded Fashion-MNIST subset.
 pub fn builtin_experiment() -> Result<Experiment> {
@@ -95,6 +95,44 @@ impl DemoPlan {
             run_dir: PathBuf::from("runs").join(&dir),
             out_dir: PathBuf::from("reports").join(&dir),
         })
+    }
+}
+
+/// A demo as the command line asks for it: the experiment (None: the built-in one), quick or
+/// not, and the options that override the plan's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct DemoRequest {
+    pub experiment: Option<PathBuf>,
+    pub quick: bool,
+    pub reps: Option<usize>,
+    /// Times after programming, e.g. `1s,1h,1d,1y`.
+    pub times: Option<String>,
+    pub seed: u64,
+    pub out: Option<PathBuf>,
+    pub runs: Option<PathBuf>,
+}
+
+impl DemoRequest {
+    /// The plan of the request: the defaults of [`DemoPlan::new`] with its options applied.
+    pub fn plan(&self) -> Result<DemoPlan> {
+        let mut plan = DemoPlan::new(self.experiment.as_deref(), self.quick)?;
+        if let Some(r) = self.reps {
+            if r == 0 {
+                return Err(Error::invalid_argument("--reps", "at least 1", 0));
+            }
+            plan.reps = r;
+        }
+        if let Some(t) = &self.times {
+            plan.times = parse_times(t)?;
+        }
+        plan.seed = self.seed;
+        if let Some(o) = &self.out {
+            plan.out_dir = o.clone();
+        }
+        if let Some(r) = &self.runs {
+            plan.run_dir = r.clone();
+        }
+        Ok(plan)
     }
 }
 

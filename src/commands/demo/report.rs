@@ -7,16 +7,16 @@ use super::pipeline::DemoOutcome;
 use super::plan::DemoPlan;
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
-use crate::models::map::map_table;
+use crate::experiment::HwaStage;
+use crate::experiment::checkpoint::EpochRecord;
 use crate::report::TextTable;
 use crate::report::device_plot::plot_devices;
+use crate::report::map_table::map_table;
 use crate::report::plot_style::write_text_files;
 use crate::report::sweep_report::{
     TABLE_LEGEND, comparison_table, sweep_settings_markdown, write_report_with_summary,
 };
 use crate::report::tile_map_plot::plot_tile_map;
-use crate::train::checkpoint::EpochRecord;
-use crate::train::experiment::HwaStage;
 use std::path::PathBuf;
 
 /// The comparison of the two sweeps: per network FP, accuracy at each time, A* at each time.

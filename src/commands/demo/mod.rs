@@ -9,5 +9,5 @@ mod plan;
 mod report;
 
 pub use pipeline::{DemoOutcome, StageTiming, run_demo};
-pub use plan::{BUILTIN_EXPERIMENT, DemoPlan, builtin_experiment, make_quick};
+pub use plan::{BUILTIN_EXPERIMENT, DemoPlan, DemoRequest, builtin_experiment, make_quick};
 pub use report::{demo_table, duration, write_demo_report};

@@ -2,9 +2,9 @@
 //! (`optimizer.*`) and, in the file's metadata, the training state (stage, epochs done, steps,
 //! history), written atomically so that a crash never leaves a half-written checkpoint.
 
+use super::metric::Metric;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
-use crate::sweep::Metric;
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};

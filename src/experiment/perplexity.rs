@@ -3,13 +3,13 @@
 //! (inference mode: no dropout, no weight noise; the programmed weights if programmed).
 
 use crate::data::text_corpus::StreamBatches;
-use crate::models::lstm_lm::LstmLm;
+use crate::models::LanguageModel;
 use crate::nn::LstmState;
 use candle_core::{D, DType, Device, Result, Tensor};
 
 /// exp(mean over all targets of -log p(target)) of `model` on `stream`.
 pub fn perplexity(
-    model: &LstmLm,
+    model: &dyn LanguageModel,
     stream: &StreamBatches,
     bptt: usize,
     device: &Device,
@@ -37,7 +37,7 @@ pub fn perplexity(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::lstm_lm::LstmLmConfig;
+    use crate::models::lstm_lm::{LstmLm, LstmLmConfig};
     use crate::nn::seeded_var_builder;
     use crate::rng::NoiseRng;
     use crate::tile::TileConfig;

@@ -6,13 +6,14 @@ use super::plan::DemoPlan;
 use super::report::write_demo_report;
 use crate::device::resolve_device;
 use crate::error::Result;
+use crate::experiment::checkpoint::EpochRecord;
+use crate::experiment::run_dir::{resolve, stage_dir};
+use crate::experiment::task::load_image_data;
+use crate::experiment::{Stage, TaskData};
 use crate::models::map::{ModelMap, map_model};
 use crate::progress::{progress_bar, step_callback};
-use crate::sweep::{SweepResult, SweepSpec, resolve, run_sweep};
-use crate::tile::TileGeometry;
-use crate::train::checkpoint::EpochRecord;
-use crate::train::setup::{TaskData, load_data};
-use crate::train::trainer::{Stage, TrainOptions, train};
+use crate::sweep::{SweepResult, SweepSpec, run_sweep};
+use crate::train::{TrainOptions, train};
 use candle_core::Device;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -71,7 +72,7 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
     };
 
     let start = Instant::now();
-    let data = TaskData::Images(load_data(exp)?);
+    let data = TaskData::Images(load_image_data(exp)?);
     timed("data", start);
     let train = |stage: Stage| {
         train(
@@ -98,7 +99,7 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
         "direct mapping: the FP weights programmed onto tiles, read over time",
     );
     let start = Instant::now();
-    let direct = sweep(plan, "fp", DIRECT_LABEL, &data, device, progress)?;
+    let direct = sweep(plan, Stage::Fp, DIRECT_LABEL, &data, device, progress)?;
     timed("direct-mapping sweep", start);
 
     say(3, "hardware-aware fine-tuning from the FP checkpoint");
@@ -108,19 +109,12 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
 
     say(4, "the HWA weights programmed onto tiles, read over time");
     let start = Instant::now();
-    let hwa_sweep = sweep(plan, "hwa", HWA_LABEL, &data, device, progress)?;
+    let hwa_sweep = sweep(plan, Stage::Hwa, HWA_LABEL, &data, device, progress)?;
     timed("hwa sweep", start);
 
     say(5, "tile map and report");
     let start = Instant::now();
-    let tile = &exp.config.tile;
-    let map = map_model(
-        &exp.config.model,
-        TileGeometry {
-            rows: tile.rows,
-            cols: tile.cols,
-        },
-    )?;
+    let map = map_model(&exp.config.model, exp.config.tile.geometry())?;
     let mut outcome = DemoOutcome {
         experiment: exp.config.experiment.name.clone(),
         description: exp.config.experiment.description.clone(),
@@ -145,13 +139,13 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
 /// Sweeps the checkpoint of `stage` on the experiment's tile and device.
 fn sweep(
     plan: &DemoPlan,
-    stage: &str,
+    stage: Stage,
     label: &str,
     data: &TaskData,
     device: &Device,
     progress: bool,
 ) -> Result<SweepResult> {
-    let target = resolve(&plan.run_dir.join(stage))?;
+    let target = resolve(&stage_dir(&plan.run_dir, stage))?;
     let tile = plan.experiment.config.tile.clone();
     let analog = resolve_device(&tile.device)?.device;
     let spec = SweepSpec {

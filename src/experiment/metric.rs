@@ -2,8 +2,20 @@
 //! perplexity (language models, lower is better). It decides how values are shown (accuracy in
 //! %, perplexity as it is), the chance level and the A* of physics.md Eq. 3.
 
-use super::stats::{normalized_accuracy, normalized_perplexity};
 use serde::{Deserialize, Serialize};
+
+/// A* of accuracy `acc` given the FP accuracy and chance accuracy (Eq. 3).
+pub fn normalized_accuracy(acc: f64, acc_fp: f64, acc_chance: f64) -> f64 {
+    let (e, e_fp, e_chance) = (1.0 - acc, 1.0 - acc_fp, 1.0 - acc_chance);
+    1.0 - (e - e_fp) / (e_chance - e_fp)
+}
+
+/// A* of a perplexity (lower is better): Eq. 3 with the test error replaced by the perplexity,
+/// 1 - (ppl - ppl_FP) / (ppl_chance - ppl_FP). The chance level is the vocabulary size, the
+/// perplexity of a model that predicts every word with equal probability.
+pub fn normalized_perplexity(ppl: f64, ppl_fp: f64, ppl_chance: f64) -> f64 {
+    1.0 - (ppl - ppl_fp) / (ppl_chance - ppl_fp)
+}
 
 /// What a sweep, a training history or a report measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -110,6 +122,23 @@ impl Metric {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn perplexity_a_star_is_one_at_fp_and_zero_at_the_vocabulary_size() {
+        assert_eq!(normalized_perplexity(80.0, 80.0, 10_000.0), 1.0);
+        assert_eq!(normalized_perplexity(10_000.0, 80.0, 10_000.0), 0.0);
+        assert_eq!(normalized_perplexity(5_040.0, 80.0, 10_000.0), 0.5);
+        // Better than FP: above 1, as for accuracy.
+        assert!(normalized_perplexity(70.0, 80.0, 10_000.0) > 1.0);
+    }
+
+    #[test]
+    fn accuracy_a_star_closed_forms() {
+        // A*: FP level gives 1, chance gives 0, halfway gives 0.5.
+        assert_eq!(normalized_accuracy(0.9, 0.9, 0.1), 1.0);
+        assert!(normalized_accuracy(0.1, 0.9, 0.1).abs() < 1e-12);
+        assert!((normalized_accuracy(0.5, 0.9, 0.1) - 0.5).abs() < 1e-12);
+    }
 
     #[test]
     fn directions_and_a_star() {

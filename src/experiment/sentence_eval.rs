@@ -1,4 +1,4 @@
-//! Accuracy of a BERT sentence classifier on labelled sentences, in inference mode: the
+//! Accuracy of a sentence classifier on labelled sentences, in inference mode: the
 //! sentences tokenized in batches (padded to each batch's longest, at most `max_len` tokens, with
 //! attention masks), the class of the largest logit compared with the label.
 
@@ -6,7 +6,7 @@ use super::evaluate::count_correct;
 use crate::data::sentence_dataset::SentenceSet;
 use crate::data::tokenizer::SentenceTokenizer;
 use crate::error::Result;
-use crate::models::bert::BertClassifier;
+use crate::models::SentenceClassifier;
 use candle_core::{Device, Tensor};
 
 /// The token ids, attention mask [B, T] and labels [B] of the sentences of `set` at `indices`
@@ -32,7 +32,7 @@ pub fn sentence_batch(
 
 /// The fraction of `set` that `model` classifies correctly, `batch` sentences at a time.
 pub fn sentence_accuracy(
-    model: &BertClassifier,
+    model: &dyn SentenceClassifier,
     tokenizer: &SentenceTokenizer,
     set: &SentenceSet,
     (max_len, batch): (usize, usize),
@@ -42,7 +42,7 @@ pub fn sentence_accuracy(
     for start in (0..set.len()).step_by(batch.max(1)) {
         let end = (start + batch.max(1)).min(set.len());
         let (ids, mask, labels) = sentence_batch(tokenizer, set, start..end, max_len, device)?;
-        correct += count_correct(&model.forward_t(&ids, &mask, false)?, &labels)?;
+        correct += count_correct(&model.classify_t(&ids, &mask, false)?, &labels)?;
     }
     Ok(correct as f64 / set.len().max(1) as f64)
 }
@@ -50,7 +50,7 @@ pub fn sentence_accuracy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::bert::{BertConfig, Pooling};
+    use crate::models::bert::{BertClassifier, BertConfig, Pooling};
     use crate::nn::seeded_var_builder;
     use crate::rng::NoiseRng;
     use crate::tile::TileConfig;

@@ -1,0 +1,94 @@
+//! `aimc sweep`: a trained network programmed onto tiles again and again and evaluated at times
+//! after programming (physics.md section 6), written as a report (`sweep.csv`, `sweep.json`,
+//! `summary.md`, the drift plot).
+
+use crate::device::resolve_device;
+use crate::error::{Error, Result};
+use crate::experiment::load_task_data;
+use crate::experiment::run_dir::resolve;
+use crate::progress::{progress_bar, step_callback};
+use crate::report::sweep_report::write_report;
+use crate::sweep::{SweepResult, SweepSpec, parse_times, run_sweep};
+use crate::tile::{DriftCompensation, TileConfig};
+use std::path::PathBuf;
+
+/// What to sweep, as the command line gives it.
+#[derive(Debug, Clone)]
+pub struct SweepRequest {
+    /// A run directory, a stage directory or a checkpoint file.
+    pub target: PathBuf,
+    /// Devices to program (names or files); empty: the tile's device.
+    pub devices: Vec<String>,
+    /// A tile preset or file; None: the experiment's tile.
+    pub tile: Option<String>,
+    /// Times after programming, e.g. `1s,1h,1d,1y`.
+    pub times: String,
+    pub reps: usize,
+    /// Overrides the tile's drift compensation.
+    pub compensation: Option<DriftCompensation>,
+    pub seed: u64,
+    /// The report directory; None: `reports/<run>-<stage>`.
+    pub out: Option<PathBuf>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// What a sweep produced.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    pub results: Vec<SweepResult>,
+    /// The files of the report.
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs the sweep of `req` on the CPU and writes its report.
+pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome> {
+    if req.reps == 0 {
+        return Err(Error::invalid_argument("--reps", "at least 1", 0));
+    }
+    let times = parse_times(&req.times)?;
+    let target = resolve(&req.target)?;
+    let mut tile = match &req.tile {
+        Some(t) => TileConfig::resolve(t)?,
+        None => target.experiment.config.tile.clone(),
+    };
+    if let Some(c) = req.compensation {
+        tile = tile
+            .edit(|t| t.periphery.drift_compensation.mode = c)
+            .map_err(|e| e.as_argument("--compensation"))?;
+    }
+    let devices = if req.devices.is_empty() {
+        vec![tile.device.clone()]
+    } else {
+        req.devices.clone()
+    };
+    let devices = devices
+        .into_iter()
+        .map(|d| Ok((d.clone(), resolve_device(&d)?.device)))
+        .collect::<Result<Vec<_>>>()?;
+    let spec = SweepSpec {
+        devices,
+        tile,
+        times,
+        reps: req.reps,
+        seed: req.seed,
+    };
+    let data = load_task_data(&target.experiment)?;
+    let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
+    let bar = progress_bar("sweep", total, req.progress);
+    let result = run_sweep(
+        &target,
+        &spec,
+        &data,
+        &candle_core::Device::Cpu,
+        &mut step_callback(&bar),
+    )?;
+    bar.finish_and_clear();
+    let out = req
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&target.name));
+    let results = vec![result];
+    let files = write_report(&results, &out)?;
+    Ok(SweepOutcome { results, files })
+}
