@@ -66,7 +66,7 @@ pub struct TiledMatrix {
 }
 
 /// Converts an aimc error into a candle error (for use inside candle-returning functions).
-pub(crate) fn candle_err(e: crate::Error) -> candle_core::Error {
+pub(crate) fn candle_err(e: crate::error::Error) -> candle_core::Error {
     candle_core::Error::Msg(e.to_string())
 }
 
