@@ -1,10 +1,9 @@
 //! Time sweeps and reports end to end (issue 5) on a small network trained here on real
-//! Fashion-MNIST images (skipped with a message when Debian's `dataset-fashion-mnist` is absent,
-//! unless `AIMC_REQUIRE_DATA=1`).
+//! Fashion-MNIST images (the subset the binary embeds: no download needed).
 
 mod common;
 
-use common::{FASHION, aimc, aimc_threads, fashion_available as data_available};
+use common::{aimc, aimc_threads};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -18,8 +17,8 @@ fn trained_run() -> &'static Path {
             &exp,
             format!(
                 "[experiment]\nname = \"s\"\nseed = 1\n\n[model]\narchitecture = \"resnet\"\n\
-                 depth = 8\nclasses = 10\nin_channels = 1\n\n[data]\ndataset = \"fashion-mnist\"\n\
-                 dir = \"{FASHION}\"\ntrain_subset = 1024\ntest_subset = 200\n\n[fp]\nepochs = 1\n\
+                 depth = 8\nclasses = 10\nin_channels = 1\n\n[data]\ndataset = \"fashion-mnist-demo\"\n\
+                 train_subset = 1024\ntest_subset = 200\n\n[fp]\nepochs = 1\n\
                  batch_size = 32\noptimizer = {{ kind = \"sgd\", lr = 0.1 }}\n"
             ),
         )
@@ -59,9 +58,6 @@ fn points(v: &serde_json::Value) -> &Vec<serde_json::Value> {
 
 #[test]
 fn the_ideal_device_on_the_ideal_tile_keeps_the_fp_accuracy() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let v = sweep(
         dir.path(),
@@ -87,9 +83,6 @@ fn the_ideal_device_on_the_ideal_tile_keeps_the_fp_accuracy() {
 
 #[test]
 fn pcm_without_compensation_loses_accuracy_over_a_year_and_files_parse() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let v = sweep(
         dir.path(),
@@ -131,9 +124,6 @@ fn pcm_without_compensation_loses_accuracy_over_a_year_and_files_parse() {
 
 #[test]
 fn the_confidence_interval_shrinks_with_repeats_and_seeds_reproduce() {
-    if !data_available() {
-        return;
-    }
     let width = |v: &serde_json::Value| {
         let p = &points(v)[0];
         p["ci_high"].as_f64().unwrap() - p["ci_low"].as_f64().unwrap()
@@ -176,9 +166,6 @@ fn the_confidence_interval_shrinks_with_repeats_and_seeds_reproduce() {
 
 #[test]
 fn sensitivity_to_adc_bits_and_tile_size() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let run = trained_run().to_str().unwrap();
     let out = dir.path().join("adc");

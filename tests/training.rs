@@ -1,6 +1,6 @@
-//! The training loop and the HWA mechanisms (issue 4): training on real data (Fashion-MNIST from
-//! Debian's `dataset-fashion-mnist`; skipped with a message when absent unless
-//! `AIMC_REQUIRE_DATA=1`), gradients, checkpoints, resume, weight noise, clipping, divergence.
+//! The training loop and the HWA mechanisms (issue 4): training on real data (the first images
+//! of Fashion-MNIST, as the binary embeds them: no download needed), gradients, checkpoints,
+//! resume, weight noise, clipping, divergence.
 
 mod common;
 
@@ -18,7 +18,6 @@ use aimc::tile::{TileConfig, TiledMatrix, WeightModifier, WeightNoise};
 use aimc::train::hwa;
 use aimc::train::trainer::train_stage;
 use candle_core::{DType, Device, Tensor, Var};
-use common::{FASHION, fashion_available as data_available};
 use std::path::Path;
 
 /// A ResNet-8 on Fashion-MNIST with `train`/`test` images and the given stage sections.
@@ -35,8 +34,7 @@ classes = 10
 in_channels = 1
 
 [data]
-dataset = "fashion-mnist"
-dir = "{FASHION}"
+dataset = "fashion-mnist-demo"
 train_subset = {train}
 test_subset = {test}
 
@@ -53,9 +51,6 @@ fn experiment(dir: &Path, text: &str) -> Experiment {
 
 #[test]
 fn a_small_network_trains_well_above_chance() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(
         dir.path(),
@@ -113,9 +108,6 @@ fn checkpoint_tensors(path: &Path) -> Vec<(String, Vec<f32>)> {
 
 #[test]
 fn resume_equals_an_uninterrupted_run() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(dir.path(), &experiment_text(96, 32, STAGES));
     let data = load_image_data(&exp).unwrap();
@@ -167,9 +159,6 @@ fn resume_equals_an_uninterrupted_run() {
 
 #[test]
 fn a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint() {
-    if !data_available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let good = "[fp]\nepochs = 2\nbatch_size = 32\noptimizer = { kind = \"sgd\", lr = 0.05 }";
     let exp = experiment(dir.path(), &experiment_text(64, 32, good));

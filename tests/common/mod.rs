@@ -1,28 +1,9 @@
-//! Helpers shared by the integration tests: the real-data switch, running the binary, training
-//! options and the tensors of a checkpoint.
+//! Helpers shared by the integration tests: running the binary, the fetched MiniLM model,
+//! training options, the tensors of a checkpoint and the output fixtures.
 #![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
-
-/// Where Debian's `dataset-fashion-mnist` (MIT) puts Fashion-MNIST.
-pub const FASHION: &str = "/usr/share/datasets/fashion-mnist";
-
-/// Whether Fashion-MNIST is installed. When it is not, the calling test is skipped with a
-/// message, unless `AIMC_REQUIRE_DATA=1` (as `.ci/run` sets after installing it): then it fails.
-pub fn fashion_available() -> bool {
-    let present = Path::new(FASHION)
-        .join("train-images-idx3-ubyte.gz")
-        .is_file();
-    if !present {
-        assert!(
-            std::env::var("AIMC_REQUIRE_DATA").is_err(),
-            "{FASHION} missing: apt-get install -y dataset-fashion-mnist"
-        );
-        eprintln!("skipped: {FASHION} not installed (apt-get install -y dataset-fashion-mnist)");
-    }
-    present
-}
 
 /// Runs the `aimc` binary; returns (success, stdout, stderr).
 pub fn aimc(args: &[&str]) -> (bool, String, String) {
