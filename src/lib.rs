@@ -4,10 +4,16 @@
 //! phase-change memory (PCM) or ReRAM crossbars, and reproduces Rasch et al., Nature
 //! Communications 14:5282 (2023). Every formula cites its equation in `shared/physics.md`.
 //!
-//! - [`device`]: the [`DeviceModel`] trait (program / drift / read over explicit state), the ideal
-//!   device, the statistical PCM model and devices defined in TOML files.
-//! - [`rng`]: the seeded noise source behind every random draw.
-//! - [`report`]: tables (text / CSV / JSON) and plots (PNG + SVG).
+//! The modules form layers (ARCHITECTURE.md), each importing only from those below it:
+//! - foundation: [`error`], [`rng`] (the seeded noise source behind every random draw),
+//!   [`toml_file`], [`value_check`] and other utilities;
+//! - [`device`] (the [`DeviceModel`] trait, the ideal and statistical devices, their laws and
+//!   files) and [`data`] (dataset readers);
+//! - [`tile`] (crossbar tiles, their periphery stage by stage, `[tile]` configurations);
+//! - [`nn`] (analog layers), then [`models`] (the architectures);
+//! - [`experiment`] (experiment files, task and model pairing, evaluation, run directories);
+//! - [`train`] and [`sweep`] (training stages; time sweeps and sensitivity studies);
+//! - [`report`] (tables and plots), then [`commands`] (the work of each CLI command).
 //!
 //! ```
 //! use aimc::{DeviceModel, NoiseRng};

@@ -40,6 +40,20 @@ impl Default for AdcConfig {
     }
 }
 
+impl AdcConfig {
+    /// An ADC of `bits` over [-bound, bound] with S-shape strength `s_shape`, checked.
+    pub fn new(bits: u32, bound: f64, s_shape: f64) -> std::result::Result<Self, InvalidKey> {
+        let c = Self {
+            on: true,
+            bits,
+            bound,
+            s_shape,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
 const KNOBS: [KnobInfo; 1] = [KnobInfo {
     name: "adc-bits",
     help: "ADC resolution (bits)",

@@ -37,6 +37,17 @@ impl Default for DacConfig {
 }
 
 impl DacConfig {
+    /// A DAC of `bits` over [-bound, bound], checked.
+    pub fn new(bits: u32, bound: f64) -> std::result::Result<Self, InvalidKey> {
+        let c = Self {
+            on: true,
+            bits,
+            bound,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
     /// The quantiser, if the DAC is on.
     pub fn quantizer(&self) -> AimcResult<Option<Quantizer>> {
         self.on

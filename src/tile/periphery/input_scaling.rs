@@ -70,6 +70,22 @@ impl Stage for InputScalingConfig {
 }
 
 impl InputScalingConfig {
+    /// Input scaling `mode` with static range `range` and at most `max_iterations` rounds of
+    /// bound management, checked.
+    pub fn new(
+        mode: InputScaling,
+        range: f64,
+        max_iterations: u32,
+    ) -> std::result::Result<Self, InvalidKey> {
+        let c = Self {
+            mode,
+            range,
+            max_iterations,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Whether one alpha per tile is used (the fused inference pass needs it).
     pub fn is_static(&self) -> bool {
         self.mode == InputScaling::Static

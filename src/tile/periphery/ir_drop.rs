@@ -37,6 +37,18 @@ impl Default for IrDropConfig {
 }
 
 impl IrDropConfig {
+    /// IR drop with gamma_ir = `gamma` (wire resistance times g_max), scaled by `scale`,
+    /// checked.
+    pub fn new(scale: f64, gamma: f64) -> std::result::Result<Self, InvalidKey> {
+        let c = Self {
+            on: true,
+            scale,
+            gamma,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
     /// gamma_ir times the scale, if IR drop is on.
     pub fn strength(&self) -> Option<f32> {
         self.on.then_some((self.gamma * self.scale) as f32)

@@ -26,6 +26,15 @@ impl Default for OutputNoiseConfig {
     }
 }
 
+impl OutputNoiseConfig {
+    /// Output noise of std `sigma`, checked.
+    pub fn new(sigma: f64) -> std::result::Result<Self, InvalidKey> {
+        let c = Self { sigma };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
 const KNOBS: [KnobInfo; 1] = [KnobInfo {
     name: "out-noise",
     help: "Output noise sigma_out",

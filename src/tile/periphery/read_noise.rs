@@ -25,6 +25,15 @@ impl Default for ReadNoiseConfig {
     }
 }
 
+impl ReadNoiseConfig {
+    /// Read noise of strength `sigma`, checked.
+    pub fn new(sigma: f64) -> std::result::Result<Self, InvalidKey> {
+        let c = Self { sigma };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
 const KNOBS: [KnobInfo; 1] = [KnobInfo {
     name: "read-noise",
     help: "Short-term read noise referred to the output",

@@ -270,4 +270,25 @@ mod tests {
             "t.toml:2: key `tile.output_gain`: expected a finite number >= 0, found -1"
         );
     }
+
+    /// Each stage's constructor runs the check a `[tile]` section gets.
+    #[test]
+    fn constructors_check_as_the_files_do() {
+        use crate::tile::periphery::InputScaling;
+        assert_eq!(DacConfig::new(0, 1.0).unwrap_err().key, "dac_bits");
+        assert_eq!(AdcConfig::new(8, -1.0, 0.0).unwrap_err().key, "adc_bound");
+        assert_eq!(
+            OutputNoiseConfig::new(f64::NAN).unwrap_err().key,
+            "out_noise"
+        );
+        assert_eq!(ReadNoiseConfig::new(-0.1).unwrap_err().key, "read_noise");
+        assert_eq!(
+            IrDropConfig::new(-1.0, 1e-6).unwrap_err().key,
+            "ir_drop_scale"
+        );
+        let e = InputScalingConfig::new(InputScaling::Static, 1.0, 0).unwrap_err();
+        assert_eq!(e.key, "bm_max_iterations");
+        assert_eq!(AdcConfig::new(8, 10.0, 0.0).unwrap(), AdcConfig::default());
+        assert_eq!(DacConfig::new(8, 1.0).unwrap(), DacConfig::default());
+    }
 }
