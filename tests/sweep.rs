@@ -15,12 +15,10 @@ fn trained_run() -> &'static Path {
         let exp = dir.path().join("exp.toml");
         std::fs::write(
             &exp,
-            format!(
-                "[experiment]\nname = \"s\"\nseed = 1\n\n[model]\narchitecture = \"resnet\"\n\
-                 depth = 8\nclasses = 10\nin_channels = 1\n\n[data]\ndataset = \"fashion-mnist-demo\"\n\
-                 train_subset = 1024\ntest_subset = 200\n\n[fp]\nepochs = 1\n\
-                 batch_size = 32\noptimizer = {{ kind = \"sgd\", lr = 0.1 }}\n"
-            ),
+            "[experiment]\nname = \"s\"\nseed = 1\n\n[model]\narchitecture = \"resnet\"\n\
+             depth = 8\nclasses = 10\nin_channels = 1\n\n[data]\ndataset = \"fashion-mnist-demo\"\n\
+             train_subset = 1024\ntest_subset = 200\n\n[fp]\nepochs = 1\n\
+             batch_size = 32\noptimizer = { kind = \"sgd\", lr = 0.1 }\n",
         )
         .unwrap();
         let run = dir.path().join("run");
