@@ -1,7 +1,7 @@
 //! What an architecture is to the layers above: the task of its networks, what that task needs
 //! of the data, the check of its sizes, how a network is built on tiles, and (for networks that
 //! start from pretrained weights) where those come from. Each architecture's config implements
-//! [`Architecture`]; the list in `mod.rs` ([`architectures!`]) makes the `[model]` section's
+//! [`Architecture`]; the list in `mod.rs` (`architectures!`) makes the `[model]` section's
 //! `architecture` key from them.
 
 use super::network::Network;

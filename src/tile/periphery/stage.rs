@@ -3,7 +3,7 @@
 //! switch that turns it off (as the `ideal` preset has it), the row of `aimc tile error` that
 //! measures it alone, and the sensitivity knobs it offers.
 //!
-//! The list of stages ([`periphery_stages!`], invoked in `mod.rs`) is the one place that names
+//! The list of stages (`periphery_stages!`, invoked in `mod.rs`) is the one place that names
 //! them: it makes the configuration (its keys in list order, read from TOML stage by stage), the
 //! rows of `aimc tile error` and the knobs of `aimc sensitivity`.
 
