@@ -10,7 +10,8 @@
 //! - [`device`] (the [`DeviceModel`] trait, the ideal and statistical devices, their laws and
 //!   files) and [`data`] (dataset readers);
 //! - [`tile`] (crossbar tiles, their periphery stage by stage, `[tile]` configurations);
-//! - [`nn`] (analog layers), then [`models`] (the architectures);
+//! - [`nn`] (analog layers), [`onnx`] (networks read from ONNX files), then [`models`] (the
+//!   architectures);
 //! - [`experiment`] (experiment files, task and model pairing, evaluation, run directories);
 //! - [`train`] and [`sweep`] (training stages; time sweeps and sensitivity studies);
 //! - [`report`] (tables and plots), then [`commands`] (the work of each CLI command).
@@ -39,6 +40,7 @@ pub mod fastmath;
 pub mod fsutil;
 pub mod models;
 pub mod nn;
+pub mod onnx;
 pub mod progress;
 pub mod report;
 pub mod rng;

@@ -1,0 +1,14 @@
+//! Networks imported from ONNX files (issue 17; in progress): the protobuf messages
+//! (`proto.rs`, generated from the ONNX schema), reading and checking a model (`read.rs`) and its
+//! tensors (`tensor.rs`). Mapping the graph's Conv, Gemm, MatMul and LSTM nodes onto the analog
+//! layers of `nn/`, the digital ops and the `onnx` architecture of an experiment come next.
+
+pub mod proto;
+pub mod read;
+pub mod tensor;
+
+pub use read::{OnnxModel, read_model};
+pub use tensor::{Tensor, TensorData};
+
+#[cfg(test)]
+mod tests;

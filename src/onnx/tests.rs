@@ -1,0 +1,217 @@
+//! Reading ONNX models written here with the same protobuf schema: the graph, initializers
+//! inline, raw or external, symbolic batch dimensions, and every refusal (truncated bytes,
+//! unknown opsets, foreign domains, data that does not fit its shape).
+
+use super::proto::tensor_proto::{DataLocation, DataType};
+use super::proto::tensor_shape_proto::{Dimension, dimension};
+use super::proto::type_proto::{Tensor as TensorType, Value};
+use super::proto::{
+    GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+};
+use super::read::parse_model;
+use super::tensor::TensorData;
+use prost::Message;
+use std::path::Path;
+
+fn input(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| Dimension {
+            value: Some(match d {
+                Some(n) => dimension::Value::DimValue(*n),
+                None => dimension::Value::DimParam("batch".into()),
+            }),
+            ..Default::default()
+        })
+        .collect();
+    ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(TypeProto {
+            value: Some(Value::TensorType(TensorType {
+                elem_type: Some(DataType::Float as i32),
+                shape: Some(TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn float_tensor(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
+    TensorProto {
+        name: Some(name.into()),
+        dims: dims.to_vec(),
+        data_type: Some(DataType::Float as i32),
+        float_data: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// A Gemm with an inline weight and a raw bias, opset `opset`.
+fn model(opset: i64, nodes: Vec<NodeProto>, initializer: Vec<TensorProto>) -> ModelProto {
+    ModelProto {
+        ir_version: Some(8),
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(opset),
+        }],
+        graph: Some(GraphProto {
+            name: Some("g".into()),
+            node: nodes,
+            initializer,
+            input: vec![input("x", &[None, Some(3)])],
+            output: vec![ValueInfoProto {
+                name: Some("y".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn gemm() -> NodeProto {
+    NodeProto {
+        name: Some("fc".into()),
+        op_type: Some("Gemm".into()),
+        input: vec!["x".into(), "w".into(), "b".into()],
+        output: vec!["y".into()],
+        ..Default::default()
+    }
+}
+
+fn raw_bias() -> TensorProto {
+    TensorProto {
+        name: Some("b".into()),
+        dims: vec![2],
+        data_type: Some(DataType::Float as i32),
+        raw_data: Some(
+            [0.5f32, -1.0]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+fn parse(m: &ModelProto) -> crate::error::Result<super::OnnxModel> {
+    parse_model(&m.encode_to_vec(), Path::new("m.onnx"), Path::new("."))
+}
+
+#[test]
+fn reads_the_graph_and_its_initializers() {
+    let w = float_tensor("w", &[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let m = parse(&model(13, vec![gemm()], vec![w, raw_bias()])).unwrap();
+    assert_eq!(m.opset, 13);
+    assert_eq!(m.nodes.len(), 1);
+    assert_eq!(m.inputs, vec![("x".to_string(), vec![None, Some(3)])]);
+    assert_eq!(m.outputs, vec!["y".to_string()]);
+    assert_eq!(m.initializers["w"].dims, vec![2, 3]);
+    assert_eq!(m.initializers["b"].data, TensorData::F32(vec![0.5, -1.0]));
+}
+
+#[test]
+fn reads_external_data_and_half_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = [9.0f32, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    std::fs::write(dir.path().join("weights.bin"), &bytes).unwrap();
+    let entry = |k: &str, v: &str| StringStringEntryProto {
+        key: Some(k.into()),
+        value: Some(v.into()),
+    };
+    let w = TensorProto {
+        name: Some("w".into()),
+        dims: vec![2, 3],
+        data_type: Some(DataType::Float as i32),
+        data_location: Some(DataLocation::External as i32),
+        external_data: vec![
+            entry("location", "weights.bin"),
+            entry("offset", "4"),
+            entry("length", "24"),
+        ],
+        ..Default::default()
+    };
+    let half_bias = TensorProto {
+        name: Some("b".into()),
+        dims: vec![2],
+        data_type: Some(DataType::Float16 as i32),
+        raw_data: Some(
+            [0.5f32, -1.0]
+                .iter()
+                .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let bytes = model(17, vec![gemm()], vec![w.clone(), half_bias]).encode_to_vec();
+    let m = parse_model(&bytes, &dir.path().join("m.onnx"), dir.path()).unwrap();
+    assert_eq!(
+        m.initializers["w"].data,
+        TensorData::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    );
+    assert_eq!(m.initializers["b"].data, TensorData::F32(vec![0.5, -1.0]));
+    // Past the end of the file, or outside the model's directory: refused, naming the tensor.
+    let mut long = w.clone();
+    long.external_data[2] = entry("length", "40");
+    let bytes = model(17, vec![gemm()], vec![long]).encode_to_vec();
+    let e = parse_model(&bytes, &dir.path().join("m.onnx"), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("weights.bin") && e.contains("initializer `w`"),
+        "{e}"
+    );
+    let mut outside = w;
+    outside.external_data[0] = entry("location", "../weights.bin");
+    let bytes = model(17, vec![gemm()], vec![outside]).encode_to_vec();
+    let e = parse_model(&bytes, &dir.path().join("m.onnx"), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("inside the model's directory"), "{e}");
+}
+
+#[test]
+fn refuses_what_it_cannot_read_naming_it() {
+    let w = float_tensor("w", &[2, 3], &[1.0; 6]);
+    let good = model(13, vec![gemm()], vec![w.clone(), raw_bias()]).encode_to_vec();
+    let e = parse_model(&good[..good.len() / 2], Path::new("m.onnx"), Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("m.onnx: not an ONNX model"), "{e}");
+    for opset in [5, 22] {
+        let e = parse(&model(opset, vec![gemm()], vec![w.clone()]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("opset {opset}")) && e.contains("7 to 21"),
+            "{e}"
+        );
+    }
+    let mut ml = gemm();
+    ml.domain = Some("ai.onnx.ml".into());
+    ml.op_type = Some("TreeEnsembleClassifier".into());
+    let e = parse(&model(13, vec![ml], vec![])).unwrap_err().to_string();
+    assert!(
+        e.contains("node `fc` (TreeEnsembleClassifier)") && e.contains("ai.onnx.ml"),
+        "{e}"
+    );
+    let short = float_tensor("w", &[2, 3], &[1.0; 5]);
+    let e = parse(&model(13, vec![gemm()], vec![short]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("initializer `w`") && e.contains("5 values for shape [2, 3]"),
+        "{e}"
+    );
+    let mut strings = float_tensor("w", &[1], &[]);
+    strings.data_type = Some(DataType::String as i32);
+    let e = parse(&model(13, vec![gemm()], vec![strings]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("string tensors are not supported"), "{e}");
+}
