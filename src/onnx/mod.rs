@@ -1,8 +1,10 @@
 //! Networks imported from ONNX files (issue 17; in progress): the protobuf messages
-//! (`proto.rs`, generated from the ONNX schema), reading and checking a model (`read.rs`) and its
-//! tensors (`tensor.rs`). Mapping the graph's Conv, Gemm, MatMul and LSTM nodes onto the analog
+//! (`proto.rs`, generated from the ONNX schema), reading and checking a model (`read.rs`), its
+//! tensors (`tensor.rs`), node attributes (`attributes.rs`) and constant folding (`fold.rs`). Mapping the graph's Conv, Gemm, MatMul and LSTM nodes onto the analog
 //! layers of `nn/`, the digital ops and the `onnx` architecture of an experiment come next.
 
+pub mod attributes;
+pub mod fold;
 pub mod proto;
 pub mod read;
 pub mod tensor;

@@ -2,6 +2,7 @@
 //! inline, raw or external, symbolic batch dimensions, and every refusal (truncated bytes,
 //! unknown opsets, foreign domains, data that does not fit its shape).
 
+use super::fold::fold_constants;
 use super::proto::tensor_proto::{DataLocation, DataType};
 use super::proto::tensor_shape_proto::{Dimension, dimension};
 use super::proto::type_proto::{Tensor as TensorType, Value};
@@ -214,4 +215,74 @@ fn refuses_what_it_cannot_read_naming_it() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("string tensors are not supported"), "{e}");
+}
+
+fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
+    NodeProto {
+        name: Some(output.into()),
+        op_type: Some(op.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    }
+}
+
+fn ints_attribute(name: &str, v: &[i64]) -> super::proto::AttributeProto {
+    super::proto::AttributeProto {
+        name: Some(name.into()),
+        ints: v.to_vec(),
+        r#type: Some(super::proto::attribute_proto::AttributeType::Ints as i32),
+        ..Default::default()
+    }
+}
+
+fn i64_tensor(name: &str, dims: &[i64], values: &[i64]) -> TensorProto {
+    TensorProto {
+        name: Some(name.into()),
+        dims: dims.to_vec(),
+        data_type: Some(DataType::Int64 as i32),
+        int64_data: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Weights written as small subgraphs of constants fold to their values.
+#[test]
+fn folds_weight_subgraphs() {
+    let w = float_tensor("w", &[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let mut transpose = node("Transpose", &["w"], "wt");
+    transpose.attribute = vec![ints_attribute("perm", &[1, 0])];
+    let shape = i64_tensor("shape", &[2], &[2, 2]);
+    let fill = super::proto::AttributeProto {
+        name: Some("value".into()),
+        t: Some(float_tensor("v", &[1], &[0.5])),
+        r#type: Some(super::proto::attribute_proto::AttributeType::Tensor as i32),
+        ..Default::default()
+    };
+    let mut filled = node("ConstantOfShape", &["shape"], "filled");
+    filled.attribute = vec![fill];
+    let flat = i64_tensor("flat", &[1], &[-1]);
+    let rows = i64_tensor("rows", &[1], &[1]);
+    let mut unsq = node("Unsqueeze", &["w"], "w3");
+    unsq.attribute = vec![ints_attribute("axes", &[0])];
+    let nodes = vec![
+        transpose,
+        filled,
+        node("Reshape", &["wt", "flat"], "wflat"),
+        node("Gather", &["w", "rows"], "row1"),
+        node("Concat", &["w", "w"], "ww"),
+        unsq,
+        node("Relu", &["x"], "not_constant"),
+    ];
+    let m = parse(&model(11, nodes, vec![w, shape, flat, rows])).unwrap();
+    let c = fold_constants(&m).unwrap();
+    assert_eq!(c["wt"].dims, vec![3, 2]);
+    assert_eq!(c["wt"].to_f32(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    assert_eq!(c["filled"].to_f32(), vec![0.5; 4]);
+    assert_eq!(c["wflat"].dims, vec![6]);
+    assert_eq!(c["row1"].dims, vec![1, 3]);
+    assert_eq!(c["row1"].to_f32(), vec![4.0, 5.0, 6.0]);
+    assert_eq!(c["ww"].dims, vec![4, 3]);
+    assert_eq!(c["w3"].dims, vec![1, 2, 3]);
+    assert!(!c.contains_key("not_constant"));
 }
