@@ -164,7 +164,7 @@ fn reshape(t: &Tensor, shape: &[i64], a: &Attributes) -> Result<Tensor> {
     }
     let known: usize = dims.iter().product();
     if let Some(i) = infer {
-        if known == 0 || n % known != 0 {
+        if known == 0 || !n.is_multiple_of(known) {
             return Err(a.error(format!("cannot reshape {n} values to {shape:?}")));
         }
         dims[i] = n / known;
