@@ -3,8 +3,9 @@
 
 use crate::error::Result;
 use crate::models::ModelConfig;
-use crate::models::map::{ModelMap, map_model};
+use crate::models::map::map_model;
 use crate::tile::TileGeometry;
+use crate::tile::layout::ModelMap;
 
 /// The map of `model` on tiles of `tile` (`ROWSxCOLS`).
 pub fn map(model: &str, tile: &str) -> Result<ModelMap> {

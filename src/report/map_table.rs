@@ -1,7 +1,7 @@
 //! The map of a network on tiles as a table (`aimc map`, the demo's `tile_map.csv`).
 
 use super::format::TextTable;
-use crate::models::map::ModelMap;
+use crate::tile::layout::ModelMap;
 
 /// Per layer: name, kind, matrix rows (inputs) and columns (outputs), tile grid, tiles and
 /// utilisation.

@@ -4,7 +4,7 @@
 
 use super::plot_style::{FONT, Figure, color, lighten, write_png_and_svg};
 use crate::error::Result;
-use crate::models::map::{ModelMap, TileCell, tile_cells};
+use crate::tile::layout::{ModelMap, TileCell, tile_cells};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod geometry;
 pub mod knob;
+pub mod layout;
 pub mod mapping;
 pub mod mvm_error;
 pub mod periphery;
