@@ -1,10 +1,14 @@
 //! Networks imported from ONNX files (issue 17; in progress): the protobuf messages
 //! (`proto.rs`, generated from the ONNX schema), reading and checking a model (`read.rs`), its
-//! tensors (`tensor.rs`), node attributes (`attributes.rs`) and constant folding (`fold.rs`). Mapping the graph's Conv, Gemm, MatMul and LSTM nodes onto the analog
-//! layers of `nn/`, the digital ops and the `onnx` architecture of an experiment come next.
+//! tensors (`tensor.rs`), node attributes (`attributes.rs`), constant folding (`fold.rs`), the
+//! plan of which nodes go on tiles as which matrices (`plan.rs`) and the map of a model on tiles
+//! (`map.rs`, `aimc map model.onnx`). Building the plan into the analog layers of `nn/` with the
+//! digital ops, and the `onnx` architecture of an experiment, come next.
 
 pub mod attributes;
 pub mod fold;
+pub mod map;
+pub mod plan;
 pub mod proto;
 pub mod read;
 pub mod tensor;

@@ -3,6 +3,7 @@
 //! unknown opsets, foreign domains, data that does not fit its shape).
 
 use super::fold::fold_constants;
+use super::plan::{GroupPolicy, plan_graph};
 use super::proto::tensor_proto::{DataLocation, DataType};
 use super::proto::tensor_shape_proto::{Dimension, dimension};
 use super::proto::type_proto::{Tensor as TensorType, Value};
@@ -285,4 +286,80 @@ fn folds_weight_subgraphs() {
     assert_eq!(c["ww"].dims, vec![4, 3]);
     assert_eq!(c["w3"].dims, vec![1, 2, 3]);
     assert!(!c.contains_key("not_constant"));
+}
+
+fn int_attribute(name: &str, v: i64) -> super::proto::AttributeProto {
+    super::proto::AttributeProto {
+        name: Some(name.into()),
+        i: Some(v),
+        r#type: Some(super::proto::attribute_proto::AttributeType::Int as i32),
+        ..Default::default()
+    }
+}
+
+/// Conv (grouped, depthwise 1-D), Gemm (transposed weight), MatMul with a constant right
+/// operand and LSTM become their matrices; the rest is counted as digital operations.
+#[test]
+fn plans_which_nodes_go_on_tiles() {
+    let zeros = |name: &str, dims: &[i64]| {
+        let n: i64 = dims.iter().product();
+        float_tensor(name, dims, &vec![0.0; n as usize])
+    };
+    let mut grouped = node("Conv", &["x", "wg", "bg"], "c1");
+    grouped.attribute = vec![int_attribute("group", 2)];
+    let mut depthwise = node("Conv", &["c1", "wd"], "c2");
+    depthwise.attribute = vec![int_attribute("group", 4)];
+    let mut gemm = node("Gemm", &["c2", "wfc"], "fc");
+    gemm.attribute = vec![int_attribute("transB", 1)];
+    let nodes = vec![
+        grouped,
+        node("Relu", &["c1"], "r1"),
+        depthwise,
+        gemm,
+        node("MatMul", &["fc", "wm"], "mm"),
+        node("LSTM", &["mm", "wl", "rl"], "lstm"),
+        node("Relu", &["lstm"], "out"),
+    ];
+    let init = vec![
+        zeros("wg", &[8, 2, 3, 3]),
+        zeros("bg", &[8]),
+        zeros("wd", &[4, 1, 5]),
+        zeros("wfc", &[10, 36]),
+        zeros("wm", &[10, 6]),
+        zeros("wl", &[1, 12, 6]),
+        zeros("rl", &[1, 12, 3]),
+    ];
+    let m = parse(&model(14, nodes, init)).unwrap();
+    let c = fold_constants(&m).unwrap();
+    let plan = plan_graph(&m, &c, GroupPolicy::PerGroup).unwrap();
+    let shapes: Vec<(String, String, usize, usize)> = plan
+        .matrices()
+        .into_iter()
+        .map(|x| (x.name, x.kind, x.rows, x.cols))
+        .collect();
+    let expect = |n: &str, k: &str, r: usize, c: usize| (n.to_string(), k.to_string(), r, c);
+    assert_eq!(
+        shapes,
+        vec![
+            expect("c1.group0", "conv2d", 18, 4),
+            expect("c1.group1", "conv2d", 18, 4),
+            expect("c2.group0", "conv1d", 5, 1),
+            expect("c2.group1", "conv1d", 5, 1),
+            expect("c2.group2", "conv1d", 5, 1),
+            expect("c2.group3", "conv1d", 5, 1),
+            expect("fc", "linear", 36, 10),
+            expect("mm", "linear", 10, 6),
+            expect("lstm.dir0.input", "lstm_input", 6, 12),
+            expect("lstm.dir0.recurrent", "lstm_recurrent", 3, 12),
+        ]
+    );
+    assert_eq!(
+        plan.digital_ops,
+        [("Relu".to_string(), 2)].into_iter().collect()
+    );
+    // Weights and the conv bias: 144 + 8 + 20 + 360 + 60 + 72 + 36.
+    assert_eq!(plan.parameters, 700);
+    let digital = plan_graph(&m, &c, GroupPolicy::Digital).unwrap();
+    assert_eq!(digital.digital_ops["Conv"], 2);
+    assert_eq!(digital.matrices().len(), 4);
 }

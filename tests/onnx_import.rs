@@ -1,0 +1,120 @@
+//! `aimc map model.onnx` end to end on a model written here (issue 17): the analog layers and
+//! the digital operations, and the errors of a truncated file and an unknown opset.
+
+mod common;
+
+use aimc::onnx::proto::tensor_proto::DataType;
+use aimc::onnx::proto::{
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    ValueInfoProto, attribute_proto::AttributeType,
+};
+use common::aimc;
+use prost::Message;
+use std::path::Path;
+
+/// x -> Gemm(W [10, 20] transposed) -> Relu -> MatMul(W2 [10, 3]), opset `opset`.
+fn write_model(path: &Path, opset: i64) {
+    let tensor = |name: &str, dims: &[i64]| TensorProto {
+        name: Some(name.into()),
+        dims: dims.to_vec(),
+        data_type: Some(DataType::Float as i32),
+        float_data: vec![0.1; dims.iter().product::<i64>() as usize],
+        ..Default::default()
+    };
+    let node = |op: &str, inputs: &[&str], output: &str| NodeProto {
+        name: Some(output.into()),
+        op_type: Some(op.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let mut gemm = node("Gemm", &["x", "w", "b"], "fc");
+    gemm.attribute = vec![AttributeProto {
+        name: Some("transB".into()),
+        i: Some(1),
+        r#type: Some(AttributeType::Int as i32),
+        ..Default::default()
+    }];
+    let m = ModelProto {
+        ir_version: Some(8),
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(opset),
+        }],
+        graph: Some(GraphProto {
+            node: vec![
+                gemm,
+                node("Relu", &["fc"], "r"),
+                node("MatMul", &["r", "w2"], "y"),
+            ],
+            initializer: vec![
+                tensor("w", &[10, 20]),
+                tensor("b", &[10]),
+                tensor("w2", &[10, 3]),
+            ],
+            input: vec![ValueInfoProto {
+                name: Some("x".into()),
+                ..Default::default()
+            }],
+            output: vec![ValueInfoProto {
+                name: Some("y".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    std::fs::write(path, m.encode_to_vec()).unwrap();
+}
+
+#[test]
+fn maps_an_onnx_file_onto_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mlp.onnx");
+    write_model(&path, 13);
+    let (ok, out, err) = aimc(&[
+        "map",
+        path.to_str().unwrap(),
+        "--tile",
+        "8x8",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let layers = v["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(
+        (layers[0]["name"].as_str(), layers[0]["rows"].as_u64()),
+        (Some("fc"), Some(20))
+    );
+    assert_eq!(layers[0]["cols"], 10);
+    // 20 rows in 3 chunks of at most 8, 10 columns in 2: 6 tiles; 10 x 3: 2 x 1.
+    assert_eq!(layers[0]["tiles"], 6);
+    assert_eq!(layers[1]["tiles"], 2);
+    assert_eq!(v["totals"]["total_tiles"], 8);
+    assert_eq!(v["totals"]["mapped_parameters"], 230);
+    assert_eq!(v["totals"]["digital_parameters"], 10);
+    assert_eq!(v["digital_ops"]["Relu"], 1);
+    let (ok, table, err) = aimc(&["map", path.to_str().unwrap(), "--tile", "8x8"]);
+    assert!(ok, "{err}");
+    assert!(table.contains("digital ops: Relu 1"), "{table}");
+}
+
+#[test]
+fn unreadable_onnx_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.onnx");
+    write_model(&path, 30);
+    let (ok, _, err) = aimc(&["map", path.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("new.onnx") && err.contains("opset 30"),
+        "{err}"
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.onnx");
+    std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+    let (ok, _, err) = aimc(&["map", cut.to_str().unwrap()]);
+    assert!(!ok && err.contains("cut.onnx: not an ONNX model"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
