@@ -258,6 +258,76 @@ const MINILM: DataSet = DataSet {
     ],
 };
 
+const ONNX_LIGHT: DataSet = DataSet {
+    name: "onnx-light",
+    description: "the ONNX project's nine light architecture models (AlexNet, DenseNet-121, \
+                  Inception v1/v2, ResNet-50, ShuffleNet, SqueezeNet, VGG-19, ZFNet-512; \
+                  weights as ConstantOfShape, structure only)",
+    licence: "Apache-2.0",
+    source: Source::Registry {
+        registry: "pypi",
+        package: "onnx==1.16.2",
+        command: &[
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "onnx==1.16.2",
+        ],
+        recipe: Recipe::Wheel {
+            dir: "onnx/backend/test/data/light",
+        },
+    },
+    files: &[
+        file(
+            "light_bvlc_alexnet.onnx",
+            3_968,
+            Check::Sha256("2afa78cef5a88aed9d6e3d63fb92bd330c9177ac150d19189c6b3e7204ba0212"),
+        ),
+        file(
+            "light_densenet121.onnx",
+            214_344,
+            Check::Sha256("49ddb5712797d6164f1d864bedaad927de4f3909ad1b4ba390a92c2f8150e9f6"),
+        ),
+        file(
+            "light_inception_v1.onnx",
+            36_869,
+            Check::Sha256("bb7a0e6c370c709f5615eeef961b43628de13d0009ae4d6f4bfb0d5aea5d8270"),
+        ),
+        file(
+            "light_inception_v2.onnx",
+            159_024,
+            Check::Sha256("224d77d55b26559a959db627c3f417a623fbf3b3000d25f0939327aa935d933f"),
+        ),
+        file(
+            "light_resnet50.onnx",
+            79_770,
+            Check::Sha256("05e77a5c9c9ce0913f549a50d6ebaced5e0ff6817b61e09bae26e4c5bd9055e4"),
+        ),
+        file(
+            "light_shufflenet.onnx",
+            67_666,
+            Check::Sha256("c6f406d62be36d6b4572542c0950a2abd59f56237068793290680bba89fbafe5"),
+        ),
+        file(
+            "light_squeezenet.onnx",
+            15_618,
+            Check::Sha256("770b0f3c8623e18bf58b53754d710051b4c268248422142980a132bbe6dfe908"),
+        ),
+        file(
+            "light_vgg19.onnx",
+            9_311,
+            Check::Sha256("8e547d732b3a3d66eeb8fa64a026adb994d3db552f0bbd52e436d06300d89afe"),
+        ),
+        file(
+            "light_zfnet512.onnx",
+            4_506,
+            Check::Sha256("6444bb58b98c3d14f551a3bdb83eea9e5db7e147790db3115c447e9c9a8338b0"),
+        ),
+    ],
+};
+
 const CIFAR100: DataSet = DataSet {
     name: "cifar100",
     description: "CIFAR-100, 32x32 RGB, 100 classes, 50k train / 10k test (official binary)",
@@ -344,6 +414,7 @@ pub const CATALOG: &[DataSet] = &[
     PTB,
     SENTIMENT,
     MINILM,
+    ONNX_LIGHT,
     CIFAR100,
     CIFAR10,
     WIKITEXT2,

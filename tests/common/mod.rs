@@ -24,21 +24,27 @@ pub fn aimc_threads(args: &[&str], threads: Option<usize>) -> (bool, String, Str
     )
 }
 
-/// The directory of the fetched MiniLM model (`aimc data fetch minilm`), if it is there. When it
-/// is not, the calling test is skipped with a message, unless `AIMC_REQUIRE_DATA=1` (`.ci/run`
-/// fetches it): then it fails.
+/// The directory of the fetched MiniLM model (`aimc data fetch minilm`), if it is there (else
+/// skipped or failed as [`fetched_set`] says).
 pub fn minilm_dir() -> Option<std::path::PathBuf> {
-    let dir = aimc::data::catalog::data_dir().join("minilm");
-    if dir.join("model.safetensors").is_file() {
+    fetched_set("minilm", "model.safetensors")
+}
+
+/// The directory of a data set fetched with `aimc data fetch NAME`, if its file `probe` is
+/// there. When it is not, the calling test is skipped with a message, unless
+/// `AIMC_REQUIRE_DATA=1` (`.ci/run` fetches it): then it fails.
+pub fn fetched_set(name: &str, probe: &str) -> Option<std::path::PathBuf> {
+    let dir = aimc::data::catalog::data_dir().join(name);
+    if dir.join(probe).is_file() {
         return Some(dir);
     }
     assert!(
         std::env::var("AIMC_REQUIRE_DATA").is_err(),
-        "{} missing: aimc data fetch minilm",
+        "{} missing: aimc data fetch {name}",
         dir.display()
     );
     eprintln!(
-        "skipped: {} missing (aimc data fetch minilm)",
+        "skipped: {} missing (aimc data fetch {name})",
         dir.display()
     );
     None
