@@ -31,21 +31,24 @@ pub struct AnalogConv2d {
     bias: Option<Tensor>,
     in_channels: usize,
     kernel: (usize, usize),
-    geometry: Conv2dGeometry,
+    geometry: ConvGeometry,
 }
 
-pub use super::im2col::im2col;
+pub use super::im2col::{ConvGeometry, im2col};
 
 impl AnalogConv2d {
-    /// A convolution from weight [C_out, C_in, kh, kw] and optional bias [C_out].
+    /// A convolution from weight [C_out, C_in, kh, kw] and optional bias [C_out], of any
+    /// stride, padding and dilation (`Conv2dGeometry`: square, symmetric, undilated;
+    /// `ConvGeometry`: any).
     pub fn new(
         name: &str,
         weight: Tensor,
         bias: Option<Tensor>,
-        geometry: Conv2dGeometry,
+        geometry: impl Into<ConvGeometry>,
         tile: &TileConfig,
         rng: NoiseRng,
     ) -> Result<Self> {
+        let geometry = geometry.into();
         let (_, c_in, kh, kw) = weight.dims4()?;
         let matrix = TiledMatrix::new(name, weight, tile, rng)?.with_kind("conv2d");
         Ok(Self {

@@ -1,10 +1,54 @@
 //! Unrolling of convolution inputs (im2col) as one pass on the CPU, with its adjoint (col2im)
 //! as the backward pass: x [B, C, H, W] -> [B * Ho * Wo, C * kh * kw], rows in output-pixel
-//! order, columns ordered C, kh, kw (physics.md section 3). Other devices use tensor ops.
+//! order, columns ordered C, kh, kw (physics.md section 3). Any stride and dilation per axis and
+//! any zero padding per side (ONNX's `strides`, `dilations`, `pads`). Other devices use tensor
+//! ops.
 
 use super::conv2d::Conv2dGeometry;
 use crate::cpu_op::f32_slice;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
+
+/// The geometry of a 2-D convolution: stride and dilation per axis (height, width) and zero
+/// padding per side (top, left, bottom, right).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvGeometry {
+    pub stride: (usize, usize),
+    pub dilation: (usize, usize),
+    pub pads: [usize; 4],
+}
+
+impl From<Conv2dGeometry> for ConvGeometry {
+    fn from(g: Conv2dGeometry) -> Self {
+        Self {
+            stride: (g.stride, g.stride),
+            dilation: (1, 1),
+            pads: [g.padding; 4],
+        }
+    }
+}
+
+impl ConvGeometry {
+    /// (Ho, Wo) of an input of H x W and a kernel of kh x kw:
+    /// (H + pad_top + pad_bottom - dilation (kh - 1) - 1) / stride + 1, likewise for W.
+    pub fn output_size(
+        &self,
+        (h, w): (usize, usize),
+        (kh, kw): (usize, usize),
+    ) -> Result<(usize, usize)> {
+        let [pt, pl, pb, pr] = self.pads;
+        let (sh, sw) = self.stride;
+        let (dh, dw) = self.dilation;
+        let (hp, wp) = (h + pt + pb, w + pl + pr);
+        let (eh, ew) = (dh * (kh.max(1) - 1) + 1, dw * (kw.max(1) - 1) + 1);
+        if hp < eh || wp < ew || sh == 0 || sw == 0 || dh == 0 || dw == 0 {
+            candle_core::bail!(
+                "conv2d: kernel {kh}x{kw} (dilation {dh}x{dw}) larger than the padded input \
+                 {hp}x{wp}, or a stride or dilation of 0"
+            );
+        }
+        Ok(((hp - eh) / sh + 1, (wp - ew) / sw + 1))
+    }
+}
 
 /// Kernel and geometry of an unrolling, with the input shape.
 #[derive(Debug, Clone, Copy)]
@@ -15,8 +59,7 @@ struct Unroll {
     w: usize,
     kh: usize,
     kw: usize,
-    stride: usize,
-    padding: usize,
+    g: ConvGeometry,
     ho: usize,
     wo: usize,
 }
@@ -25,29 +68,41 @@ impl Unroll {
     /// Calls `f(row, input_offset, col_offset, len)` for every run of kernel columns of one
     /// (output pixel, channel, kernel row) that lies inside the input: `len` consecutive
     /// elements of row `row` starting at column `col_offset` come from consecutive input
-    /// elements starting at `input_offset`. Runs are visited in row order.
+    /// elements starting at `input_offset` (with a dilation of the width above 1, every run is
+    /// one element). Runs are visited in row order.
     #[inline]
     fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize, usize)) {
         let (h, w) = (self.h as isize, self.w as isize);
         let (kh, kw) = (self.kh as isize, self.kw as isize);
+        let (sh, sw) = (self.g.stride.0 as isize, self.g.stride.1 as isize);
+        let (dh, dw) = (self.g.dilation.0 as isize, self.g.dilation.1 as isize);
+        let (pt, pl) = (self.g.pads[0] as isize, self.g.pads[1] as isize);
+        let mut rows_i: Vec<isize> = Vec::with_capacity(self.kh);
         for b in 0..self.b {
             for oh in 0..self.ho {
-                let h0 = (oh * self.stride) as isize - self.padding as isize;
-                let (i_lo, i_hi) = ((-h0).max(0), (h - h0).min(kh));
+                let h0 = oh as isize * sh - pt;
+                rows_i.clear();
+                rows_i.extend((0..kh).filter(|i| (0..h).contains(&(h0 + i * dh))));
                 for ow in 0..self.wo {
                     let row = (b * self.ho + oh) * self.wo + ow;
-                    let w0 = (ow * self.stride) as isize - self.padding as isize;
+                    let w0 = ow as isize * sw - pl;
                     let (j_lo, j_hi) = ((-w0).max(0), (w - w0).min(kw));
-                    if j_lo >= j_hi {
+                    if dw == 1 && j_lo >= j_hi {
                         continue;
                     }
-                    let len = (j_hi - j_lo) as usize;
                     for c in 0..self.c {
                         let plane = (b * self.c + c) * self.h * self.w;
-                        for i in i_lo..i_hi {
-                            let src = plane as isize + (h0 + i) * w + w0 + j_lo;
-                            let col = (c as isize * kh + i) * kw + j_lo;
-                            f(row, src as usize, col as usize, len);
+                        for &i in &rows_i {
+                            let line = plane as isize + (h0 + i * dh) * w;
+                            let col = (c as isize * kh + i) * kw;
+                            if dw == 1 {
+                                let len = (j_hi - j_lo) as usize;
+                                f(row, (line + w0 + j_lo) as usize, (col + j_lo) as usize, len);
+                            } else {
+                                for j in (0..kw).filter(|j| (0..w).contains(&(w0 + j * dw))) {
+                                    f(row, (line + w0 + j * dw) as usize, (col + j) as usize, 1);
+                                }
+                            }
                         }
                     }
                 }
@@ -110,16 +165,11 @@ pub fn im2col(
     x: &Tensor,
     kh: usize,
     kw: usize,
-    g: Conv2dGeometry,
+    g: impl Into<ConvGeometry>,
 ) -> Result<(Tensor, (usize, usize))> {
+    let g = g.into();
     let (b, c, h, w) = x.dims4()?;
-    let (hp, wp) = (h + 2 * g.padding, w + 2 * g.padding);
-    if hp < kh || wp < kw || g.stride == 0 {
-        candle_core::bail!(
-            "conv2d: kernel {kh}x{kw} larger than the padded input {hp}x{wp}, or stride 0"
-        );
-    }
-    let (ho, wo) = ((hp - kh) / g.stride + 1, (wp - kw) / g.stride + 1);
+    let (ho, wo) = g.output_size((h, w), (kh, kw))?;
     if !(x.device().is_cpu() && x.dtype() == DType::F32) {
         return Ok((im2col_composite(x, kh, kw, g, (ho, wo))?, (ho, wo)));
     }
@@ -130,8 +180,7 @@ pub fn im2col(
         w,
         kh,
         kw,
-        stride: g.stride,
-        padding: g.padding,
+        g,
         ho,
         wo,
     };
@@ -143,31 +192,23 @@ pub fn im2col_composite(
     x: &Tensor,
     kh: usize,
     kw: usize,
-    g: Conv2dGeometry,
+    g: impl Into<ConvGeometry>,
     (ho, wo): (usize, usize),
 ) -> Result<Tensor> {
+    let g = g.into();
     let (b, c, _, _) = x.dims4()?;
-    let x = if g.padding > 0 {
-        x.pad_with_zeros(2, g.padding, g.padding)?
-            .pad_with_zeros(3, g.padding, g.padding)?
-    } else {
-        x.clone()
-    };
+    let [pt, pl, pb, pr] = g.pads;
+    let x = x.pad_with_zeros(2, pt, pb)?.pad_with_zeros(3, pl, pr)?;
+    let ((sh, sw), (dh, dw)) = (g.stride, g.dilation);
+    let dev = x.device();
     let mut patches = Vec::with_capacity(kh * kw);
     for i in 0..kh {
         for j in 0..kw {
-            let mut p =
-                x.narrow(2, i, (ho - 1) * g.stride + 1)?
-                    .narrow(3, j, (wo - 1) * g.stride + 1)?;
-            if g.stride > 1 {
-                let rows: Vec<u32> = (0..ho).map(|k| (k * g.stride) as u32).collect();
-                let cols: Vec<u32> = (0..wo).map(|k| (k * g.stride) as u32).collect();
-                let dev = x.device();
-                p = p
-                    .contiguous()?
-                    .index_select(&Tensor::new(rows.as_slice(), dev)?, 2)?
-                    .index_select(&Tensor::new(cols.as_slice(), dev)?, 3)?;
-            }
+            let rows: Vec<u32> = (0..ho).map(|k| (i * dh + k * sh) as u32).collect();
+            let cols: Vec<u32> = (0..wo).map(|k| (j * dw + k * sw) as u32).collect();
+            let p = x
+                .index_select(&Tensor::new(rows.as_slice(), dev)?, 2)?
+                .index_select(&Tensor::new(cols.as_slice(), dev)?, 3)?;
             patches.push(p);
         }
     }
@@ -183,28 +224,43 @@ mod tests {
     use crate::rng::NoiseRng;
     use candle_core::{Device, Var};
 
+    fn geometries() -> Vec<ConvGeometry> {
+        let g = |stride, dilation, pads| ConvGeometry {
+            stride,
+            dilation,
+            pads,
+        };
+        vec![
+            Conv2dGeometry {
+                stride: 1,
+                padding: 1,
+            }
+            .into(),
+            Conv2dGeometry {
+                stride: 2,
+                padding: 1,
+            }
+            .into(),
+            Conv2dGeometry {
+                stride: 2,
+                padding: 0,
+            }
+            .into(),
+            g((1, 2), (1, 1), [0, 1, 2, 0]),
+            g((2, 1), (2, 2), [1, 1, 1, 1]),
+            g((1, 1), (1, 3), [0, 2, 0, 2]),
+        ]
+    }
+
     #[test]
     fn fused_matches_composite_forward_and_backward() -> Result<()> {
         let mut rng = NoiseRng::new(2);
         let v: Vec<f32> = (0..2 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
         let x = Var::from_vec(v, (2, 3, 7, 6), &Device::Cpu)?;
-        for g in [
-            Conv2dGeometry {
-                stride: 1,
-                padding: 1,
-            },
-            Conv2dGeometry {
-                stride: 2,
-                padding: 1,
-            },
-            Conv2dGeometry {
-                stride: 2,
-                padding: 0,
-            },
-        ] {
+        for g in geometries() {
             let (fast, hw) = im2col(x.as_tensor(), 3, 3, g)?;
             let slow = im2col_composite(x.as_tensor(), 3, 3, g, hw)?;
-            assert_eq!(fast.to_vec2::<f32>()?, slow.to_vec2::<f32>()?);
+            assert_eq!(fast.to_vec2::<f32>()?, slow.to_vec2::<f32>()?, "{g:?}");
             let weights = Tensor::arange(0f32, fast.elem_count() as f32, &Device::Cpu)?
                 .reshape(fast.shape())?;
             let gf = (fast * &weights)?.sum_all()?.backward()?;
@@ -213,6 +269,39 @@ mod tests {
             let b = gs.get(&x).unwrap().flatten_all()?.to_vec1::<f32>()?;
             for (u, v) in a.iter().zip(&b) {
                 assert!((u - v).abs() <= 1e-3 * v.abs().max(1.0), "{u} vs {v}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The unrolled product equals candle's convolution (symmetric padding, equal strides and
+    /// dilations, which candle's conv2d takes).
+    #[test]
+    fn unrolled_product_equals_candle_conv2d() -> Result<()> {
+        let mut rng = NoiseRng::new(3);
+        let mut randn = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
+        let x = Tensor::from_vec(randn(2 * 3 * 9 * 8), (2, 3, 9, 8), &Device::Cpu)?;
+        let w = Tensor::from_vec(randn(4 * 3 * 3 * 3), (4, 3, 3, 3), &Device::Cpu)?;
+        for (stride, padding, dilation) in [(1, 1, 1), (2, 0, 1), (1, 2, 2), (2, 1, 3)] {
+            let g = ConvGeometry {
+                stride: (stride, stride),
+                dilation: (dilation, dilation),
+                pads: [padding; 4],
+            };
+            let (cols, (ho, wo)) = im2col(&x, 3, 3, g)?;
+            let ours = cols
+                .matmul(&w.flatten_from(1)?.t()?)?
+                .reshape((2, ho, wo, 4))?
+                .permute((0, 3, 1, 2))?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            let theirs = x
+                .conv2d(&w, padding, stride, dilation, 1)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            assert_eq!(ours.len(), theirs.len());
+            for (a, b) in ours.iter().zip(&theirs) {
+                assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{a} vs {b}");
             }
         }
         Ok(())
