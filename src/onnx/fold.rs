@@ -8,7 +8,7 @@
 
 use super::attributes::Attributes;
 use super::read::OnnxModel;
-use super::tensor::{Tensor, TensorData};
+use super::tensor::{MAX_ELEMENTS, Tensor, TensorData, element_count};
 use crate::error::Result;
 use std::collections::BTreeMap;
 
@@ -34,7 +34,11 @@ pub fn fold_constants(model: &OnnxModel) -> Result<BTreeMap<String, Tensor>> {
             "ConstantOfShape" => {
                 let shape = dims_of(inputs.first().copied(), &a)?;
                 let fill = a.tensor("value", base)?;
-                let n: usize = shape.iter().product();
+                let n = element_count(&shape).ok_or_else(|| {
+                    a.error(format!(
+                        "shape {shape:?}: more than {MAX_ELEMENTS} elements"
+                    ))
+                })?;
                 Some(Tensor {
                     data: match fill.map(|t| t.data) {
                         Some(TensorData::I64(v)) => {
@@ -162,14 +166,18 @@ fn reshape(t: &Tensor, shape: &[i64], a: &Attributes) -> Result<Tensor> {
             _ => return Err(a.error(format!("shape {shape:?}"))),
         }
     }
-    let known: usize = dims.iter().product();
+    let known = element_count(&dims).ok_or_else(|| {
+        a.error(format!(
+            "shape {shape:?}: more than {MAX_ELEMENTS} elements"
+        ))
+    })?;
     if let Some(i) = infer {
         if known == 0 || !n.is_multiple_of(known) {
             return Err(a.error(format!("cannot reshape {n} values to {shape:?}")));
         }
         dims[i] = n / known;
     }
-    if dims.iter().product::<usize>() != n {
+    if element_count(&dims) != Some(n) {
         return Err(a.error(format!("cannot reshape {:?} to {shape:?}", t.dims)));
     }
     Ok(Tensor {
@@ -270,7 +278,7 @@ fn concat(parts: &[&Tensor], axis: i64, a: &Attributes) -> Result<Tensor> {
     let first = parts.first().ok_or_else(|| a.error("no inputs"))?;
     let rank = first.dims.len();
     let axis = (if axis < 0 { axis + rank as i64 } else { axis }) as usize;
-    if axis >= rank.max(1) {
+    if axis >= rank {
         return Err(a.error(format!("axis {axis} of rank {rank}")));
     }
     let outer: usize = first.dims[..axis].iter().product();

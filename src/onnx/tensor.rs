@@ -55,6 +55,17 @@ impl Tensor {
     }
 }
 
+/// The most elements a tensor of a model may have (2^31): beyond, a shape is taken for a
+/// malformed file rather than allocated.
+pub const MAX_ELEMENTS: usize = 1 << 31;
+
+/// The number of elements of `dims`, if at most [`MAX_ELEMENTS`].
+pub fn element_count(dims: &[usize]) -> Option<usize> {
+    dims.iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_ELEMENTS)
+}
+
 /// The element type of `t`, named for messages.
 fn type_name(code: i32) -> String {
     DataType::try_from(code)
@@ -71,7 +82,8 @@ pub fn read_tensor(t: &TensorProto, base: &Path, what: &str) -> Result<Tensor> {
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}"))))
         .collect::<Result<Vec<usize>>>()?;
-    let n: usize = dims.iter().product();
+    let n = element_count(&dims)
+        .ok_or_else(|| bad(format!("shape {dims:?}: more than {MAX_ELEMENTS} elements")))?;
     let external = t.data_location == Some(DataLocation::External as i32);
     let raw: Option<Vec<u8>> = if external {
         Some(read_external(t, base, what)?)

@@ -288,6 +288,32 @@ fn folds_weight_subgraphs() {
     assert!(!c.contains_key("not_constant"));
 }
 
+/// A shape too large for memory, or a scalar concatenated, is an error naming the node.
+#[test]
+fn refuses_impossible_constants() {
+    let huge = i64_tensor("shape", &[3], &[1 << 20, 1 << 20, 1 << 20]);
+    let m = parse(&model(
+        11,
+        vec![node("ConstantOfShape", &["shape"], "big")],
+        vec![huge],
+    ))
+    .unwrap();
+    let e = fold_constants(&m).unwrap_err().to_string();
+    assert!(
+        e.contains("node `big` (ConstantOfShape)") && e.contains("elements"),
+        "{e}"
+    );
+    let scalar = float_tensor("s", &[], &[1.0]);
+    let m = parse(&model(
+        11,
+        vec![node("Concat", &["s", "s"], "cat")],
+        vec![scalar],
+    ))
+    .unwrap();
+    let e = fold_constants(&m).unwrap_err().to_string();
+    assert!(e.contains("node `cat` (Concat)"), "{e}");
+}
+
 fn int_attribute(name: &str, v: i64) -> super::proto::AttributeProto {
     super::proto::AttributeProto {
         name: Some(name.into()),
@@ -362,4 +388,31 @@ fn plans_which_nodes_go_on_tiles() {
     let digital = plan_graph(&m, &c, GroupPolicy::Digital).unwrap();
     assert_eq!(digital.digital_ops["Conv"], 2);
     assert_eq!(digital.matrices().len(), 4);
+}
+
+/// No truncation or corruption of a model panics: each is read or refused.
+#[test]
+fn damaged_files_never_panic() {
+    let w = float_tensor("w", &[2, 3], &[1.0; 6]);
+    let mut transpose = node("Transpose", &["w"], "wt");
+    transpose.attribute = vec![ints_attribute("perm", &[1, 0])];
+    let bytes = model(13, vec![transpose, gemm()], vec![w, raw_bias()]).encode_to_vec();
+    let read = |b: &[u8]| {
+        if let Ok(m) = parse_model(b, Path::new("m.onnx"), Path::new(".")) {
+            let c = fold_constants(&m);
+            if let Ok(c) = c {
+                let _ = plan_graph(&m, &c, GroupPolicy::PerGroup);
+            }
+        }
+    };
+    for n in 0..bytes.len() {
+        read(&bytes[..n]);
+    }
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[i] ^= flip;
+            read(&b);
+        }
+    }
 }
