@@ -290,3 +290,24 @@ fn a_checksum_mismatch_names_the_file_and_removes_the_staged_files() {
     no_staging_left(tmp.path());
     assert!(!tmp.path().join("mnist").exists());
 }
+
+/// A tree taken from a pinned wheel is refused when the wheel is not the pinned one, naming its
+/// digest, and nothing is left behind.
+#[cfg(unix)]
+#[test]
+fn a_wheel_that_is_not_the_pinned_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = "echo not-a-wheel > onnx-1.16.2-cp311-cp311-linux_x86_64.whl";
+    let path = fake_client(tmp.path(), "pip", script);
+    let err = failure(&aimc(
+        tmp.path(),
+        &["data", "fetch", "onnx-node-tests"],
+        Some(&path),
+    ));
+    assert!(
+        err.contains(".whl") && err.contains("expected 7b98aa97") && err.contains("pinned wheel"),
+        "{err}"
+    );
+    no_staging_left(tmp.path());
+    assert!(!tmp.path().join("onnx-node-tests").exists());
+}

