@@ -43,3 +43,110 @@ fn every_node_test_model_reads_or_is_refused_for_its_opset_or_domain() {
     assert_eq!(refused.len(), 37, "{refused:#?}");
     assert_eq!(read, 1245);
 }
+
+/// The node tests of the digital ops aimc supports (every test whose graph holds only supported
+/// ops and whose values are tensors), run on every data set against the expected outputs:
+/// floating-point values to a relative error of 1e-5, integers exactly.
+#[test]
+fn every_node_test_of_a_supported_op_passes() {
+    use aimc::onnx::execute::{from_candle, run_graph, to_candle};
+    use aimc::onnx::ops::SUPPORTED;
+    use aimc::onnx::proto::{ModelProto, TensorProto, type_proto};
+    use aimc::onnx::tensor::{TensorData, read_tensor};
+    use prost::Message;
+    use std::collections::{BTreeMap, HashMap};
+
+    let Some(dir) = common::fetched_set("onnx-node-tests", "test_relu/model.onnx") else {
+        return;
+    };
+    let device = candle_core::Device::Cpu;
+    let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut tests: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    tests.sort();
+    for test in &tests {
+        let path = test.join("model.onnx");
+        let proto = ModelProto::decode(std::fs::read(&path).unwrap().as_slice()).unwrap();
+        let graph = proto.graph.as_ref().unwrap();
+        let all_tensors = graph.input.iter().chain(&graph.output).all(|v| {
+            matches!(
+                v.r#type.as_ref().and_then(|t| t.value.as_ref()),
+                Some(type_proto::Value::TensorType(_))
+            )
+        });
+        let Ok(model) = aimc::onnx::read_model(&path) else {
+            continue;
+        };
+        let constants = fold_constants(&model).unwrap();
+        let ops: Vec<&str> = model
+            .nodes
+            .iter()
+            .filter(|n| !n.output.iter().all(|o| constants.contains_key(o)))
+            .map(|n| n.op_type())
+            .collect();
+        if !all_tensors || ops.is_empty() || !ops.iter().all(|op| SUPPORTED.contains(op)) {
+            continue;
+        }
+        let mut sets: Vec<_> = std::fs::read_dir(test)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        sets.sort();
+        for set in sets {
+            let pb = |name: String| {
+                let bytes = std::fs::read(set.join(name)).unwrap();
+                let t = TensorProto::decode(bytes.as_slice()).unwrap();
+                read_tensor(&t, &set, "pb").unwrap()
+            };
+            let inputs: HashMap<String, candle_core::Tensor> = model
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(k, (name, _))| {
+                    (
+                        name.clone(),
+                        to_candle(&pb(format!("input_{k}.pb")), &device).unwrap(),
+                    )
+                })
+                .collect();
+            let label = format!("{}", test.file_name().unwrap().to_string_lossy());
+            let outputs = match run_graph(&model, &constants, &inputs, &device) {
+                Ok(o) => o,
+                Err(e) => {
+                    failures.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            for (k, got) in outputs.iter().enumerate() {
+                let want = pb(format!("output_{k}.pb"));
+                let got = from_candle(got).unwrap();
+                let close = got.dims == want.dims
+                    && match (&got.data, &want.data) {
+                        (TensorData::F32(a), TensorData::F32(b)) => a
+                            .iter()
+                            .zip(b)
+                            .all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0) || x == y),
+                        (a, b) => a == b,
+                    };
+                if !close {
+                    failures.push(format!("{label}: output {k} differs"));
+                }
+            }
+            for op in &ops {
+                *ran.entry(op.to_string()).or_default() += 1;
+            }
+        }
+    }
+    eprintln!("node tests run, by op: {ran:?}");
+    assert!(failures.is_empty(), "{failures:#?}");
+    for op in SUPPORTED {
+        assert!(
+            ran.get(*op).is_some_and(|&n| n > 0),
+            "no node test ran for {op}: {ran:?}"
+        );
+    }
+}
