@@ -64,7 +64,7 @@ pub fn run_graph(
                 }
             })
             .collect::<Result<_>>()?;
-        let outputs = ops::run(node.op_type(), &args, &a)?;
+        let outputs = ops::run(node.op_type(), &args, &a, model.opset)?;
         for (name, t) in node.output.iter().zip(outputs) {
             if !name.is_empty() {
                 values.insert(name.clone(), t);

@@ -12,22 +12,34 @@ use candle_core::{DType, Tensor};
 pub const SUPPORTED: &[&str] = &[
     "Abs",
     "Add",
+    "BatchNormalization",
+    "Clip",
     "Concat",
     "Div",
+    "Dropout",
     "Exp",
     "Flatten",
+    "Gemm",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
     "Identity",
+    "LeakyRelu",
     "Log",
+    "LogSoftmax",
+    "MatMul",
     "Mul",
     "Neg",
     "Relu",
     "Reshape",
     "Sigmoid",
+    "Softmax",
     "Sqrt",
+    "Squeeze",
     "Sub",
     "Sum",
     "Tanh",
     "Transpose",
+    "Unsqueeze",
 ];
 
 /// A candle error of node `a`, as an aimc error naming it.
@@ -46,8 +58,23 @@ fn axis_of(axis: i64, rank: usize, a: &Attributes) -> Result<usize> {
     }
 }
 
-/// Runs op `op` of node `a` on `inputs` (None for an omitted optional input).
-pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
+/// An error of node `a` for a feature of a supported op that aimc does not compute.
+fn unsupported(a: &Attributes, what: &str) -> Error {
+    a.error(format!("{what} is not supported"))
+}
+
+/// The integer values of tensor `v` (an axes or flag input), flattened.
+fn ints_of(v: &Tensor, a: &Attributes) -> Result<Vec<i64>> {
+    v.flatten_all()
+        .and_then(|f| f.to_dtype(DType::I64))
+        .and_then(|f| f.to_vec1::<i64>())
+        .map_err(|e| tensor_err(a, e))
+}
+
+/// Runs op `op` of node `a` on `inputs` (None for an omitted optional input), in the semantics
+/// of opset `opset`.
+pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> Result<Vec<Tensor>> {
+    let t = |e: candle_core::Error| tensor_err(a, e);
     let input = |i: usize| -> Result<&Tensor> {
         inputs
             .get(i)
@@ -127,6 +154,185 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Te
             Ok(vec![
                 Tensor::cat(&parts, axis).map_err(|e| tensor_err(a, e))?,
             ])
+        }
+        "Softmax" | "LogSoftmax" => {
+            let x = input(0)?;
+            let rank = x.rank();
+            let log = op == "LogSoftmax";
+            let f = |v: &Tensor, d: usize| -> candle_core::Result<Tensor> {
+                if log {
+                    candle_nn::ops::log_softmax(v, d)
+                } else {
+                    candle_nn::ops::softmax(v, d)
+                }
+            };
+            if opset >= 13 {
+                let axis = axis_of(a.int("axis", -1), rank, a)?;
+                Ok(vec![f(x, axis).map_err(t)?])
+            } else {
+                // Before opset 13: over the input seen as 2-D, split at `axis` (default 1).
+                let axis = axis_of(a.int("axis", 1), rank, a)?;
+                let outer: usize = x.dims()[..axis].iter().product();
+                let flat = x
+                    .reshape((outer, x.elem_count() / outer.max(1)))
+                    .map_err(t)?;
+                Ok(vec![
+                    f(&flat, 1).and_then(|y| y.reshape(x.dims())).map_err(t)?,
+                ])
+            }
+        }
+        "Dropout" => {
+            let training = inputs.get(2).and_then(Option::as_ref);
+            if let Some(tm) = training
+                && ints_of(tm, a)?.first().is_some_and(|&v| v != 0)
+            {
+                return Err(unsupported(a, "dropout in training mode"));
+            }
+            let x = input(0)?;
+            let mask = Tensor::ones(x.dims(), DType::U8, x.device()).map_err(t)?;
+            Ok(vec![x.clone(), mask])
+        }
+        "GlobalAveragePool" | "GlobalMaxPool" => {
+            let x = input(0)?;
+            let mut y = x.clone();
+            for d in (2..x.rank()).rev() {
+                y = if op == "GlobalAveragePool" {
+                    y.mean_keepdim(d)
+                } else {
+                    y.max_keepdim(d)
+                }
+                .map_err(t)?;
+            }
+            Ok(vec![y])
+        }
+        "BatchNormalization" => {
+            if a.int("training_mode", 0) != 0 {
+                return Err(unsupported(a, "batch normalisation in training mode"));
+            }
+            let x = input(0)?;
+            let c = x.dims().get(1).copied().unwrap_or(1);
+            let mut shape = vec![1; x.rank()];
+            if x.rank() > 1 {
+                shape[1] = c;
+            }
+            let p = |i: usize| input(i)?.reshape(shape.as_slice()).map_err(t);
+            let eps = a.float("epsilon", 1e-5) as f64;
+            let (scale, bias, mean, var) = (p(1)?, p(2)?, p(3)?, p(4)?);
+            let inv = (var + eps).and_then(|v| v.sqrt()).map_err(t)?;
+            let y = x
+                .broadcast_sub(&mean)
+                .and_then(|v| v.broadcast_div(&inv))
+                .and_then(|v| v.broadcast_mul(&scale))
+                .and_then(|v| v.broadcast_add(&bias))
+                .map_err(t)?;
+            Ok(vec![y])
+        }
+        "MatMul" => {
+            let (x, w) = (input(0)?, input(1)?);
+            let x2 = if x.rank() == 1 {
+                x.unsqueeze(0).map_err(t)?
+            } else {
+                x.clone()
+            };
+            let w2 = if w.rank() == 1 {
+                w.unsqueeze(1).map_err(t)?
+            } else {
+                w.clone()
+            };
+            let mut y = x2.broadcast_matmul(&w2).map_err(t)?;
+            if w.rank() == 1 {
+                y = y.squeeze(y.rank() - 1).map_err(t)?;
+            }
+            if x.rank() == 1 {
+                y = y.squeeze(y.rank().saturating_sub(2)).map_err(t)?;
+            }
+            Ok(vec![y])
+        }
+        "Gemm" => {
+            let trans = |v: &Tensor, flag: &str| -> Result<Tensor> {
+                if a.int(flag, 0) != 0 {
+                    v.t().map_err(t)
+                } else {
+                    Ok(v.clone())
+                }
+            };
+            let (x, w) = (trans(input(0)?, "transA")?, trans(input(1)?, "transB")?);
+            let mut y = (x.matmul(&w).map_err(t)? * a.float("alpha", 1.0) as f64).map_err(t)?;
+            if let Some(Some(c)) = inputs.get(2) {
+                let c = (c * a.float("beta", 1.0) as f64).map_err(t)?;
+                y = y.broadcast_add(&c).map_err(t)?;
+            }
+            Ok(vec![y])
+        }
+        "LeakyRelu" => {
+            let x = input(0)?;
+            let alpha = a.float("alpha", 0.01) as f64;
+            let y = (x.relu().map_err(t)? + (x.minimum(0.0).map_err(t)? * alpha).map_err(t)?)
+                .map_err(t)?;
+            Ok(vec![y])
+        }
+        "Clip" => {
+            let mut y = input(0)?.clone();
+            let device = y.device().clone();
+            let bound = |i: usize, attr: &str| -> Result<Option<Tensor>> {
+                if opset >= 11 {
+                    Ok(inputs.get(i).and_then(Option::as_ref).cloned())
+                } else if a.has(attr) {
+                    let v = a.float(attr, 0.0);
+                    Ok(Some(Tensor::new(v, &device).map_err(t)?))
+                } else {
+                    Ok(None)
+                }
+            };
+            if let Some(lo) = bound(1, "min")? {
+                y = y
+                    .broadcast_maximum(&lo.to_dtype(y.dtype()).map_err(t)?)
+                    .map_err(t)?;
+            }
+            if let Some(hi) = bound(2, "max")? {
+                y = y
+                    .broadcast_minimum(&hi.to_dtype(y.dtype()).map_err(t)?)
+                    .map_err(t)?;
+            }
+            Ok(vec![y])
+        }
+        "Squeeze" | "Unsqueeze" => {
+            let x = input(0)?;
+            let axes = match (opset >= 13, inputs.get(1).and_then(Option::as_ref)) {
+                (true, Some(v)) => Some(ints_of(v, a)?),
+                (true, None) => None,
+                (false, _) => a.ints("axes"),
+            };
+            let mut dims = x.dims().to_vec();
+            if op == "Unsqueeze" {
+                let axes = axes.ok_or_else(|| a.error("no axes"))?;
+                let rank = dims.len() + axes.len();
+                let mut axes: Vec<usize> = axes
+                    .iter()
+                    .map(|&v| axis_of(v, rank, a))
+                    .collect::<Result<_>>()?;
+                axes.sort_unstable();
+                for v in axes {
+                    dims.insert(v, 1);
+                }
+            } else {
+                let rank = dims.len();
+                let drop: Vec<usize> = match axes {
+                    Some(axes) => axes
+                        .iter()
+                        .map(|&v| axis_of(v, rank, a))
+                        .collect::<Result<_>>()?,
+                    None => (0..rank).filter(|&i| dims[i] == 1).collect(),
+                };
+                if drop.iter().any(|&i| dims[i] != 1) {
+                    return Err(a.error(format!("squeeze of axes {drop:?} of shape {dims:?}")));
+                }
+                dims = (0..rank)
+                    .filter(|i| !drop.contains(i))
+                    .map(|i| dims[i])
+                    .collect();
+            }
+            Ok(vec![x.reshape(dims).map_err(t)?])
         }
         other => Err(a.error(format!(
             "operator `{other}` is not supported; supported: {}",
