@@ -27,6 +27,11 @@ impl<'a> Attributes<'a> {
             .find(|a| a.name.as_deref() == Some(name))
     }
 
+    /// The number of outputs the graph asks of this node (empty names are omitted outputs).
+    pub fn output_count(&self) -> usize {
+        self.node.output.iter().filter(|o| !o.is_empty()).count()
+    }
+
     /// An error about this node: `message` after the file, the node and its op type.
     pub fn error(&self, message: impl std::fmt::Display) -> Error {
         Error::data(

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod plan;
 pub mod proto;
 pub mod read;
+pub mod spatial;
 pub mod tensor;
 
 pub use read::{OnnxModel, read_model};

@@ -4,6 +4,7 @@
 //! naming the node, its op type and the supported ones.
 
 use super::attributes::Attributes;
+use super::spatial::{self, Pool};
 use crate::error::{Error, Result};
 use candle_core::{DType, Tensor};
 
@@ -12,9 +13,11 @@ use candle_core::{DType, Tensor};
 pub const SUPPORTED: &[&str] = &[
     "Abs",
     "Add",
+    "AveragePool",
     "BatchNormalization",
     "Clip",
     "Concat",
+    "Conv",
     "Div",
     "Dropout",
     "Exp",
@@ -27,6 +30,7 @@ pub const SUPPORTED: &[&str] = &[
     "Log",
     "LogSoftmax",
     "MatMul",
+    "MaxPool",
     "Mul",
     "Neg",
     "Relu",
@@ -180,6 +184,23 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
                     f(&flat, 1).and_then(|y| y.reshape(x.dims())).map_err(t)?,
                 ])
             }
+        }
+        "Conv" => Ok(vec![spatial::conv(
+            input(0)?,
+            input(1)?,
+            inputs.get(2).and_then(Option::as_ref),
+            a,
+        )?]),
+        "MaxPool" | "AveragePool" => {
+            if a.output_count() > 1 {
+                return Err(unsupported(a, "the indices output of MaxPool"));
+            }
+            let kind = if op == "MaxPool" {
+                Pool::Max
+            } else {
+                Pool::Average
+            };
+            Ok(vec![spatial::pool(input(0)?, kind, a)?])
         }
         "Dropout" => {
             let training = inputs.get(2).and_then(Option::as_ref);

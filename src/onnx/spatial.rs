@@ -1,0 +1,294 @@
+//! Convolution and pooling over 1-D and 2-D inputs (`[N, C, W]`, `[N, C, H, W]`) with ONNX's
+//! geometry: `kernel_shape`, `strides`, `dilations`, `pads` (begins, then ends) or `auto_pad`
+//! (`SAME_UPPER`, `SAME_LOWER`, `VALID`), and for pooling `ceil_mode` and
+//! `count_include_pad`. A 1-D input runs as a 2-D one of height 1.
+
+use super::attributes::Attributes;
+use crate::error::Result;
+use crate::nn::im2col::{ConvGeometry, im2col};
+use candle_core::{DType, Tensor};
+
+/// The geometry of one spatial axis: kernel extent, stride, dilation, padding before and
+/// after, and the output length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Axis {
+    pub kernel: usize,
+    pub stride: usize,
+    pub dilation: usize,
+    pub pad_begin: usize,
+    pub pad_end: usize,
+    pub output: usize,
+}
+
+/// The geometry of every spatial axis of node `a` over spatial input lengths `input` and kernel
+/// lengths `kernel`; `ceil_mode` rounds the output length up (pooling), keeping the last window
+/// starting inside the input or its leading padding.
+pub fn axes(a: &Attributes, input: &[usize], kernel: &[usize], ceil: bool) -> Result<Vec<Axis>> {
+    let n = input.len();
+    let list = |name: &str, default: i64| -> Result<Vec<usize>> {
+        let v = a.ints(name).unwrap_or_else(|| vec![default; n]);
+        if v.len() != n || v.iter().any(|&x| x < i64::from(name == "pads")) {
+            return Err(a.error(format!(
+                "attribute `{name}` {v:?}: expected {n} values{}",
+                if name == "pads" {
+                    " x 2, each >= 0"
+                } else {
+                    ", each >= 1"
+                }
+            )));
+        }
+        Ok(v.into_iter().map(|x| x as usize).collect())
+    };
+    let strides = list("strides", 1)?;
+    let dilations = list("dilations", 1)?;
+    let pads = match a.ints("pads") {
+        Some(p) if p.len() == 2 * n && p.iter().all(|&x| x >= 0) => {
+            p.into_iter().map(|x| x as usize).collect()
+        }
+        Some(p) => {
+            return Err(a.error(format!(
+                "attribute `pads` {p:?}: expected {} values, each >= 0",
+                2 * n
+            )));
+        }
+        None => vec![0; 2 * n],
+    };
+    let auto_pad = a.string("auto_pad").unwrap_or_else(|| "NOTSET".into());
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (len, s, d, k) = (input[i], strides[i], dilations[i], kernel[i]);
+        if k == 0 {
+            return Err(a.error(format!("kernel length 0 on spatial axis {i}")));
+        }
+        let span = d * (k - 1) + 1;
+        let (pad_begin, pad_end, output) = match auto_pad.as_str() {
+            "NOTSET" => {
+                let (pb, pe) = (pads[i], pads[n + i]);
+                let padded = len + pb + pe;
+                if padded < span {
+                    return Err(a.error(format!(
+                        "kernel span {span} longer than the padded input {padded} on axis {i}"
+                    )));
+                }
+                let mut o = if ceil {
+                    (padded - span).div_ceil(s) + 1
+                } else {
+                    (padded - span) / s + 1
+                };
+                if ceil && (o - 1) * s >= len + pb {
+                    o -= 1;
+                }
+                (pb, pe, o)
+            }
+            "VALID" => {
+                if len < span {
+                    return Err(a.error(format!(
+                        "kernel span {span} longer than the input {len} on axis {i}"
+                    )));
+                }
+                (0, 0, (len - span) / s + 1)
+            }
+            "SAME_UPPER" | "SAME_LOWER" => {
+                let o = len.div_ceil(s);
+                let total = ((o - 1) * s + span).saturating_sub(len);
+                let small = total / 2;
+                if auto_pad == "SAME_UPPER" {
+                    (small, total - small, o)
+                } else {
+                    (total - small, small, o)
+                }
+            }
+            other => {
+                return Err(a.error(format!(
+                    "auto_pad `{other}`: expected NOTSET, SAME_UPPER, SAME_LOWER or VALID"
+                )));
+            }
+        };
+        out.push(Axis {
+            kernel: k,
+            stride: s,
+            dilation: d,
+            pad_begin,
+            pad_end,
+            output,
+        });
+    }
+    Ok(out)
+}
+
+/// `x` as `[N, C, H, W]` (a 1-D input gains a height of 1), with its spatial lengths.
+fn as_2d(x: &Tensor, a: &Attributes) -> Result<(Tensor, Vec<usize>)> {
+    let t = |e: candle_core::Error| a.error(crate::error::Error::from(e));
+    if x.dims().iter().skip(2).any(|&d| d == 0) {
+        return Err(a.error(format!(
+            "an input of shape {:?} with no spatial extent",
+            x.dims()
+        )));
+    }
+    match x.rank() {
+        3 => Ok((x.unsqueeze(2).map_err(t)?, vec![x.dims()[2]])),
+        4 => Ok((x.clone(), x.dims()[2..].to_vec())),
+        r => Err(a.error(format!(
+            "an input of rank {r} is not supported: only 1-D and 2-D inputs ([N, C, W], \
+             [N, C, H, W]) are"
+        ))),
+    }
+}
+
+/// The 2-D axes (height, width) of `axes`, a 1-D list gaining a trivial height.
+fn pair(axes: &[Axis]) -> (Axis, Axis) {
+    let unit = Axis {
+        kernel: 1,
+        stride: 1,
+        dilation: 1,
+        pad_begin: 0,
+        pad_end: 0,
+        output: 1,
+    };
+    match axes {
+        [w] => (unit, *w),
+        [h, w] => (*h, *w),
+        _ => unreachable!("as_2d admits 1-D and 2-D inputs only"),
+    }
+}
+
+/// ONNX `Conv`: `x` [N, C, ...] with weights `w` [M, C / group, k...] and optional bias [M].
+pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, a: &Attributes) -> Result<Tensor> {
+    let t = |e: candle_core::Error| a.error(crate::error::Error::from(e));
+    let rank = x.rank();
+    let (x4, input) = as_2d(x, a)?;
+    if w.rank() != rank {
+        return Err(a.error(format!(
+            "weights of rank {} for an input of rank {rank}",
+            w.rank()
+        )));
+    }
+    let kernel = w.dims()[2..].to_vec();
+    let axes = axes(a, &input, &kernel, false)?;
+    let (h, wd) = pair(&axes);
+    let group = a.int("group", 1).max(1) as usize;
+    let (n, c) = (x4.dims()[0], x4.dims()[1]);
+    let m = w.dims()[0];
+    if !m.is_multiple_of(group) || w.dims()[1] * group != c {
+        return Err(a.error(format!(
+            "{c} input channels, {m} filters of {} channels and {group} groups do not fit",
+            w.dims()[1]
+        )));
+    }
+    let geometry = ConvGeometry {
+        stride: (h.stride, wd.stride),
+        dilation: (h.dilation, wd.dilation),
+        pads: [h.pad_begin, wd.pad_begin, h.pad_end, wd.pad_end],
+    };
+    let (cg, mg) = (c / group, m / group);
+    let w2 = w.reshape((m, cg * h.kernel * wd.kernel)).map_err(t)?;
+    let mut parts = Vec::with_capacity(group);
+    for g in 0..group {
+        let xg = x4.narrow(1, g * cg, cg).map_err(t)?;
+        let (cols, (ho, wo)) = im2col(&xg, h.kernel, wd.kernel, geometry).map_err(t)?;
+        let y = cols
+            .matmul(&w2.narrow(0, g * mg, mg).and_then(|v| v.t()).map_err(t)?)
+            .and_then(|y| y.reshape((n, ho, wo, mg)))
+            .and_then(|y| y.permute((0, 3, 1, 2)))
+            .map_err(t)?;
+        parts.push(y);
+    }
+    let mut y = Tensor::cat(&parts, 1).map_err(t)?;
+    if let Some(b) = bias {
+        y = y
+            .broadcast_add(&b.reshape((1, m, 1, 1)).map_err(t)?)
+            .map_err(t)?;
+    }
+    if rank == 3 {
+        y = y.squeeze(2).map_err(t)?;
+    }
+    y.contiguous().map_err(t)
+}
+
+/// The kind of pooling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    Max,
+    Average,
+}
+
+/// ONNX `MaxPool` (the values output only) and `AveragePool`.
+pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
+    let t = |e: candle_core::Error| a.error(crate::error::Error::from(e));
+    let rank = x.rank();
+    let (x4, input) = as_2d(x, a)?;
+    let kernel: Vec<usize> = match a.ints("kernel_shape") {
+        Some(k) if k.len() == input.len() && k.iter().all(|&v| v >= 1) => {
+            k.into_iter().map(|v| v as usize).collect()
+        }
+        k => {
+            return Err(a.error(format!(
+                "attribute `kernel_shape` {k:?}: expected {} values, each >= 1",
+                input.len()
+            )));
+        }
+    };
+    let ceil = a.int("ceil_mode", 0) != 0;
+    let axes = axes(a, &input, &kernel, ceil)?;
+    let (ah, aw) = pair(&axes);
+    let include_pad = a.int("count_include_pad", 0) != 0;
+    let (n, c, hi, wi) = x4.dims4().map_err(t)?;
+    let data = x4
+        .to_dtype(DType::F32)
+        .and_then(|v| v.flatten_all())
+        .and_then(|v| v.to_vec1::<f32>())
+        .map_err(t)?;
+    let (ho, wo) = (ah.output, aw.output);
+    let mut out = Vec::with_capacity(n * c * ho * wo);
+    // Window positions along one axis: (index into the input or None for padding, counted for
+    // count_include_pad), over the input padded by its explicit or automatic pads.
+    let taps = |ax: &Axis, len: usize, o: usize| -> Vec<(Option<usize>, bool)> {
+        (0..ax.kernel)
+            .map(|k| {
+                let p = (o * ax.stride + k * ax.dilation) as isize - ax.pad_begin as isize;
+                let inside = p >= 0 && (p as usize) < len;
+                let padded = p < (len + ax.pad_end) as isize;
+                (inside.then_some(p as usize), padded)
+            })
+            .collect()
+    };
+    for plane in data.chunks_exact(hi * wi) {
+        for oy in 0..ho {
+            let rows = taps(&ah, hi, oy);
+            for ox in 0..wo {
+                let cols = taps(&aw, wi, ox);
+                let (mut acc, mut count) = match kind {
+                    Pool::Max => (f32::NEG_INFINITY, 0usize),
+                    Pool::Average => (0.0f32, 0usize),
+                };
+                for &(r, r_padded) in &rows {
+                    for &(q, q_padded) in &cols {
+                        match (r, q) {
+                            (Some(r), Some(q)) => {
+                                let v = plane[r * wi + q];
+                                acc = match kind {
+                                    Pool::Max => acc.max(v),
+                                    Pool::Average => acc + v,
+                                };
+                                count += 1;
+                            }
+                            _ if include_pad && r_padded && q_padded => count += 1,
+                            _ => {}
+                        }
+                    }
+                }
+                out.push(match kind {
+                    Pool::Max => acc,
+                    Pool::Average => acc / count.max(1) as f32,
+                });
+            }
+        }
+    }
+    let mut y = Tensor::from_vec(out, (n, c, ho, wo), x.device())
+        .and_then(|y| y.to_dtype(x.dtype()))
+        .map_err(t)?;
+    if rank == 3 {
+        y = y.squeeze(2).map_err(t)?;
+    }
+    Ok(y)
+}
