@@ -28,6 +28,7 @@ pub const SUPPORTED: &[&str] = &[
     "Identity",
     "LeakyRelu",
     "Log",
+    "LRN",
     "LogSoftmax",
     "MatMul",
     "MaxPool",
@@ -201,6 +202,41 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
                 Pool::Average
             };
             Ok(vec![spatial::pool(input(0)?, kind, a)?])
+        }
+        "LRN" => {
+            // y = x / (bias + alpha / size * sum of x^2 over the channels c - floor((size - 1)
+            // / 2) ..= c + ceil((size - 1) / 2))^beta (ONNX operator LRN).
+            let x = input(0)?;
+            let size = a.int("size", 0);
+            if size < 1 || x.rank() < 2 {
+                return Err(a.error(format!(
+                    "attribute `size` {size} on an input of rank {}: expected size >= 1 and a \
+                     channel axis",
+                    x.rank()
+                )));
+            }
+            let size = size as usize;
+            let (alpha, beta, bias) = (
+                a.float("alpha", 1e-4) as f64,
+                a.float("beta", 0.75) as f64,
+                a.float("bias", 1.0) as f64,
+            );
+            let c = x.dims()[1];
+            let (before, after) = ((size - 1) / 2, (size - 1).div_ceil(2));
+            let squares = x
+                .sqr()
+                .and_then(|q| q.pad_with_zeros(1, before, after))
+                .map_err(t)?;
+            let mut sum = squares.narrow(1, 0, c).map_err(t)?;
+            for k in 1..size {
+                sum = (sum + squares.narrow(1, k, c).map_err(t)?).map_err(t)?;
+            }
+            let y = sum
+                .affine(alpha / size as f64, bias)
+                .and_then(|d| d.powf(beta))
+                .and_then(|d| x.div(&d))
+                .map_err(t)?;
+            Ok(vec![y])
         }
         "Dropout" => {
             let training = inputs.get(2).and_then(Option::as_ref);
