@@ -11,6 +11,7 @@ per line (%.9g).
 
 usage: scripts/onnx-reference.py data/onnx-light tests/fixtures/onnx-light-reference
 """
+import math
 import os
 import sys
 
@@ -37,6 +38,26 @@ class BatchNormalization(OpRun):
         return (y.astype(x.dtype),)
 
 
+class LRN(OpRun):
+    """y = x / (bias + alpha / size * sum of x^2 over channels c - floor((size - 1) / 2) ..=
+    c + ceil((size - 1) / 2))^beta (ONNX operator LRN). onnx 1.16.2's LRN loops over
+    `range(x.shape[0])`, the batch, instead of the channels, so with a batch of 1 only channel
+    0 is normalised (its node tests pass because their batch equals their channel count, 5);
+    this replaces it with the same code looping over the channels."""
+
+    op_domain = ""
+
+    def _run(self, x, alpha=None, beta=None, bias=None, size=None):
+        square_sum = np.zeros(x.shape).astype(x.dtype)
+        c1 = int(math.floor((size - 1) / 2))
+        c2 = int(math.ceil((size - 1) / 2)) + 1
+        for c in range(x.shape[1]):
+            begin, end = max(0, c - c1), min(x.shape[1], c + c2)
+            square_sum[:, c, :, :] = np.sum(x[:, begin:end, :, :] ** 2, axis=1)
+        y = x / ((bias + (alpha / size) * square_sum) ** beta)
+        return (y.astype(x.dtype),)
+
+
 assert onnx.__version__ == "1.16.2", onnx.__version__
 src, dst = sys.argv[1], sys.argv[2]
 os.makedirs(dst, exist_ok=True)
@@ -53,7 +74,7 @@ for name in sorted(os.listdir(src)):
     value = softmax[-1].input[0] if softmax else model.graph.output[0].name
     if value not in [o.name for o in model.graph.output]:
         model.graph.output.append(onnx.helper.make_empty_tensor_value_info(value))
-    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization]).run([value], {inp.name: x.reshape(dims)})
+    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization, LRN]).run([value], {inp.name: x.reshape(dims)})
     out = os.path.join(dst, name[: -len(".onnx")] + ".txt")
     with open(out + ".tmp", "w") as f:
         f.write(value + "\n")

@@ -87,16 +87,10 @@ fn the_light_models_map_and_resnet50_matches_the_hand_count() {
     assert_eq!(tiles(&resnet50_matrices(), 512), 155);
 }
 
-/// The light models with LRN, whose reference logits differ from ours (1.2e-4, 1.7e-4 and 1.3%
-/// relative) although our LRN passes ONNX's LRN node tests: onnx 1.16.2's reference LRN leaves
-/// AlexNet's second LRN nearly the identity where the operator's formula divides by about
-/// (1 + 1e-4)^0.75. Run, compared and printed, but not asserted until that is settled.
-const LRN_MODELS: [&str; 3] = ["light_bvlc_alexnet", "light_inception_v1", "light_zfnet512"];
-
 /// Every light model runs end to end through the executor, on the closed-form input of
 /// `scripts/onnx-reference.py`, to the logits the ONNX reference evaluator (onnx 1.16.2) gives
 /// (tests/fixtures/onnx-light-reference; batch normalisation replaced by the operator's
-/// inference formula, see the script). The weights are all 0.02, so the logits of one model
+/// inference formula and LRN by the operator's formula, see the script). The weights are all 0.02, so the logits of one model
 /// are equal, but their magnitude (up to 1e31 for VGG-19) depends on every layer: padding,
 /// pooling, LRN, batch normalisation, concatenation and the shape arithmetic of the graph.
 #[test]
@@ -151,12 +145,26 @@ fn every_light_model_runs_to_the_reference_evaluators_logits() {
             .zip(&want)
             .map(|(g, w)| ((g - w) / w.abs().max(1e-30)).abs())
             .fold(0.0f32, f32::max);
-        worst.push((name, err));
-        // f32 sums in another order: sqrt(fan-in) x 6e-8 per layer is about 4e-6 for VGG-19's
-        // 4,608-input layers, so 1e-5 relative.
-        if !LRN_MODELS.contains(&name) {
-            assert!(err <= 1e-5, "{name}: relative error {err}");
-        }
+        // Both sides sum in f32, in different orders: a sum of n terms carries a relative
+        // rounding error of about u sqrt(n) (u = 2^-24, one standard deviation for errors that
+        // add up as a random walk), and the layers' errors add in quadrature, so the two differ
+        // by sqrt(2) u sqrt(sum of fan-ins) per standard deviation; allowed: 6 of them.
+        let fan_ins: usize = map_onnx(
+            &dir.join(format!("{name}.onnx")),
+            TileGeometry::new(512, 512).unwrap(),
+            GroupPolicy::PerGroup,
+        )
+        .unwrap()
+        .layers
+        .iter()
+        .map(|l| l.rows)
+        .sum();
+        let tolerance = 6.0 * 2f32.sqrt() * 2f32.powi(-24) * (fan_ins as f32).sqrt();
+        worst.push((name, err, tolerance));
+        assert!(
+            err <= tolerance,
+            "{name}: relative error {err} > {tolerance}"
+        );
     }
-    eprintln!("largest relative error per model: {worst:?}");
+    eprintln!("largest relative error and tolerance per model: {worst:?}");
 }
