@@ -118,3 +118,17 @@ fn unreadable_onnx_files_are_named() {
     assert!(!ok && err.contains("cut.onnx: not an ONNX model"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// README's list of ONNX operators is the executor's list ([`aimc::onnx::ops::SUPPORTED`]),
+/// in the same order.
+#[test]
+fn readme_lists_the_supported_onnx_operators() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let marker = "backend node tests of its own (`tests/onnx_node_tests.rs`): ";
+    let start = readme.find(marker).expect("README's ONNX operator list") + marker.len();
+    let list = &readme[start..];
+    let list = &list[..list.find('.').unwrap()];
+    let listed: Vec<&str> = list.split(',').map(str::trim).collect();
+    assert_eq!(listed, aimc::onnx::ops::SUPPORTED);
+}
