@@ -27,14 +27,9 @@ pub fn axes(a: &Attributes, input: &[usize], kernel: &[usize], ceil: bool) -> Re
     let n = input.len();
     let list = |name: &str, default: i64| -> Result<Vec<usize>> {
         let v = a.ints(name).unwrap_or_else(|| vec![default; n]);
-        if v.len() != n || v.iter().any(|&x| x < i64::from(name == "pads")) {
+        if v.len() != n || v.iter().any(|&x| x < 1) {
             return Err(a.error(format!(
-                "attribute `{name}` {v:?}: expected {n} values{}",
-                if name == "pads" {
-                    " x 2, each >= 0"
-                } else {
-                    ", each >= 1"
-                }
+                "attribute `{name}` {v:?}: expected {n} values, each >= 1"
             )));
         }
         Ok(v.into_iter().map(|x| x as usize).collect())

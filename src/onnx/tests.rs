@@ -416,3 +416,54 @@ fn damaged_files_never_panic() {
         }
     }
 }
+
+/// Conv and pooling reject impossible geometry with an error naming the node, never a panic.
+#[test]
+fn spatial_ops_refuse_impossible_geometry() {
+    use super::attributes::Attributes;
+    use super::ops::run;
+    use candle_core::{Device, Tensor};
+    let d = Device::Cpu;
+    let x = Tensor::ones((1, 2, 4, 4), candle_core::DType::F32, &d).unwrap();
+    let empty = Tensor::ones((1, 2, 0, 4), candle_core::DType::F32, &d).unwrap();
+    let w_bad = Tensor::ones((3, 1, 2, 2), candle_core::DType::F32, &d).unwrap();
+    let w_big = Tensor::ones((3, 2, 9, 9), candle_core::DType::F32, &d).unwrap();
+    let w_1d = Tensor::ones((3, 2, 2), candle_core::DType::F32, &d).unwrap();
+    let conv = node("Conv", &["x", "w"], "y");
+    let mut pads = node("Conv", &["x", "w"], "y");
+    pads.attribute.push(ints_attribute("pads", &[1, 1]));
+    let mut stride0 = node("Conv", &["x", "w"], "y");
+    stride0.attribute.push(ints_attribute("strides", &[0, 1]));
+    let pool = node("MaxPool", &["x"], "y");
+    let mut pool_ok = node("MaxPool", &["x"], "y");
+    pool_ok
+        .attribute
+        .push(ints_attribute("kernel_shape", &[2, 2]));
+    let cases: [(&NodeProto, Vec<Tensor>, &str); 7] = [
+        (&conv, vec![x.clone(), w_bad], "do not fit"),
+        (
+            &conv,
+            vec![x.clone(), w_big],
+            "longer than the padded input",
+        ),
+        (&conv, vec![x.clone(), w_1d], "weights of rank 3"),
+        (&pads, vec![x.clone(), w_1d_ok(&d)], "attribute `pads`"),
+        (
+            &stride0,
+            vec![x.clone(), w_1d_ok(&d)],
+            "attribute `strides`",
+        ),
+        (&pool, vec![x.clone()], "attribute `kernel_shape`"),
+        (&pool_ok, vec![empty], "no spatial extent"),
+    ];
+    for (n, inputs, want) in cases {
+        let a = Attributes::of(n, "m.onnx");
+        let inputs: Vec<Option<Tensor>> = inputs.into_iter().map(Some).collect();
+        let e = run(n.op_type(), &inputs, &a, 21).unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("m.onnx"), "{want}: {e}");
+    }
+}
+
+fn w_1d_ok(d: &candle_core::Device) -> candle_core::Tensor {
+    candle_core::Tensor::ones((3, 2, 2, 2), candle_core::DType::F32, d).unwrap()
+}
