@@ -66,6 +66,16 @@ impl<'a> Attributes<'a> {
             .map(|s| String::from_utf8_lossy(s).into_owned())
     }
 
+    /// String-list attribute `name`, if present.
+    pub fn string_list(&self, name: &str) -> Option<Vec<String>> {
+        self.get(name).map(|a| {
+            a.strings
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        })
+    }
+
     /// Tensor attribute `name`, if present, read (external data relative to `base`).
     pub fn tensor(&self, name: &str, base: &Path) -> Result<Option<Tensor>> {
         self.get(name)

@@ -10,6 +10,7 @@
 pub mod attributes;
 pub mod execute;
 pub mod fold;
+pub mod lstm;
 pub mod map;
 pub mod ops;
 pub mod plan;

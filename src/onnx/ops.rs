@@ -27,6 +27,7 @@ pub const SUPPORTED: &[&str] = &[
     "GlobalMaxPool",
     "Identity",
     "LRN",
+    "LSTM",
     "LeakyRelu",
     "Log",
     "LogSoftmax",
@@ -203,6 +204,7 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             };
             Ok(vec![spatial::pool(input(0)?, kind, a)?])
         }
+        "LSTM" => super::lstm::lstm(inputs, a),
         "LRN" => {
             // y = x / (bias + alpha / size * sum of x^2 over the channels c - floor((size - 1)
             // / 2) ..= c + ceil((size - 1) / 2))^beta (ONNX operator LRN).

@@ -467,3 +467,53 @@ fn spatial_ops_refuse_impossible_geometry() {
 fn w_1d_ok(d: &candle_core::Device) -> candle_core::Tensor {
     candle_core::Tensor::ones((3, 2, 2, 2), candle_core::DType::F32, d).unwrap()
 }
+
+/// The LSTM op refuses what it does not compute by name, and missing inputs, never a panic.
+#[test]
+fn lstm_refuses_what_it_does_not_compute() {
+    use super::attributes::Attributes;
+    use super::ops::run;
+    use candle_core::{DType, Device, Tensor};
+    let d = Device::Cpu;
+    let x = Tensor::ones((2, 1, 3), DType::F32, &d).unwrap();
+    let w = Tensor::ones((1, 8, 3), DType::F32, &d).unwrap();
+    let r = Tensor::ones((1, 8, 2), DType::F32, &d).unwrap();
+    let mut clip = node("LSTM", &["x", "w", "r"], "y");
+    clip.attribute.push(super::proto::AttributeProto {
+        name: Some("clip".into()),
+        f: Some(1.0),
+        r#type: Some(super::proto::attribute_proto::AttributeType::Float as i32),
+        ..Default::default()
+    });
+    let mut acts = node("LSTM", &["x", "w", "r"], "y");
+    acts.attribute.push(super::proto::AttributeProto {
+        name: Some("activations".into()),
+        strings: vec![b"Relu".to_vec(), b"Tanh".to_vec(), b"Tanh".to_vec()],
+        r#type: Some(super::proto::attribute_proto::AttributeType::Strings as i32),
+        ..Default::default()
+    });
+    let mut bidir = node("LSTM", &["x", "w", "r"], "y");
+    bidir.attribute.push(super::proto::AttributeProto {
+        name: Some("direction".into()),
+        s: Some(b"bidirectional".to_vec()),
+        r#type: Some(super::proto::attribute_proto::AttributeType::String as i32),
+        ..Default::default()
+    });
+    let plain = node("LSTM", &["x", "w", "r"], "y");
+    let all = vec![Some(x.clone()), Some(w.clone()), Some(r.clone())];
+    let cases: [(&NodeProto, Vec<Option<Tensor>>, &str); 4] = [
+        (&clip, all.clone(), "`clip` is not supported"),
+        (&acts, all.clone(), "is not supported"),
+        (&bidir, all.clone(), "weights for 1 directions"),
+        (&plain, vec![Some(x), Some(w)], "X, W and R are required"),
+    ];
+    for (n, inputs, want) in cases {
+        let a = Attributes::of(n, "m.onnx");
+        let e = run("LSTM", &inputs, &a, 14).unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("m.onnx"), "{want}: {e}");
+    }
+    let a = Attributes::of(&plain, "m.onnx");
+    let y = run("LSTM", &all, &a, 14).unwrap();
+    assert_eq!(y[0].dims(), &[2, 1, 1, 2]);
+    assert_eq!(y[1].dims(), &[1, 1, 2]);
+}
