@@ -8,6 +8,7 @@
 
 use super::attributes::Attributes;
 use super::read::OnnxModel;
+use super::shape::{reshape_dims, squeeze_dims};
 use super::tensor::{MAX_ELEMENTS, Tensor, TensorData, element_count};
 use crate::error::Result;
 use std::collections::BTreeMap;
@@ -148,40 +149,8 @@ fn cast(t: &Tensor, to: i64) -> Tensor {
 
 /// `t` with shape `shape` (0 copies the input's dimension, one -1 is inferred).
 fn reshape(t: &Tensor, shape: &[i64], a: &Attributes) -> Result<Tensor> {
-    let n = t.len();
-    let mut dims: Vec<usize> = Vec::with_capacity(shape.len());
-    let mut infer = None;
-    for (i, &d) in shape.iter().enumerate() {
-        match d {
-            -1 if infer.is_none() => {
-                infer = Some(i);
-                dims.push(1);
-            }
-            0 => dims.push(
-                *t.dims
-                    .get(i)
-                    .ok_or_else(|| a.error("0 in the shape past the input's rank"))?,
-            ),
-            d if d > 0 => dims.push(d as usize),
-            _ => return Err(a.error(format!("shape {shape:?}"))),
-        }
-    }
-    let known = element_count(&dims).ok_or_else(|| {
-        a.error(format!(
-            "shape {shape:?}: more than {MAX_ELEMENTS} elements"
-        ))
-    })?;
-    if let Some(i) = infer {
-        if known == 0 || !n.is_multiple_of(known) {
-            return Err(a.error(format!("cannot reshape {n} values to {shape:?}")));
-        }
-        dims[i] = n / known;
-    }
-    if element_count(&dims) != Some(n) {
-        return Err(a.error(format!("cannot reshape {:?} to {shape:?}", t.dims)));
-    }
     Ok(Tensor {
-        dims,
+        dims: reshape_dims(&t.dims, shape, false, a)?,
         data: t.data.clone(),
     })
 }
@@ -233,42 +202,8 @@ fn transpose(t: &Tensor, perm: Option<Vec<i64>>, a: &Attributes) -> Result<Tenso
 
 /// `t` with `axes` inserted (`unsqueeze`) or removed (all size-1 axes when `axes` is None).
 fn squeeze(t: &Tensor, axes: Option<Vec<i64>>, unsqueeze: bool, a: &Attributes) -> Result<Tensor> {
-    let mut dims = t.dims.clone();
-    if unsqueeze {
-        let axes = axes.ok_or_else(|| a.error("no axes"))?;
-        let rank = (dims.len() + axes.len()) as i64;
-        let mut axes: Vec<usize> = axes
-            .iter()
-            .map(|&x| (if x < 0 { x + rank } else { x }) as usize)
-            .collect();
-        axes.sort_unstable();
-        for x in axes {
-            if x > dims.len() {
-                return Err(a.error(format!("axis {x} past rank {rank}")));
-            }
-            dims.insert(x, 1);
-        }
-    } else {
-        let rank = dims.len() as i64;
-        let drop: Vec<usize> = match axes {
-            Some(axes) => axes
-                .iter()
-                .map(|&x| (if x < 0 { x + rank } else { x }) as usize)
-                .collect(),
-            None => (0..dims.len()).filter(|&i| dims[i] == 1).collect(),
-        };
-        if drop.iter().any(|&x| dims.get(x) != Some(&1)) {
-            return Err(a.error(format!("squeeze of axes {drop:?} of shape {dims:?}")));
-        }
-        dims = dims
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !drop.contains(i))
-            .map(|(_, &d)| d)
-            .collect();
-    }
     Ok(Tensor {
-        dims,
+        dims: squeeze_dims(&t.dims, axes, unsqueeze, a)?,
         data: t.data.clone(),
     })
 }

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod plan;
 pub mod proto;
 pub mod read;
+pub mod shape;
 pub mod spatial;
 pub mod tensor;
 

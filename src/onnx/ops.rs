@@ -4,6 +4,7 @@
 //! naming the node, its op type and the supported ones.
 
 use super::attributes::Attributes;
+use super::shape::{axis_of, reshape_dims, squeeze_dims};
 use super::spatial::{self, Pool};
 use crate::error::{Error, Result};
 use candle_core::{DType, Tensor};
@@ -51,17 +52,6 @@ pub const SUPPORTED: &[&str] = &[
 /// A candle error of node `a`, as an aimc error naming it.
 fn tensor_err(a: &Attributes, e: candle_core::Error) -> Error {
     a.error(Error::from(e))
-}
-
-/// The axis `axis` of a tensor of rank `rank` (negative counts from the end).
-fn axis_of(axis: i64, rank: usize, a: &Attributes) -> Result<usize> {
-    let r = rank as i64;
-    let x = if axis < 0 { axis + r } else { axis };
-    if (0..r.max(1)).contains(&x) {
-        Ok(x as usize)
-    } else {
-        Err(a.error(format!("axis {axis} of a tensor of rank {rank}")))
-    }
 }
 
 /// An error of node `a` for a feature of a supported op that aimc does not compute.
@@ -362,35 +352,7 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
                 (true, None) => None,
                 (false, _) => a.ints("axes"),
             };
-            let mut dims = x.dims().to_vec();
-            if op == "Unsqueeze" {
-                let axes = axes.ok_or_else(|| a.error("no axes"))?;
-                let rank = dims.len() + axes.len();
-                let mut axes: Vec<usize> = axes
-                    .iter()
-                    .map(|&v| axis_of(v, rank, a))
-                    .collect::<Result<_>>()?;
-                axes.sort_unstable();
-                for v in axes {
-                    dims.insert(v, 1);
-                }
-            } else {
-                let rank = dims.len();
-                let drop: Vec<usize> = match axes {
-                    Some(axes) => axes
-                        .iter()
-                        .map(|&v| axis_of(v, rank, a))
-                        .collect::<Result<_>>()?,
-                    None => (0..rank).filter(|&i| dims[i] == 1).collect(),
-                };
-                if drop.iter().any(|&i| dims[i] != 1) {
-                    return Err(a.error(format!("squeeze of axes {drop:?} of shape {dims:?}")));
-                }
-                dims = (0..rank)
-                    .filter(|i| !drop.contains(i))
-                    .map(|i| dims[i])
-                    .collect();
-            }
+            let dims = squeeze_dims(x.dims(), axes, op == "Unsqueeze", a)?;
             Ok(vec![x.reshape(dims).map_err(t)?])
         }
         other => Err(a.error(format!(
@@ -398,40 +360,4 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             SUPPORTED.join(", ")
         ))),
     }
-}
-
-/// The dimensions of a reshape of `dims` to `shape` (0 copies the input's dimension unless
-/// `allowzero`, one -1 is inferred).
-fn reshape_dims(
-    dims: &[usize],
-    shape: &[i64],
-    allowzero: bool,
-    a: &Attributes,
-) -> Result<Vec<usize>> {
-    let n: usize = dims.iter().product();
-    let mut out = Vec::with_capacity(shape.len());
-    let mut infer = None;
-    for (i, &d) in shape.iter().enumerate() {
-        match d {
-            -1 if infer.is_none() => {
-                infer = Some(i);
-                out.push(1);
-            }
-            0 if !allowzero => out.push(
-                *dims
-                    .get(i)
-                    .ok_or_else(|| a.error("0 in the shape past the input's rank"))?,
-            ),
-            d if d >= 0 => out.push(d as usize),
-            _ => return Err(a.error(format!("shape {shape:?}"))),
-        }
-    }
-    if let Some(i) = infer {
-        let known: usize = out.iter().product();
-        if known == 0 || !n.is_multiple_of(known) {
-            return Err(a.error(format!("cannot reshape {dims:?} to {shape:?}")));
-        }
-        out[i] = n / known;
-    }
-    Ok(out)
 }
