@@ -44,13 +44,16 @@ fn every_node_test_model_reads_or_is_refused_for_its_opset_or_domain() {
     assert_eq!(read, 1245);
 }
 
-/// The node tests of the digital ops aimc supports (every test whose graph holds only supported
-/// ops and whose values are tensors), run on every data set against the expected outputs:
-/// floating-point values to a relative error of 1e-5, integers exactly.
+/// The node tests of the ops aimc supports (every test whose graph holds only supported ops and
+/// whose values are tensors), run on every data set against the expected outputs:
+/// floating-point values to a relative error of 1e-5, integers exactly. Tests of Conv, Gemm,
+/// MatMul and LSTM run a second time with their weights as constants, on tiles of the ideal
+/// preset.
 #[test]
 fn every_node_test_of_a_supported_op_passes() {
     use aimc::onnx::execute::{from_candle, run_graph, to_candle};
     use aimc::onnx::ops::SUPPORTED;
+    use aimc::onnx::plan::{GroupPolicy, plan_graph};
     use aimc::onnx::proto::{ModelProto, TensorProto, type_proto};
     use aimc::onnx::tensor::{TensorData, read_tensor};
     use prost::Message;
@@ -61,6 +64,7 @@ fn every_node_test_of_a_supported_op_passes() {
     };
     let device = candle_core::Device::Cpu;
     let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ran_on_tiles: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut refused_features = Vec::new();
     let mut tests: Vec<_> = std::fs::read_dir(&dir)
@@ -127,19 +131,52 @@ fn every_node_test_of_a_supported_op_passes() {
                     continue;
                 }
             };
-            for (k, got) in outputs.iter().enumerate() {
-                let want = pb(format!("output_{k}.pb"));
-                let got = from_candle(got).unwrap();
-                let close = got.dims == want.dims
-                    && match (&got.data, &want.data) {
-                        (TensorData::F32(a), TensorData::F32(b)) => a
-                            .iter()
-                            .zip(b)
-                            .all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0) || x == y),
-                        (a, b) => a == b,
-                    };
-                if !close {
-                    failures.push(format!("{label}: output {k} differs"));
+            let differs = |outputs: &[candle_core::Tensor]| {
+                outputs.iter().enumerate().any(|(k, got)| {
+                    let want = pb(format!("output_{k}.pb"));
+                    let got = from_candle(got).unwrap();
+                    let close = got.dims == want.dims
+                        && match (&got.data, &want.data) {
+                            (TensorData::F32(a), TensorData::F32(b)) => a
+                                .iter()
+                                .zip(b)
+                                .all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0) || x == y),
+                            (a, b) => a == b,
+                        };
+                    !close
+                })
+            };
+            if differs(&outputs) {
+                failures.push(format!("{label}: an output differs"));
+            }
+            // The same test with the weights of Conv, Gemm, MatMul and LSTM nodes made
+            // constants: those nodes then run on tiles (the ideal preset).
+            let mut on_tiles = constants.clone();
+            let mut rest = inputs.clone();
+            for node in &model.nodes {
+                let weights: &[usize] = match node.op_type() {
+                    "Conv" | "Gemm" => &[1, 2],
+                    "MatMul" => &[1],
+                    "LSTM" => &[1, 2, 3],
+                    _ => &[],
+                };
+                for name in weights.iter().filter_map(|&i| node.input.get(i)) {
+                    if let Some(t) = rest.remove(name) {
+                        on_tiles.insert(name.clone(), from_candle(&t).unwrap());
+                    }
+                }
+            }
+            let plan = plan_graph(&model, &on_tiles, GroupPolicy::PerGroup).unwrap();
+            if !plan.analog.is_empty() {
+                match run_graph(&model, &on_tiles, &rest, &device) {
+                    Ok(outputs) if !differs(&outputs) => {
+                        for a in &plan.analog {
+                            let op = model.nodes[a.node].op_type();
+                            *ran_on_tiles.entry(op.to_string()).or_default() += 1;
+                        }
+                    }
+                    Ok(_) => failures.push(format!("{label}: an output differs on tiles")),
+                    Err(e) => failures.push(format!("{label} on tiles: {e}")),
                 }
             }
             for op in &ops {
@@ -147,8 +184,17 @@ fn every_node_test_of_a_supported_op_passes() {
             }
         }
     }
-    eprintln!("node tests run, by op: {ran:?}; refused features: {refused_features:#?}");
+    eprintln!(
+        "node tests run, by op: {ran:?}; on tiles: {ran_on_tiles:?}; refused features: \
+         {refused_features:#?}"
+    );
     assert!(failures.is_empty(), "{failures:#?}");
+    for op in ["Conv", "Gemm", "MatMul", "LSTM"] {
+        assert!(
+            ran_on_tiles.get(op).is_some_and(|&n| n > 0),
+            "no node test ran {op} on tiles: {ran_on_tiles:?}"
+        );
+    }
     for op in SUPPORTED.iter().filter(|op| !OPSET_1_ONLY.contains(op)) {
         assert!(
             ran.get(*op).is_some_and(|&n| n > 0),

@@ -69,6 +69,37 @@ impl AnalogConv2d {
     pub fn in_channels(&self) -> usize {
         self.in_channels
     }
+
+    /// Kernel height and width.
+    pub fn kernel(&self) -> (usize, usize) {
+        self.kernel
+    }
+
+    /// Takes the input ranges and output scales of the kernel matrix from `vb` (see
+    /// [`TiledMatrix::with_parameters`]).
+    pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {
+        self.matrix = self.matrix.with_parameters(vb)?;
+        Ok(self)
+    }
+
+    /// The convolution of `x` [B, C_in, H, W] with `geometry` in place of the layer's own (an
+    /// imported graph's automatic padding depends on the input size).
+    pub fn forward_geometry_t(
+        &self,
+        x: &Tensor,
+        geometry: ConvGeometry,
+        train: bool,
+    ) -> Result<Tensor> {
+        let b = x.dim(0)?;
+        let (cols, (ho, wo)) = im2col(x, self.kernel.0, self.kernel.1, geometry)?;
+        let y = self.matrix.forward_t(&cols, train)?;
+        let c_out = y.dim(1)?;
+        let y = y.reshape((b, ho, wo, c_out))?.permute((0, 3, 1, 2))?;
+        match &self.bias {
+            Some(bias) => y.broadcast_add(&bias.reshape((1, c_out, 1, 1))?),
+            None => Ok(y),
+        }
+    }
 }
 
 /// A convolution with parameters `weight` [out, in, k, k] and `bias` [out] from `vb`,
@@ -127,15 +158,7 @@ impl AnalogConv2d {
 
 impl ModuleT for AnalogConv2d {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let b = x.dim(0)?;
-        let (cols, (ho, wo)) = im2col(x, self.kernel.0, self.kernel.1, self.geometry)?;
-        let y = self.matrix.forward_t(&cols, train)?;
-        let c_out = y.dim(1)?;
-        let y = y.reshape((b, ho, wo, c_out))?.permute((0, 3, 1, 2))?;
-        match &self.bias {
-            Some(bias) => y.broadcast_add(&bias.reshape((1, c_out, 1, 1))?),
-            None => Ok(y),
-        }
+        self.forward_geometry_t(x, self.geometry, train)
     }
 }
 

@@ -41,6 +41,13 @@ impl AnalogLinear {
     pub fn matrix(&self) -> &TiledMatrix {
         &self.matrix
     }
+
+    /// Takes the input ranges and output scales of the weight matrix from `vb` (see
+    /// [`TiledMatrix::with_parameters`]).
+    pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {
+        self.matrix = self.matrix.with_parameters(vb)?;
+        Ok(self)
+    }
 }
 
 /// A linear layer with parameters `weight` [out, in] and (if `bias`) `bias` [out] from `vb`,
@@ -85,9 +92,7 @@ pub fn analog_linear_with_init(
         Some(b) => Some(vb.get_with_hints(out_dim, "bias", b)?),
         None => None,
     };
-    let mut layer = AnalogLinear::new(&vb.prefix(), w, b, tile, rng)?;
-    layer.matrix = layer.matrix.with_parameters(&vb.pp("weight"))?;
-    Ok(layer)
+    AnalogLinear::new(&vb.prefix(), w, b, tile, rng)?.with_parameters(&vb.pp("weight"))
 }
 
 // candle implements `ModuleT` for every `Module` (ignoring `train`); an analog layer needs the

@@ -1,14 +1,18 @@
-//! Running an imported graph digitally, node by node in file order, on candle tensors: its
-//! constants (initializers and folded values) and inputs go into a table of values, each node's
-//! outputs come from its op (`ops.rs`). The reference against which the ONNX project's node
-//! tests are checked, and the digital part of a network on tiles.
+//! Running an imported graph in floating point: the graph on the `ideal` tile preset
+//! (`analog.rs`, the same code path as on any tile), against which the ONNX project's node
+//! tests and reference outputs are checked; and the conversions between ONNX and candle
+//! tensors.
 
-use super::attributes::Attributes;
-use super::ops;
+use super::analog::AnalogGraph;
+use super::plan::GroupPolicy;
 use super::read::OnnxModel;
 use super::tensor::{Tensor as OnnxTensor, TensorData};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::nn::seeded_var_builder;
+use crate::rng::NoiseRng;
+use crate::tile::TileConfig;
 use candle_core::{DType, Device, Tensor};
+use candle_nn::VarMap;
 use std::collections::{BTreeMap, HashMap};
 
 /// An ONNX tensor as a candle tensor: f32 for floating-point data, i64 for integers.
@@ -32,53 +36,23 @@ pub fn from_candle(t: &Tensor) -> candle_core::Result<OnnxTensor> {
 }
 
 /// The outputs of `model` (with its constants `constants`) for `inputs` (by input name), in
-/// the order of the graph's outputs.
+/// the order of the graph's outputs: the graph on the `ideal` tile preset, its analog nodes'
+/// weights those of the file.
 pub fn run_graph(
     model: &OnnxModel,
     constants: &BTreeMap<String, OnnxTensor>,
     inputs: &HashMap<String, Tensor>,
     device: &Device,
 ) -> Result<Vec<Tensor>> {
-    let file = model.file.display().to_string();
-    let mut values: HashMap<String, Tensor> = inputs.clone();
-    for (name, t) in constants {
-        values.insert(name.clone(), to_candle(t, device)?);
-    }
-    for node in &model.nodes {
-        if node.output.iter().all(|o| constants.contains_key(o)) {
-            continue;
-        }
-        let a = Attributes::of(node, &file);
-        let args: Vec<Option<Tensor>> = node
-            .input
-            .iter()
-            .map(|name| {
-                if name.is_empty() {
-                    Ok(None)
-                } else {
-                    values
-                        .get(name)
-                        .cloned()
-                        .map(Some)
-                        .ok_or_else(|| a.error(format!("input `{name}` has no value")))
-                }
-            })
-            .collect::<Result<_>>()?;
-        let outputs = ops::run(node.op_type(), &args, &a, model.opset)?;
-        for (name, t) in node.output.iter().zip(outputs) {
-            if !name.is_empty() {
-                values.insert(name.clone(), t);
-            }
-        }
-    }
-    model
-        .outputs
-        .iter()
-        .map(|o| {
-            values
-                .get(o)
-                .cloned()
-                .ok_or_else(|| Error::data(&file, format!("graph output `{o}` has no value")))
-        })
-        .collect()
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 0, DType::F32, device);
+    let graph = AnalogGraph::build(
+        model,
+        constants,
+        GroupPolicy::PerGroup,
+        vb,
+        &TileConfig::ideal(),
+        NoiseRng::new(0),
+    )?;
+    graph.forward(inputs, false)
 }

@@ -5,14 +5,36 @@
 //! g = tanh(x Wc^T + h Rc^T + Wbc + Rbc), c' = f ⊙ c + i ⊙ g,
 //! o = σ(x Wo^T + h Ro^T + Po ⊙ c' + Wbo + Rbo), h' = o ⊙ tanh(c').
 //! Other activations, `clip`, `input_forget` and partial `sequence_lens` are refused by name.
+//! The matrix products x W^T and h R^T are the caller's ([`lstm_with`]): floating point here, a
+//! tile's in an imported graph on tiles.
 
 use super::attributes::Attributes;
 use crate::error::{Error, Result};
 use candle_core::{D, Tensor};
 
+/// The matrix products of an LSTM node: for direction `d`, x W_d^T (`recurrent` false, x
+/// [rows, input]) or h R_d^T (`recurrent` true, h [batch, hidden]).
+pub type Products<'a> = &'a dyn Fn(usize, bool, &Tensor) -> candle_core::Result<Tensor>;
+
 /// Outputs Y [seq, directions, batch, hidden] (layout 1: [batch, seq, directions, hidden]),
-/// Y_h and Y_c [directions, batch, hidden] (layout 1: [batch, directions, hidden]).
+/// Y_h and Y_c [directions, batch, hidden] (layout 1: [batch, directions, hidden]), with the
+/// products in floating point.
 pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
+    let (Some(Some(w)), Some(Some(r))) = (inputs.get(1), inputs.get(2)) else {
+        return Err(a.error("inputs X, W and R are required"));
+    };
+    lstm_with(inputs, a, &|d, recurrent, v| {
+        let m = if recurrent { r } else { w };
+        v.matmul(&m.get(d)?.t()?)
+    })
+}
+
+/// [`lstm`] with the matrix products of `products` (W and R give the shapes).
+pub fn lstm_with(
+    inputs: &[Option<Tensor>],
+    a: &Attributes,
+    products: Products,
+) -> Result<Vec<Tensor>> {
     let t = |e: candle_core::Error| a.error(Error::from(e));
     let get = |i: usize| inputs.get(i).and_then(Option::as_ref);
     let refuse = |what: &str| a.error(format!("{what} is not supported"));
@@ -28,7 +50,7 @@ pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
         return Err(refuse("`input_forget`"));
     }
     let layout = a.int("layout", 0);
-    let (Some(x), Some(w), Some(r)) = (get(0), get(1), get(2)) else {
+    let (Some(x), Some(w), Some(_)) = (get(0), get(1), get(2)) else {
         return Err(a.error("inputs X, W and R are required"));
     };
     let x = if layout == 1 {
@@ -68,8 +90,6 @@ pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
     let zeros = Tensor::zeros((batch, h), x.dtype(), x.device()).map_err(t)?;
     let (mut ys, mut hs, mut cs) = (Vec::new(), Vec::new(), Vec::new());
     for (d, &rev) in reverse.iter().enumerate() {
-        let wd = w.get(d).map_err(t)?;
-        let rd = r.get(d).map_err(t)?;
         let bias = match get(3) {
             Some(b) => {
                 let b = b.get(d).map_err(t)?;
@@ -94,7 +114,7 @@ pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
         };
         let xw = x
             .reshape((seq * batch, x.dim(2).map_err(t)?))
-            .and_then(|v| v.matmul(&wd.t()?))
+            .and_then(|v| products(d, false, &v))
             .and_then(|v| v.broadcast_add(&bias))
             .and_then(|v| v.reshape((seq, batch, four_h)))
             .map_err(t)?;
@@ -111,8 +131,7 @@ pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
             }
         };
         for s in steps {
-            let gates =
-                (xw.get(s).map_err(t)? + hh.matmul(&rd.t().map_err(t)?).map_err(t)?).map_err(t)?;
+            let gates = (xw.get(s).map_err(t)? + products(d, true, &hh).map_err(t)?).map_err(t)?;
             let gate = |k: usize| gates.narrow(D::Minus1, k * h, h).map_err(t);
             let i = candle_nn::ops::sigmoid(&with_peep(gate(0)?, &pi, &cc)?).map_err(t)?;
             let f = candle_nn::ops::sigmoid(&with_peep(gate(2)?, &pf, &cc)?).map_err(t)?;

@@ -7,6 +7,7 @@
 //! analog layers of `nn/`, the rest of the digital ops and the `onnx` architecture of an
 //! experiment come next.
 
+pub mod analog;
 pub mod attributes;
 pub mod execute;
 pub mod fold;

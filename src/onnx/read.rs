@@ -30,6 +30,8 @@ pub struct OnnxModel {
     pub inputs: Vec<(String, Vec<Option<usize>>)>,
     /// The graph's output names.
     pub outputs: Vec<String>,
+    /// The declared shapes of the graph's outputs (empty when not declared).
+    pub output_shapes: Vec<Vec<Option<usize>>>,
     /// The initializers by name.
     pub initializers: BTreeMap<String, Tensor>,
 }
@@ -98,12 +100,14 @@ pub fn parse_model(bytes: &[u8], file: &Path, base: &Path) -> Result<OnnxModel> 
         .iter()
         .map(|v| v.name.clone().unwrap_or_default())
         .collect();
+    let output_shapes = graph.output.iter().map(value_shape).collect();
     Ok(OnnxModel {
         file: file.to_path_buf(),
         opset,
         nodes: graph.node,
         inputs,
         outputs,
+        output_shapes,
         initializers,
     })
 }
@@ -130,7 +134,7 @@ fn default_opset(model: &ModelProto, file: &str) -> Result<i64> {
     }
 }
 
-/// The shape of a graph input: known dimensions, `None` for symbolic or unknown ones.
+/// The shape of a graph input or output: known dimensions, `None` for symbolic or unknown ones.
 fn value_shape(v: &super::proto::ValueInfoProto) -> Vec<Option<usize>> {
     use super::proto::tensor_shape_proto::dimension::Value;
     use super::proto::type_proto::Value as TypeValue;

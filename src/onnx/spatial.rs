@@ -147,40 +147,82 @@ fn pair(axes: &[Axis]) -> (Axis, Axis) {
     }
 }
 
+/// A convolution of ONNX's geometry set up on a 2-D input: the input as `[N, C, H, W]`, the
+/// geometry of its unrolling, the kernel (kh, kw), the groups, and whether the input was 1-D.
+#[derive(Debug, Clone)]
+pub struct ConvSetup {
+    pub x: Tensor,
+    pub geometry: ConvGeometry,
+    pub kernel: (usize, usize),
+    pub groups: usize,
+    pub one_d: bool,
+}
+
+/// The setup of ONNX `Conv` node `a` on `x` [N, C, ...] with weights of shape `w` [M, C /
+/// group, k...]: the checks of ranks, channels and groups, and the geometry.
+pub fn conv_setup(x: &Tensor, w: &[usize], a: &Attributes) -> Result<ConvSetup> {
+    let rank = x.rank();
+    let (x4, input) = as_2d(x, a)?;
+    if w.len() != rank {
+        return Err(a.error(format!(
+            "weights of rank {} for an input of rank {rank}",
+            w.len()
+        )));
+    }
+    let kernel = w[2..].to_vec();
+    let axes = axes(a, &input, &kernel, false)?;
+    let (h, wd) = pair(&axes);
+    let groups = a.int("group", 1).max(1) as usize;
+    let c = x4.dims()[1];
+    let m = w[0];
+    if !m.is_multiple_of(groups) || w[1] * groups != c {
+        return Err(a.error(format!(
+            "{c} input channels, {m} filters of {} channels and {groups} groups do not fit",
+            w[1]
+        )));
+    }
+    Ok(ConvSetup {
+        x: x4,
+        geometry: ConvGeometry {
+            stride: (h.stride, wd.stride),
+            dilation: (h.dilation, wd.dilation),
+            pads: [h.pad_begin, wd.pad_begin, h.pad_end, wd.pad_end],
+        },
+        kernel: (h.kernel, wd.kernel),
+        groups,
+        one_d: rank == 3,
+    })
+}
+
+impl ConvSetup {
+    /// The output of the convolution from the outputs of its groups ([N, M / group, Ho, Wo]
+    /// each) and the bias [M]: concatenated over channels, biased, a 1-D input's height
+    /// dropped.
+    pub fn finish(&self, parts: &[Tensor], bias: Option<&Tensor>) -> candle_core::Result<Tensor> {
+        let mut y = Tensor::cat(parts, 1)?;
+        if let Some(b) = bias {
+            y = y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?)?;
+        }
+        if self.one_d {
+            y = y.squeeze(2)?;
+        }
+        y.contiguous()
+    }
+}
+
 /// ONNX `Conv`: `x` [N, C, ...] with weights `w` [M, C / group, k...] and optional bias [M].
 pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, a: &Attributes) -> Result<Tensor> {
     let t = |e: candle_core::Error| a.error(crate::error::Error::from(e));
-    let rank = x.rank();
-    let (x4, input) = as_2d(x, a)?;
-    if w.rank() != rank {
-        return Err(a.error(format!(
-            "weights of rank {} for an input of rank {rank}",
-            w.rank()
-        )));
-    }
-    let kernel = w.dims()[2..].to_vec();
-    let axes = axes(a, &input, &kernel, false)?;
-    let (h, wd) = pair(&axes);
-    let group = a.int("group", 1).max(1) as usize;
-    let (n, c) = (x4.dims()[0], x4.dims()[1]);
+    let s = conv_setup(x, w.dims(), a)?;
+    let (kh, kw) = s.kernel;
+    let (n, c) = (s.x.dims()[0], s.x.dims()[1]);
     let m = w.dims()[0];
-    if !m.is_multiple_of(group) || w.dims()[1] * group != c {
-        return Err(a.error(format!(
-            "{c} input channels, {m} filters of {} channels and {group} groups do not fit",
-            w.dims()[1]
-        )));
-    }
-    let geometry = ConvGeometry {
-        stride: (h.stride, wd.stride),
-        dilation: (h.dilation, wd.dilation),
-        pads: [h.pad_begin, wd.pad_begin, h.pad_end, wd.pad_end],
-    };
-    let (cg, mg) = (c / group, m / group);
-    let w2 = w.reshape((m, cg * h.kernel * wd.kernel)).map_err(t)?;
-    let mut parts = Vec::with_capacity(group);
-    for g in 0..group {
-        let xg = x4.narrow(1, g * cg, cg).map_err(t)?;
-        let (cols, (ho, wo)) = im2col(&xg, h.kernel, wd.kernel, geometry).map_err(t)?;
+    let (cg, mg) = (c / s.groups, m / s.groups);
+    let w2 = w.reshape((m, cg * kh * kw)).map_err(t)?;
+    let mut parts = Vec::with_capacity(s.groups);
+    for g in 0..s.groups {
+        let xg = s.x.narrow(1, g * cg, cg).map_err(t)?;
+        let (cols, (ho, wo)) = im2col(&xg, kh, kw, s.geometry).map_err(t)?;
         let y = cols
             .matmul(&w2.narrow(0, g * mg, mg).and_then(|v| v.t()).map_err(t)?)
             .and_then(|y| y.reshape((n, ho, wo, mg)))
@@ -188,16 +230,7 @@ pub fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, a: &Attributes) -> Re
             .map_err(t)?;
         parts.push(y);
     }
-    let mut y = Tensor::cat(&parts, 1).map_err(t)?;
-    if let Some(b) = bias {
-        y = y
-            .broadcast_add(&b.reshape((1, m, 1, 1)).map_err(t)?)
-            .map_err(t)?;
-    }
-    if rank == 3 {
-        y = y.squeeze(2).map_err(t)?;
-    }
-    y.contiguous().map_err(t)
+    s.finish(&parts, bias).map_err(t)
 }
 
 /// The kind of pooling.
