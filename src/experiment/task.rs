@@ -258,6 +258,7 @@ pub fn load_image_data(exp: &Experiment) -> Result<ImageData> {
     let Interface::Images {
         classes,
         in_channels: channels,
+        ..
     } = c.model.interface()
     else {
         return Err(Error::invalid_value(
@@ -329,18 +330,27 @@ pub(crate) fn check_pairing(c: &ExperimentConfig, file: &str, text: &str) -> Res
     }
     c.model.validate().map_err(|e| e.in_file(file, text, ""))?;
     let checks: Vec<(&str, bool, &str, String)> = match c.model.interface() {
-        Interface::Images { .. } => not_for(
-            "no text or sentence keys for an image dataset",
-            &[
-                ("data.bptt", d.bptt.map(|v| v.to_string())),
-                (
-                    "data.eval_batch_size",
-                    d.eval_batch_size.map(|v| v.to_string()),
-                ),
-                ("data.max_len", d.max_len.map(|v| v.to_string())),
-                ("data.dev_fraction", d.dev_fraction.map(|v| v.to_string())),
-            ],
-        ),
+        Interface::Images { preprocessed, .. } => {
+            let mut checks = vec![(
+                "data.normalize",
+                !(preprocessed && d.normalize),
+                "false for an imported network (its [model] scale, mean and std give the input it expects)",
+                d.normalize.to_string(),
+            )];
+            checks.extend(not_for(
+                "no text or sentence keys for an image dataset",
+                &[
+                    ("data.bptt", d.bptt.map(|v| v.to_string())),
+                    (
+                        "data.eval_batch_size",
+                        d.eval_batch_size.map(|v| v.to_string()),
+                    ),
+                    ("data.max_len", d.max_len.map(|v| v.to_string())),
+                    ("data.dev_fraction", d.dev_fraction.map(|v| v.to_string())),
+                ],
+            ));
+            checks
+        }
         Interface::Text { .. } => {
             let (bptt, eval) = (d.bptt(), d.eval_batch_size());
             let mut checks = vec![

@@ -46,8 +46,14 @@ impl Task {
 /// What a network's task needs of its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interface {
-    /// Images of `in_channels` channels, labels below `classes`.
-    Images { classes: usize, in_channels: usize },
+    /// Images of `in_channels` channels, labels below `classes`; `preprocessed`: the network
+    /// takes pixels in [0, 1] and normalises them itself (an imported network), so the data
+    /// must not be normalised.
+    Images {
+        classes: usize,
+        in_channels: usize,
+        preprocessed: bool,
+    },
     /// A text of `vocab` words.
     Text { vocab: usize },
     /// Token ids below `vocab_size`, at most `max_position_embeddings` per sentence, labels
@@ -103,6 +109,12 @@ pub trait Architecture: Sized {
     /// The pretrained model a fresh FP stage starts from: a fetched name (`minilm`) or a
     /// directory relative to the experiment file.
     fn pretrained(&self) -> Option<&str> {
+        None
+    }
+
+    /// The file of the trained weights a freshly built network holds (an imported network's),
+    /// so that it can be evaluated on tiles without training.
+    fn trained_weights_file(&self) -> Option<&str> {
         None
     }
 
@@ -169,6 +181,11 @@ macro_rules! architectures {
             /// The pretrained model a fresh FP stage starts from, if any.
             pub fn pretrained(&self) -> Option<&str> {
                 match self { $(ModelConfig::$variant(c) => c.pretrained(),)* }
+            }
+
+            /// The file of the trained weights a freshly built network holds, if any.
+            pub fn trained_weights_file(&self) -> Option<&str> {
+                match self { $(ModelConfig::$variant(c) => c.trained_weights_file(),)* }
             }
 
             /// Replaces the pretrained model.

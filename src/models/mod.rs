@@ -10,6 +10,7 @@ pub mod bert_pretrained;
 pub mod lstm_lm;
 pub mod map;
 pub mod network;
+pub mod onnx_classifier;
 pub mod resnet;
 pub mod shapes;
 pub mod wide_resnet;
@@ -23,6 +24,7 @@ use crate::tile::TileConfig;
 use architecture::architectures;
 use bert::{BertConfig, Pooling};
 use lstm_lm::LstmLmConfig;
+use onnx_classifier::OnnxConfig;
 use resnet::ResNetConfig;
 use wide_resnet::WideResNetConfig;
 
@@ -35,6 +37,8 @@ architectures! {
     "lstm-lm" => LstmLm(LstmLmConfig),
     /// BERT (Devlin et al.; the paper's BERT-base) classifying sentences.
     "bert" => Bert(BertConfig),
+    /// An image classifier imported from an ONNX file (its graph and trained weights).
+    "onnx" => Onnx(OnnxConfig),
 }
 
 /// The built-in architectures with the paper's exact shapes.

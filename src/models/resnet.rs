@@ -213,6 +213,7 @@ impl Architecture for ResNetConfig {
         Interface::Images {
             classes: self.classes,
             in_channels: self.in_channels,
+            preprocessed: false,
         }
     }
 

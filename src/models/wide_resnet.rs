@@ -206,6 +206,7 @@ impl Architecture for WideResNetConfig {
         Interface::Images {
             classes: self.classes,
             in_channels: self.in_channels,
+            preprocessed: false,
         }
     }
 

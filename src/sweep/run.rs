@@ -11,7 +11,7 @@ use crate::device::Device as AnalogDevice;
 use crate::error::Result;
 use crate::experiment::calibrate::calibrate_direct_mapping;
 use crate::experiment::evaluate::evaluate;
-use crate::experiment::load::load_model;
+use crate::experiment::load::target_model;
 use crate::experiment::{Metric, RunTarget, Stage, TaskData};
 use crate::nn::seeded_init::fnv1a;
 use crate::nn::{matrices, program_all, read_all};
@@ -78,16 +78,15 @@ pub fn run_sweep(
     device: &Device,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SweepResult> {
-    let exp = &target.experiment;
     // The digital network on the swept tile's geometry (its input ranges calibrate a direct
     // mapping tile by tile).
     let digital = spec.tile.digital();
-    let (fp_model, _, _) = load_model(exp, &digital, &target.fp_checkpoint, device)?;
+    let (fp_model, _) = target_model(target, true, &digital, device)?;
     let metric = data.metric();
     let fp = evaluate(&fp_model, data, device)?;
     let chance = data.chance();
-    let (model, _, state) = load_model(exp, &spec.tile, &target.checkpoint, device)?;
-    if state.stage != Stage::Hwa.name() {
+    let (model, stage) = target_model(target, false, &spec.tile, device)?;
+    if stage != Stage::Hwa.name() {
         calibrate_direct_mapping(&fp_model, &model, data, device)?;
     }
     drop(fp_model);
