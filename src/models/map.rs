@@ -1,6 +1,7 @@
 //! `aimc map` of a built-in architecture: how a model lies on tiles (`tile/layout.rs`), built
 //! from the model definition itself, with zero-cost placeholder weights: every tiled matrix of
-//! the network (a convolution is C_in*kh*kw x C_out) and its parameters.
+//! the network (a convolution is C_in*kh*kw x C_out) and its parameters. An imported network's
+//! map is its graph's (`onnx/map.rs`).
 
 use super::shapes::{ParamLog, ShapeRecorder};
 use super::{Model, ModelConfig};
@@ -13,6 +14,10 @@ use candle_core::{DType, Device};
 
 /// Maps `config` onto tiles of `geometry`.
 pub fn map_model(config: &ModelConfig, geometry: TileGeometry) -> Result<ModelMap> {
+    if let ModelConfig::Onnx(c) = config {
+        // An imported graph's map comes from its plan: its digital parameters and ops too.
+        return crate::onnx::map::map_onnx(std::path::Path::new(&c.file), geometry, c.groups);
+    }
     let log: ParamLog = Default::default();
     let vb = candle_nn::VarBuilder::from_backend(
         Box::new(ShapeRecorder { log: log.clone() }),

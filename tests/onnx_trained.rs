@@ -1,0 +1,219 @@
+//! A network someone else trained, imported from ONNX: the ONNX model zoo's MNIST classifier
+//! mnist-8 (`aimc data fetch onnx-mnist`, from the qonnx 1.0.0 wheel) on the real MNIST test set
+//! (`aimc data fetch mnist`). On the ideal preset it classifies every test image as the ONNX
+//! reference evaluator does (tests/fixtures/onnx-mnist-reference.txt, written by
+//! scripts/onnx-classifier-reference.py); its experiment file is swept, studied and reported
+//! through the CLI like a built-in network's run.
+
+mod common;
+
+use aimc::experiment::Experiment;
+use aimc::experiment::load::build_model;
+use aimc::experiment::task::load_image_data;
+use aimc::tile::TileConfig;
+use candle_core::{Device, Tensor};
+use std::path::Path;
+
+/// The experiment of the shipped file, when its data are fetched.
+fn experiment() -> Option<Experiment> {
+    common::fetched_set("onnx-mnist", "model.onnx")?;
+    common::fetched_set("mnist", "t10k-images-idx3-ubyte")?;
+    Some(Experiment::load(Path::new("models/mnist-onnx.toml")).unwrap())
+}
+
+/// The reference: (images, right), every prediction, the logits of the first images.
+fn reference() -> (usize, usize, Vec<u32>, Vec<Vec<f32>>) {
+    let text = std::fs::read_to_string("tests/fixtures/onnx-mnist-reference.txt").unwrap();
+    let mut lines = text.lines();
+    let counts: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let predictions = lines
+        .next()
+        .unwrap()
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .collect();
+    let logits = lines
+        .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    (counts[0], counts[1], predictions, logits)
+}
+
+/// On the ideal preset, the imported classifier gives the reference evaluator's class for every
+/// one of the 10,000 test images (hence its accuracy, 98.91 %), and its logits to the rounding
+/// of f32 sums: a relative error (to the largest logit) of at most 6 sqrt(2) 2^-24
+/// sqrt(sum of fan-ins), the fan-ins 25 + 200 + 256 of its three matrices (the bound of the
+/// light models' test, tests/onnx_light.rs).
+#[test]
+fn the_trained_classifier_classifies_as_the_reference_evaluator() {
+    let Some(exp) = experiment() else {
+        return;
+    };
+    let device = Device::Cpu;
+    let (model, _) = build_model(&exp, &TileConfig::ideal(), &device).unwrap();
+    let data = load_image_data(&exp).unwrap();
+    let (n, right, want, want_logits) = reference();
+    assert_eq!(data.test.len(), n);
+    let stats = vec![(0.0, 1.0)];
+    let mut loader = aimc::data::Loader::new(&data.test, 500, &stats, Default::default(), None);
+    let (mut predictions, mut labels, mut first) = (Vec::new(), Vec::new(), None);
+    for k in 0..loader.batches() {
+        let (x, y) = loader.batch(k, &device).unwrap();
+        let logits = model.classify_t(&x, false).unwrap();
+        if first.is_none() {
+            first = Some(logits.narrow(0, 0, 16).unwrap());
+        }
+        predictions.extend(logits.argmax(1).unwrap().to_vec1::<u32>().unwrap());
+        labels.extend(y.to_vec1::<u32>().unwrap());
+    }
+    let differ: Vec<usize> = (0..n).filter(|&i| predictions[i] != want[i]).collect();
+    assert!(differ.is_empty(), "images classified otherwise: {differ:?}");
+    let correct = (0..n).filter(|&i| predictions[i] == labels[i]).count();
+    assert_eq!(correct, right);
+    let got = first.unwrap().to_vec2::<f32>().unwrap();
+    let scale = want_logits
+        .iter()
+        .flatten()
+        .fold(0f32, |m, v| m.max(v.abs()));
+    let max_err = got
+        .iter()
+        .flatten()
+        .zip(want_logits.iter().flatten())
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    let bound = 6.0 * 2f32.sqrt() * 2f32.powi(-24) * ((25 + 200 + 256) as f32).sqrt();
+    eprintln!("mnist-8 logits: max relative error {}", max_err / scale);
+    assert!(max_err / scale <= bound, "{} > {bound}", max_err / scale);
+}
+
+/// The package's own test data set (`test_data_set_0`: one image, its logits) passes.
+#[test]
+fn the_packages_test_data_set_passes() {
+    use aimc::onnx::execute::{from_candle, run_graph, to_candle};
+    use aimc::onnx::proto::TensorProto;
+    use aimc::onnx::tensor::{TensorData, read_tensor};
+    use prost::Message;
+    let Some(dir) = common::fetched_set("onnx-mnist", "model.onnx") else {
+        return;
+    };
+    let pb = |name: &str| {
+        let path = dir.join("test_data_set_0").join(name);
+        let t = TensorProto::decode(std::fs::read(&path).unwrap().as_slice()).unwrap();
+        read_tensor(&t, &dir, name).unwrap()
+    };
+    let model = aimc::onnx::read_model(&dir.join("model.onnx")).unwrap();
+    let constants = aimc::onnx::fold::fold_constants(&model).unwrap();
+    let device = Device::Cpu;
+    let x: Tensor = to_candle(&pb("input_0.pb"), &device).unwrap();
+    let inputs = [(model.inputs[0].0.clone(), x)].into_iter().collect();
+    let y = from_candle(&run_graph(&model, &constants, &inputs, &device).unwrap()[0]).unwrap();
+    let want = pb("output_0.pb");
+    let (TensorData::F32(got), TensorData::F32(want)) = (&y.data, &want.data) else {
+        panic!("f32 logits expected");
+    };
+    let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+    for (a, b) in got.iter().zip(want) {
+        assert!((a - b).abs() <= 1e-5 * scale, "{a} vs {b}");
+    }
+}
+
+/// `aimc sweep` of the experiment file (a small test subset), then `aimc sensitivity` and
+/// `aimc report` of the sweep, as for a trained run: the FP accuracy is the digital network's,
+/// the report files are written.
+#[test]
+fn an_imported_network_is_swept_studied_and_reported() {
+    let Some(exp) = experiment() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mnist.toml");
+    let text = std::fs::read_to_string(&exp.file).unwrap().replace(
+        "normalize = false",
+        "normalize = false\ntrain_subset = 256\ntest_subset = 200",
+    );
+    let model = aimc::data::catalog::data_dir().join("onnx-mnist/model.onnx");
+    let text = text.replace(
+        "file = \"onnx-mnist\"",
+        &format!(
+            "file = \"{}\"",
+            std::path::absolute(model).unwrap().display()
+        ),
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("sweep");
+    let (ok, stdout, stderr) = common::aimc(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--reps",
+        "2",
+        "--times",
+        "1s,1y",
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let r = &json[0];
+    assert_eq!(r["run"], "mnist-onnx-fp");
+    assert_eq!(r["stage"], "fp");
+    assert_eq!(r["points"].as_array().unwrap().len(), 2);
+    // The first 200 test images: the reference classifies them with this accuracy.
+    let (_, _, want, _) = reference();
+    let labels = load_image_data(&Experiment::load(&file).unwrap())
+        .unwrap()
+        .test
+        .labels;
+    let right = (0..200).filter(|&i| want[i] == labels[i]).count();
+    assert_eq!(r["fp"].as_f64().unwrap(), right as f64 / 200.0);
+    for f in [
+        "sweep.csv",
+        "sweep.json",
+        "summary.md",
+        "drift.png",
+        "drift.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let study = dir.path().join("study");
+    let (ok, _, stderr) = common::aimc(&[
+        "sensitivity",
+        file.to_str().unwrap(),
+        "--knob",
+        "adc-bits",
+        "--values",
+        "4,8",
+        "--reps",
+        "1",
+        "--quiet",
+        "--out",
+        study.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(study.join("sensitivity.csv").is_file());
+    let combined = dir.path().join("combined");
+    let (ok, _, stderr) = common::aimc(&[
+        "report",
+        out.to_str().unwrap(),
+        "--out",
+        combined.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(combined.join("summary.md").is_file());
+}
+
+/// An experiment file is a sweep target only for a network that holds trained weights.
+#[test]
+fn an_untrained_architectures_experiment_file_is_refused_as_a_target() {
+    let (ok, _, stderr) = common::aimc(&["sweep", "models/resnet8-fashion-small.toml", "--quiet"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("resnet8-fashion-small.toml") && stderr.contains("no trained weights"),
+        "{stderr}"
+    );
+}
