@@ -267,12 +267,16 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             let p = |i: usize| input(i)?.reshape(shape.as_slice()).map_err(t);
             let eps = a.float("epsilon", 1e-5) as f64;
             let (scale, bias, mean, var) = (p(1)?, p(2)?, p(3)?, p(4)?);
-            let inv = (var + eps).and_then(|v| v.sqrt()).map_err(t)?;
+            // y = scale (x - mean) / sqrt(var + eps) + bias, as x a + b per channel: two
+            // passes over x.
+            let gain = (var + eps)
+                .and_then(|v| v.sqrt())
+                .and_then(|v| scale.div(&v))
+                .map_err(t)?;
+            let shift = (bias - mean.mul(&gain).map_err(t)?).map_err(t)?;
             let y = x
-                .broadcast_sub(&mean)
-                .and_then(|v| v.broadcast_div(&inv))
-                .and_then(|v| v.broadcast_mul(&scale))
-                .and_then(|v| v.broadcast_add(&bias))
+                .broadcast_mul(&gain)
+                .and_then(|v| v.broadcast_add(&shift))
                 .map_err(t)?;
             Ok(vec![y])
         }

@@ -261,6 +261,26 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
     let (ah, aw) = pair(&axes);
     let include_pad = a.int("count_include_pad", 0) != 0;
     let (n, c, hi, wi) = x4.dims4().map_err(t)?;
+    // Windows inside the input, undilated: candle's pooling computes the same.
+    let plain = |ax: &Axis, len: usize| {
+        ax.pad_begin == 0
+            && ax.pad_end == 0
+            && ax.dilation == 1
+            && ax.output == (len - ax.kernel) / ax.stride + 1
+    };
+    if plain(&ah, hi) && plain(&aw, wi) {
+        let (k, s) = ((ah.kernel, aw.kernel), (ah.stride, aw.stride));
+        let y = match kind {
+            Pool::Max => x4.max_pool2d_with_stride(k, s),
+            Pool::Average => x4.avg_pool2d_with_stride(k, s),
+        };
+        let y = y.map_err(t)?;
+        return if rank == 3 {
+            y.squeeze(2).map_err(t)
+        } else {
+            Ok(y)
+        };
+    }
     let data = x4
         .to_dtype(DType::F32)
         .and_then(|v| v.flatten_all())
@@ -280,17 +300,17 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
             })
             .collect()
     };
+    let row_taps: Vec<_> = (0..ho).map(|oy| taps(&ah, hi, oy)).collect();
+    let col_taps: Vec<_> = (0..wo).map(|ox| taps(&aw, wi, ox)).collect();
     for plane in data.chunks_exact(hi * wi) {
-        for oy in 0..ho {
-            let rows = taps(&ah, hi, oy);
-            for ox in 0..wo {
-                let cols = taps(&aw, wi, ox);
+        for rows in &row_taps {
+            for cols in &col_taps {
                 let (mut acc, mut count) = match kind {
                     Pool::Max => (f32::NEG_INFINITY, 0usize),
                     Pool::Average => (0.0f32, 0usize),
                 };
-                for &(r, r_padded) in &rows {
-                    for &(q, q_padded) in &cols {
+                for &(r, r_padded) in rows {
+                    for &(q, q_padded) in cols {
                         match (r, q) {
                             (Some(r), Some(q)) => {
                                 let v = plane[r * wi + q];

@@ -1,0 +1,270 @@
+//! An imported ONNX graph against the same network built natively from aimc's layers, both on
+//! the `ideal` preset (the floating-point reference), measured in the same run: a CIFAR-sized
+//! CNN (3x32x32, batch 32) of three 3x3 convolutions (3->32, 32->64, 64->64) each with batch
+//! normalisation and ReLU, a 2x2 max pooling after the second, global average pooling and a
+//! 64->10 classifier. The native network is written with `AnalogConv2d`, candle-nn's
+//! `BatchNorm`, candle's pooling and `AnalogLinear`; the imported one is the same network as an
+//! ONNX graph (Conv, BatchNormalization, Relu, MaxPool, GlobalAveragePool, Flatten, Gemm) with
+//! the same weights, run by `onnx::analog::AnalogGraph`. Issue 17 goal: imported / native at
+//! most 1.3.
+//!
+//! Run: `cargo bench --bench onnx_graph`; the ratio is time(onnx) / time(native).
+
+use aimc::nn::{AnalogConv2d, AnalogLinear, Conv2dGeometry, seeded_var_builder};
+use aimc::onnx::analog::AnalogGraph;
+use aimc::onnx::fold::fold_constants;
+use aimc::onnx::plan::GroupPolicy;
+use aimc::onnx::proto::tensor_proto::DataType;
+use aimc::onnx::proto::{
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    ValueInfoProto, attribute_proto::AttributeType,
+};
+use aimc::onnx::read::parse_model;
+use aimc::rng::NoiseRng;
+use aimc::tile::TileConfig;
+use candle_core::{D, DType, Device, ModuleT, Tensor};
+use candle_nn::{BatchNorm, VarMap};
+use criterion::{Criterion, criterion_group, criterion_main};
+use prost::Message;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+
+const BATCH: usize = 32;
+/// (input channels, output channels) of the three convolutions.
+const CONVS: [(usize, usize); 3] = [(3, 32), (32, 64), (64, 64)];
+const CLASSES: usize = 10;
+
+/// A named parameter: its shape and values.
+struct Param {
+    name: String,
+    dims: Vec<usize>,
+    values: Vec<f32>,
+}
+
+/// The network's parameters, drawn from a seeded generator: per convolution its weight and
+/// batch-normalisation scale, bias, mean and variance; the classifier's weight and bias.
+fn parameters() -> Vec<Param> {
+    let mut rng = NoiseRng::new(7);
+    let mut draw = |name: String, dims: Vec<usize>, lo: f32, hi: f32| {
+        let n = dims.iter().product();
+        let values = (0..n)
+            .map(|_| lo + (hi - lo) * rng.uniform() as f32)
+            .collect();
+        Param { name, dims, values }
+    };
+    let mut p = Vec::new();
+    for (i, (c, m)) in CONVS.into_iter().enumerate() {
+        let b = 1.0 / ((c * 9) as f32).sqrt();
+        p.push(draw(format!("w{i}"), vec![m, c, 3, 3], -b, b));
+        p.push(draw(format!("scale{i}"), vec![m], 0.5, 1.5));
+        p.push(draw(format!("shift{i}"), vec![m], -0.1, 0.1));
+        p.push(draw(format!("mean{i}"), vec![m], -0.1, 0.1));
+        p.push(draw(format!("var{i}"), vec![m], 0.5, 1.5));
+    }
+    p.push(draw("wfc".into(), vec![CLASSES, 64], -0.125, 0.125));
+    p.push(draw("bfc".into(), vec![CLASSES], -0.1, 0.1));
+    p
+}
+
+fn tensor(p: &Param) -> Tensor {
+    Tensor::from_slice(&p.values, p.dims.as_slice(), &Device::Cpu).unwrap()
+}
+
+/// The network written with aimc's layers.
+struct Native {
+    convs: Vec<(AnalogConv2d, BatchNorm)>,
+    fc: AnalogLinear,
+}
+
+impl Native {
+    fn new(p: &[Param]) -> Self {
+        let tile = TileConfig::ideal();
+        let get = |name: &str| tensor(p.iter().find(|q| q.name == name).unwrap());
+        let geometry = Conv2dGeometry {
+            stride: 1,
+            padding: 1,
+        };
+        let convs = (0..CONVS.len())
+            .map(|i| {
+                let conv = AnalogConv2d::new(
+                    &format!("conv{i}"),
+                    get(&format!("w{i}")),
+                    None,
+                    geometry,
+                    &tile,
+                    NoiseRng::new(i as u64),
+                )
+                .unwrap();
+                let bn = BatchNorm::new(
+                    CONVS[i].1,
+                    get(&format!("mean{i}")),
+                    get(&format!("var{i}")),
+                    get(&format!("scale{i}")),
+                    get(&format!("shift{i}")),
+                    1e-5,
+                )
+                .unwrap();
+                (conv, bn)
+            })
+            .collect();
+        let fc =
+            AnalogLinear::new("fc", get("wfc"), Some(get("bfc")), &tile, NoiseRng::new(9)).unwrap();
+        Self { convs, fc }
+    }
+
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut h = x.clone();
+        for (i, (conv, bn)) in self.convs.iter().enumerate() {
+            h = bn.forward_t(&conv.forward(&h).unwrap(), false).unwrap();
+            h = h.relu().unwrap();
+            if i == 1 {
+                h = h.max_pool2d(2).unwrap();
+            }
+        }
+        let pooled = h.mean(D::Minus1).unwrap().mean(D::Minus1).unwrap();
+        self.fc.forward(&pooled).unwrap()
+    }
+}
+
+fn ints(name: &str, v: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Ints as i32),
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>) -> NodeProto {
+    NodeProto {
+        name: Some(output.into()),
+        op_type: Some(op.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        attribute,
+        ..Default::default()
+    }
+}
+
+/// The same network as an ONNX model (opset 13), its parameters as initializers.
+fn onnx_bytes(p: &[Param]) -> Vec<u8> {
+    let mut nodes = Vec::new();
+    let mut x = "x".to_string();
+    for i in 0..CONVS.len() {
+        let (c, n, r) = (format!("c{i}"), format!("n{i}"), format!("r{i}"));
+        nodes.push(node(
+            "Conv",
+            &[&x, &format!("w{i}")],
+            &c,
+            vec![ints("pads", &[1, 1, 1, 1]), ints("kernel_shape", &[3, 3])],
+        ));
+        let bn_inputs = [
+            c.clone(),
+            format!("scale{i}"),
+            format!("shift{i}"),
+            format!("mean{i}"),
+            format!("var{i}"),
+        ];
+        let bn_inputs: Vec<&str> = bn_inputs.iter().map(String::as_str).collect();
+        nodes.push(node("BatchNormalization", &bn_inputs, &n, vec![]));
+        nodes.push(node("Relu", &[&n], &r, vec![]));
+        x = r;
+        if i == 1 {
+            nodes.push(node(
+                "MaxPool",
+                &[&x],
+                "pool",
+                vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])],
+            ));
+            x = "pool".into();
+        }
+    }
+    nodes.push(node("GlobalAveragePool", &[&x], "gap", vec![]));
+    nodes.push(node("Flatten", &["gap"], "flat", vec![]));
+    let mut gemm = node("Gemm", &["flat", "wfc", "bfc"], "y", vec![]);
+    gemm.attribute.push(AttributeProto {
+        name: Some("transB".into()),
+        r#type: Some(AttributeType::Int as i32),
+        i: Some(1),
+        ..Default::default()
+    });
+    nodes.push(gemm);
+    let initializer = p
+        .iter()
+        .map(|q| TensorProto {
+            name: Some(q.name.clone()),
+            dims: q.dims.iter().map(|&d| d as i64).collect(),
+            data_type: Some(DataType::Float as i32),
+            float_data: q.values.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let value = |name: &str| ValueInfoProto {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    ModelProto {
+        ir_version: Some(8),
+        opset_import: vec![OperatorSetIdProto {
+            domain: Some(String::new()),
+            version: Some(13),
+        }],
+        graph: Some(GraphProto {
+            name: Some("cnn".into()),
+            node: nodes,
+            initializer,
+            input: vec![value("x")],
+            output: vec![value("y")],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+fn bench(c: &mut Criterion) {
+    let p = parameters();
+    let native = Native::new(&p);
+    let model = parse_model(&onnx_bytes(&p), Path::new("cnn.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&model).unwrap();
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 0, DType::F32, &Device::Cpu);
+    let graph = AnalogGraph::build(
+        &model,
+        &constants,
+        GroupPolicy::PerGroup,
+        vb,
+        &TileConfig::ideal(),
+        NoiseRng::new(0),
+    )
+    .unwrap();
+    let mut rng = NoiseRng::new(3);
+    let mut pixels = vec![0f32; BATCH * 3 * 32 * 32];
+    rng.fill_normal(&mut pixels);
+    let x = Tensor::from_vec(pixels, (BATCH, 3, 32, 32), &Device::Cpu).unwrap();
+    let inputs = HashMap::from([("x".to_string(), x.clone())]);
+    // The two are the same network: the same logits to f32 rounding.
+    let a = native.forward(&x);
+    let b = graph.forward(&inputs, false).unwrap().remove(0);
+    let diff = (&a - &b).unwrap().abs().unwrap().max_all().unwrap();
+    let scale = a.abs().unwrap().max_all().unwrap();
+    let rel = diff.to_scalar::<f32>().unwrap() / scale.to_scalar::<f32>().unwrap();
+    assert!(rel < 1e-4, "native and imported differ: {rel}");
+
+    let mut g = c.benchmark_group("onnx_graph");
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(2));
+    g.bench_function("native", |b| b.iter(|| native.forward(&x)));
+    g.bench_function("onnx", |b| {
+        b.iter(|| graph.forward(&inputs, false).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
