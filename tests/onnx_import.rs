@@ -132,3 +132,93 @@ fn readme_lists_the_supported_onnx_operators() {
     let listed: Vec<&str> = list.split(',').map(str::trim).collect();
     assert_eq!(listed, aimc::onnx::ops::SUPPORTED);
 }
+
+/// The `[model]` section of an imported network: each bad key is an error naming the file and
+/// the key; classes and channels the graph does not declare must be given.
+#[test]
+fn experiment_files_of_imported_networks_refuse_bad_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    write_model(&dir.path().join("mlp.onnx"), 13);
+    let load = |model: &str, data: &str| {
+        let path = dir.path().join("exp.toml");
+        let text = format!(
+            "[experiment]\nname = \"x\"\n\n[model]\narchitecture = \"onnx\"\n{model}\n\n\
+             [data]\ndataset = \"mnist\"\n{data}\n\n[fp]\nepochs = 1\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        aimc::experiment::Experiment::load(&path)
+    };
+    let given = "file = \"mlp.onnx\"\nclasses = 3\nin_channels = 1";
+    assert!(load(given, "normalize = false").is_ok());
+    for (model, data, key) in [
+        (given, "", "data.normalize"),
+        (
+            "classes = 3\nin_channels = 1",
+            "normalize = false",
+            "model.file",
+        ),
+        (
+            "file = \"mlp.onnx\"\nin_channels = 1",
+            "normalize = false",
+            "model.classes",
+        ),
+        (
+            &format!("{given}\nscale = 0.0"),
+            "normalize = false",
+            "model.scale",
+        ),
+        (
+            &format!("{given}\nmean = [1.0, 2.0]"),
+            "normalize = false",
+            "model.mean",
+        ),
+        (
+            &format!("{given}\nstd = [0.0]"),
+            "normalize = false",
+            "model.std",
+        ),
+        (
+            &format!("{given}\nlayout = \"chw\""),
+            "normalize = false",
+            "layout",
+        ),
+        (
+            &format!("{given}\ngroups = \"some\""),
+            "normalize = false",
+            "groups",
+        ),
+    ] {
+        let e = load(model, data).expect_err(key).to_string();
+        assert!(e.contains("exp.toml") && e.contains(key), "{key}: {e}");
+    }
+    // A file that is not there is named when the network is built.
+    let missing = "file = \"none.onnx\"";
+    let e = load(missing, "normalize = false").unwrap_err().to_string();
+    assert!(e.contains("none.onnx"), "{e}");
+}
+
+/// Classes and input channels come from the graph's declared shapes (ResNet-50: 1000, 3).
+#[test]
+fn classes_and_channels_come_from_the_graph() {
+    let Some(dir) = common::fetched_set("onnx-light", "light_resnet50.onnx") else {
+        return;
+    };
+    let exp_dir = tempfile::tempdir().unwrap();
+    let path = exp_dir.path().join("exp.toml");
+    let file = std::path::absolute(dir.join("light_resnet50.onnx")).unwrap();
+    let text = format!(
+        "[experiment]\nname = \"r50\"\n\n[model]\narchitecture = \"onnx\"\nfile = \"{}\"\n\n\
+         [data]\ndataset = \"cifar10\"\nnormalize = false\n\n[fp]\nepochs = 1\n",
+        file.display()
+    );
+    std::fs::write(&path, text).unwrap();
+    let exp = aimc::experiment::Experiment::load(&path).unwrap();
+    assert_eq!(
+        exp.config.model.interface(),
+        aimc::models::Interface::Images {
+            classes: 1000,
+            in_channels: 3,
+            preprocessed: true
+        }
+    );
+}

@@ -217,3 +217,61 @@ fn an_untrained_architectures_experiment_file_is_refused_as_a_target() {
         "{stderr}"
     );
 }
+
+/// `aimc sweep --model FILE.onnx --dataset NAME`: the same sweep without an experiment file;
+/// flags describing an imported network's data are refused with a run directory, and bad values
+/// name their flag.
+#[test]
+fn the_model_flag_sweeps_an_onnx_file_given_on_the_command_line() {
+    let Some(_) = experiment() else {
+        return;
+    };
+    let model = aimc::data::catalog::data_dir().join("onnx-mnist/model.onnx");
+    let model = model.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let args = |extra: &[&str]| {
+        let mut a = vec!["sweep", "--quiet", "--reps", "1", "--times", "1s"];
+        a.extend_from_slice(extra);
+        common::aimc(&a)
+    };
+    let (ok, stdout, stderr) = args(&[
+        "--model",
+        model,
+        "--dataset",
+        "mnist",
+        "--scale",
+        "255",
+        "--test-subset",
+        "100",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json[0]["run"], "model-fp");
+    let (_, _, want, _) = reference();
+    let exp = experiment().unwrap();
+    let labels = load_image_data(&exp).unwrap().test.labels;
+    let right = (0..100).filter(|&i| want[i] == labels[i]).count();
+    assert_eq!(json[0]["fp"].as_f64().unwrap(), right as f64 / 100.0);
+    for (extra, needle) in [
+        (vec!["runs/none", "--dataset", "mnist"], "--dataset"),
+        (vec!["--model", model], "--dataset"),
+        (
+            vec!["--model", model, "--dataset", "mnist", "--scale", "-1"],
+            "--scale",
+        ),
+        (
+            vec!["--model", model, "--dataset", "mnist", "--mean", "1,2"],
+            "--mean",
+        ),
+        (vec!["--model", model, "--dataset", "nosuch"], "--dataset"),
+    ] {
+        let (ok, _, stderr) = args(&extra);
+        assert!(!ok && stderr.contains(needle), "{extra:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

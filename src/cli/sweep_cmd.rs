@@ -1,6 +1,7 @@
 //! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
-use aimc::commands::sweep::{SweepRequest, sweep};
+use aimc::commands::sweep::{SweepRequest, SweepTarget, sweep};
+use aimc::experiment::imported::ImportedSpec;
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sweep_report::points_table;
@@ -14,9 +15,39 @@ use std::path::PathBuf;
 /// directory.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// A run directory of `aimc train` (its HWA checkpoint, else the FP one), a stage directory
-    /// or a checkpoint file.
-    target: PathBuf,
+    /// A run directory of `aimc train` (its HWA checkpoint, else the FP one), a stage directory,
+    /// a checkpoint file, or the experiment file of an imported network (`architecture =
+    /// "onnx"`: its own weights, mapped directly).
+    #[arg(required_unless_present = "model", conflicts_with = "model")]
+    target: Option<PathBuf>,
+    /// An image classifier in an ONNX file, swept with its own weights mapped directly (instead
+    /// of TARGET; needs --dataset).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// With --model: the image dataset (e.g. mnist, fashion-mnist, cifar10; see `aimc data
+    /// list`).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// With --model: the dataset's directory [default: the data directory's].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// With --model: pixels in [0, 1] are multiplied by this (255 for a graph taking 0..255)
+    /// [default: 1].
+    #[arg(long, allow_negative_numbers = true)]
+    scale: Option<f64>,
+    /// With --model: subtracted per channel after scaling (one value, or one per channel)
+    /// [default: 0].
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    mean: Option<Vec<f64>>,
+    /// With --model: divides per channel after the mean [default: 1].
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    std: Option<Vec<f64>>,
+    /// With --model: the graph's input layout, nchw or nhwc [default: nchw].
+    #[arg(long)]
+    layout: Option<String>,
+    /// With --model: evaluate only the first N test images (0 = all).
+    #[arg(long, default_value_t = 0)]
+    test_subset: usize,
     /// Device to program (repeat the flag for several) [default: the experiment tile's device].
     #[arg(long = "device")]
     devices: Vec<String>,
@@ -47,8 +78,48 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
+    let model_flags = [
+        ("--dataset", args.dataset.is_some()),
+        ("--data-dir", args.data_dir.is_some()),
+        ("--scale", args.scale.is_some()),
+        ("--mean", args.mean.is_some()),
+        ("--std", args.std.is_some()),
+        ("--layout", args.layout.is_some()),
+        ("--test-subset", args.test_subset > 0),
+    ];
+    if args.model.is_none()
+        && let Some((flag, _)) = model_flags.iter().find(|(_, given)| *given)
+    {
+        return Err(aimc::error::Error::invalid_argument(
+            *flag,
+            "--model FILE.onnx with it (it describes an imported network's data)",
+            "a sweep of TARGET",
+        )
+        .into());
+    }
+    let target = match (args.target, args.model) {
+        (Some(path), _) => SweepTarget::Path(path),
+        (None, Some(model)) => SweepTarget::Imported(ImportedSpec {
+            model,
+            dataset: args.dataset.ok_or_else(|| {
+                aimc::error::Error::invalid_argument(
+                    "--dataset",
+                    "the image dataset to evaluate --model on (e.g. mnist)",
+                    "nothing",
+                )
+            })?,
+            data_dir: args.data_dir,
+            scale: args.scale,
+            mean: args.mean,
+            std: args.std,
+            layout: args.layout,
+            test_subset: args.test_subset,
+            train_subset: 0,
+        }),
+        (None, None) => unreachable!("clap requires TARGET or --model"),
+    };
     let outcome = sweep(&SweepRequest {
-        target: args.target,
+        target,
         devices: args.devices,
         tile: args.tile,
         times: args.times,

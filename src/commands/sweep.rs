@@ -4,8 +4,9 @@
 
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
+use crate::experiment::imported::ImportedSpec;
 use crate::experiment::load_task_data;
-use crate::experiment::run_dir::resolve;
+use crate::experiment::run_dir::{imported_target, resolve};
 use crate::progress::{progress_bar, step_callback};
 use crate::report::sweep_report::write_report;
 use crate::sweep::{SweepResult, SweepSpec, parse_times, run_sweep};
@@ -15,8 +16,9 @@ use std::path::PathBuf;
 /// What to sweep, as the command line gives it.
 #[derive(Debug, Clone)]
 pub struct SweepRequest {
-    /// A run directory, a stage directory or a checkpoint file.
-    pub target: PathBuf,
+    /// A run directory, a stage directory, a checkpoint file or an imported network's experiment
+    /// file.
+    pub target: SweepTarget,
     /// Devices to program (names or files); empty: the tile's device.
     pub devices: Vec<String>,
     /// A tile preset or file; None: the experiment's tile.
@@ -33,6 +35,14 @@ pub struct SweepRequest {
     pub progress: bool,
 }
 
+/// What is swept: a path (run directory, checkpoint, experiment file), or an imported network
+/// and its data given by flags.
+#[derive(Debug, Clone)]
+pub enum SweepTarget {
+    Path(PathBuf),
+    Imported(ImportedSpec),
+}
+
 /// What a sweep produced.
 #[derive(Debug, Clone)]
 pub struct SweepOutcome {
@@ -47,7 +57,10 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome> {
         return Err(Error::invalid_argument("--reps", "at least 1", 0));
     }
     let times = parse_times(&req.times)?;
-    let target = resolve(&req.target)?;
+    let target = match &req.target {
+        SweepTarget::Path(p) => resolve(p)?,
+        SweepTarget::Imported(spec) => imported_target(spec.experiment()?)?,
+    };
     let mut tile = match &req.tile {
         Some(t) => TileConfig::resolve(t)?,
         None => target.experiment.config.tile.clone(),

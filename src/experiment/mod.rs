@@ -3,7 +3,8 @@
 //! `[hwa]` sections and the optimiser and schedule they name), the pairing of task and model
 //! (`task.rs`: which data fit which network, the task's data, its metric in `metric.rs`), the
 //! evaluation of a network on its task (`evaluate.rs`), the calibration of a direct mapping,
-//! checkpoints, the run-directory layout (`run_dir.rs`) and loading a model from a run.
+//! checkpoints, the run-directory layout (`run_dir.rs`), loading a model from a run, and the
+//! experiment of an imported network given on the command line (`imported.rs`).
 //!
 //! A new architecture of a known task needs nothing here (its interface says what it needs); a
 //! new task is a variant of [`TaskData`] with its loading, evaluation and calibration here.
@@ -13,6 +14,7 @@ pub mod checkpoint;
 pub mod data_section;
 pub mod evaluate;
 pub mod file;
+pub mod imported;
 pub mod load;
 pub mod metric;
 pub mod optimizer;

@@ -77,7 +77,7 @@ pub struct RunTarget {
 /// imported one).
 pub fn resolve(arg: &Path) -> Result<RunTarget> {
     if arg.is_file() && arg.extension().is_some_and(|e| e == "toml") {
-        return imported(arg);
+        return imported_target(Experiment::load(arg)?);
     }
     let checkpoint = if arg.is_file() {
         arg.to_path_buf()
@@ -126,13 +126,13 @@ pub fn resolve(arg: &Path) -> Result<RunTarget> {
     })
 }
 
-/// The target of experiment file `file`, whose network holds trained weights when built.
-fn imported(file: &Path) -> Result<RunTarget> {
-    let experiment = Experiment::load(file)?;
+/// The target of `experiment`, whose network must hold trained weights when built (an imported
+/// one).
+pub fn imported_target(experiment: Experiment) -> Result<RunTarget> {
     let model = &experiment.config.model;
     let Some(weights) = model.trained_weights_file() else {
         return Err(Error::data(
-            file.display(),
+            &experiment.file,
             format!(
                 "a `{}` network has no trained weights until `aimc train` trains it: give the \
                  run directory (an experiment file is a target only for an imported network, \

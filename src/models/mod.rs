@@ -1,5 +1,6 @@
 //! The paper's networks, built from the analog layers with a tile preset (the `ideal` preset
-//! gives the digital network): ResNet-32 and WRN-16-k (images), the LSTM language model, BERT.
+//! gives the digital network): ResNet-32 and WRN-16-k (images), the LSTM language model, BERT;
+//! and image classifiers imported from ONNX files.
 //! One definition serves training, sweeps and `aimc map`. Each architecture is one file (its
 //! config implementing [`Architecture`], its network [`Network`] and its task's interface) and
 //! one line of the list below; the built-in names of `aimc map` give the paper's exact sizes.

@@ -1,11 +1,11 @@
-//! Networks imported from ONNX files (issue 17; in progress): the protobuf messages
-//! (`proto.rs`, generated from the ONNX schema), reading and checking a model (`read.rs`), its
-//! tensors (`tensor.rs`), node attributes (`attributes.rs`), constant folding (`fold.rs`), the
-//! plan of which nodes go on tiles as which matrices (`plan.rs`) and the map of a model on tiles
-//! (`map.rs`, `aimc map model.onnx`), and running a graph's digital operations (`execute.rs`,
-//! `ops.rs`: the op set checked against the ONNX node tests so far). Building the plan into the
-//! analog layers of `nn/`, the rest of the digital ops and the `onnx` architecture of an
-//! experiment come next.
+//! Networks imported from ONNX files: the protobuf messages (`proto.rs`, generated from the ONNX
+//! schema), reading and checking a model (`read.rs`), its tensors (`tensor.rs`), node attributes
+//! (`attributes.rs`), constant folding (`fold.rs`), the plan of which nodes go on tiles as which
+//! matrices (`plan.rs`), the map of a model on tiles (`map.rs`, `aimc map model.onnx`), the
+//! graph built on tiles with the analog layers of `nn/` (`analog.rs`), its digital operations
+//! (`ops.rs`, `spatial.rs`, `lstm.rs`, `shape.rs`) and the floating-point run of a graph
+//! (`execute.rs`: the graph on the ideal preset). The `onnx` architecture of an experiment is
+//! `models/onnx_classifier.rs`.
 
 pub mod analog;
 pub mod attributes;
