@@ -149,25 +149,30 @@ fn every_node_test_of_a_supported_op_passes() {
             if differs(&outputs) {
                 failures.push(format!("{label}: an output differs"));
             }
-            // The same test with the weights of Conv, Gemm, MatMul and LSTM nodes made
-            // constants: those nodes then run on tiles (the ideal preset).
-            let mut on_tiles = constants.clone();
-            let mut rest = inputs.clone();
-            for node in &model.nodes {
-                let weights: &[usize] = match node.op_type() {
-                    "Conv" | "Gemm" => &[1, 2],
-                    "MatMul" => &[1],
-                    "LSTM" => &[1, 2, 3],
-                    _ => &[],
-                };
-                for name in weights.iter().filter_map(|&i| node.input.get(i)) {
-                    if let Some(t) = rest.remove(name) {
-                        on_tiles.insert(name.clone(), from_candle(&t).unwrap());
+            // The same test with the weights (and biases) of Conv, Gemm, MatMul and LSTM nodes
+            // made constants: those nodes then run on tiles (the ideal preset); and with the
+            // weights alone constants (a bias or C that is a value of the graph).
+            for with_bias in [true, false] {
+                let mut on_tiles = constants.clone();
+                let mut rest = inputs.clone();
+                for node in &model.nodes {
+                    let weights: &[usize] = match (node.op_type(), with_bias) {
+                        ("Conv" | "Gemm", true) => &[1, 2],
+                        ("LSTM", true) => &[1, 2, 3],
+                        ("LSTM", false) => &[1, 2],
+                        ("Conv" | "Gemm" | "MatMul", _) => &[1],
+                        _ => &[],
+                    };
+                    for name in weights.iter().filter_map(|&i| node.input.get(i)) {
+                        if let Some(t) = rest.remove(name) {
+                            on_tiles.insert(name.clone(), from_candle(&t).unwrap());
+                        }
                     }
                 }
-            }
-            let plan = plan_graph(&model, &on_tiles, GroupPolicy::PerGroup).unwrap();
-            if !plan.analog.is_empty() {
+                let plan = plan_graph(&model, &on_tiles, GroupPolicy::PerGroup).unwrap();
+                if plan.analog.is_empty() {
+                    continue;
+                }
                 match run_graph(&model, &on_tiles, &rest, &device) {
                     Ok(outputs) if !differs(&outputs) => {
                         for a in &plan.analog {

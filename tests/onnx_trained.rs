@@ -43,6 +43,13 @@ fn reference() -> (usize, usize, Vec<u32>, Vec<Vec<f32>>) {
     (counts[0], counts[1], predictions, logits)
 }
 
+/// The reference evaluator's accuracy on the first `n` test images of `exp`.
+fn reference_accuracy(exp: &Experiment, n: usize) -> f64 {
+    let (_, _, want, _) = reference();
+    let labels = load_image_data(exp).unwrap().test.labels;
+    (0..n).filter(|&i| want[i] == labels[i]).count() as f64 / n as f64
+}
+
 /// On the ideal preset, the imported classifier gives the reference evaluator's class for every
 /// one of the 10,000 test images (hence its accuracy, 98.91 %), and its logits to the rounding
 /// of f32 sums: a relative error (to the largest logit) of at most 6 sqrt(2) 2^-24
@@ -163,14 +170,7 @@ fn an_imported_network_is_swept_studied_and_reported() {
     assert_eq!(r["run"], "mnist-onnx-fp");
     assert_eq!(r["stage"], "fp");
     assert_eq!(r["points"].as_array().unwrap().len(), 2);
-    // The first 200 test images: the reference classifies them with this accuracy.
-    let (_, _, want, _) = reference();
-    let labels = load_image_data(&Experiment::load(&file).unwrap())
-        .unwrap()
-        .test
-        .labels;
-    let right = (0..200).filter(|&i| want[i] == labels[i]).count();
-    assert_eq!(r["fp"].as_f64().unwrap(), right as f64 / 200.0);
+    assert_eq!(r["fp"].as_f64().unwrap(), reference_accuracy(&exp, 200));
     for f in [
         "sweep.csv",
         "sweep.json",
@@ -223,7 +223,7 @@ fn an_untrained_architectures_experiment_file_is_refused_as_a_target() {
 /// name their flag.
 #[test]
 fn the_model_flag_sweeps_an_onnx_file_given_on_the_command_line() {
-    let Some(_) = experiment() else {
+    let Some(exp) = experiment() else {
         return;
     };
     let model = aimc::data::catalog::data_dir().join("onnx-mnist/model.onnx");
@@ -252,11 +252,10 @@ fn the_model_flag_sweeps_an_onnx_file_given_on_the_command_line() {
     assert!(ok, "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json[0]["run"], "model-fp");
-    let (_, _, want, _) = reference();
-    let exp = experiment().unwrap();
-    let labels = load_image_data(&exp).unwrap().test.labels;
-    let right = (0..100).filter(|&i| want[i] == labels[i]).count();
-    assert_eq!(json[0]["fp"].as_f64().unwrap(), right as f64 / 100.0);
+    assert_eq!(
+        json[0]["fp"].as_f64().unwrap(),
+        reference_accuracy(&exp, 100)
+    );
     for (extra, needle) in [
         (vec!["runs/none", "--dataset", "mnist"], "--dataset"),
         (vec!["--model", model], "--dataset"),

@@ -27,13 +27,17 @@ use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
 use candle_core::{ModuleT, Tensor};
 use candle_nn::{Init, VarBuilder};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What an analog node computes with its layers.
 #[derive(Debug)]
 enum AnalogOp {
-    /// A convolution, one layer per group.
-    Conv(Vec<AnalogConv2d>),
+    /// A convolution, one layer per group; `value_bias`: the bias is not a constant but a
+    /// value of the graph, added after the layers.
+    Conv {
+        layers: Vec<AnalogConv2d>,
+        value_bias: bool,
+    },
     /// `Gemm`: transA, the layer, and beta C when it is not the layer's bias.
     Gemm {
         trans_a: bool,
@@ -138,7 +142,7 @@ impl AnalogGraph {
     ) -> Result<Self> {
         let file = model.file.display().to_string();
         let plan = plan_graph(model, constants, groups)?;
-        let analog_nodes: BTreeMap<usize, ()> = plan.analog.iter().map(|a| (a.node, ())).collect();
+        let analog_nodes: BTreeSet<usize> = plan.analog.iter().map(|a| a.node).collect();
         let seed = { rng }.next_u64();
         let device = vb.device().clone();
         let mut steps = Vec::new();
@@ -147,7 +151,7 @@ impl AnalogGraph {
             if node.output.iter().all(|o| constants.contains_key(o)) {
                 continue;
             }
-            let analog = if analog_nodes.contains_key(&k) {
+            let analog = if analog_nodes.contains(&k) {
                 let key = node
                     .output
                     .first()
@@ -160,7 +164,11 @@ impl AnalogGraph {
                 if let AnalogOp::Lstm { .. } = op {
                     used.extend(node.input.iter().skip(3));
                 }
-                if let AnalogOp::Gemm { add: Some(_), .. } = op {
+                if let AnalogOp::Gemm { add: Some(_), .. }
+                | AnalogOp::Conv {
+                    value_bias: true, ..
+                } = op
+                {
                     used.extend(node.input.get(2));
                 }
                 Some(op)
@@ -256,13 +264,14 @@ fn analog_op(
         "Conv" => {
             let dims = &weight.dims;
             let w = variable(vb, "weight", weight, dims)?;
-            let bias = match node.input.get(2).filter(|n| !n.is_empty()) {
-                Some(_) => {
-                    let b = constant(constants, node.input.get(2), &a)?;
+            let bias_name = node.input.get(2).filter(|n| !n.is_empty());
+            let bias = match bias_name.and_then(|n| constants.get(n)) {
+                Some(b) if matches!(b.data, TensorData::F32(_)) => {
                     Some(variable(vb, "bias", b, &[dims[0]])?)
                 }
-                None => None,
+                _ => None,
             };
+            let value_bias = bias_name.is_some() && bias.is_none();
             let g = a.int("group", 1).max(1) as usize;
             let (m, c) = (dims[0], dims[1]);
             let (kh, kw) = match dims.len() {
@@ -295,7 +304,7 @@ fn analog_op(
                     .with_parameters(&vbg)
                 })
                 .collect::<candle_core::Result<Vec<_>>>()?;
-            Ok(AnalogOp::Conv(layers))
+            Ok(AnalogOp::Conv { layers, value_bias })
         }
         "Gemm" => {
             let alpha = a.float("alpha", 1.0);
@@ -378,7 +387,7 @@ fn run_analog(
         .and_then(Option::as_ref)
         .ok_or_else(|| a.error("input 0 missing"))?;
     match op {
-        AnalogOp::Conv(layers) => {
+        AnalogOp::Conv { layers, value_bias } => {
             // A tile matrix is inputs (C k) x outputs (M / group).
             let (_, mg) = layers[0].matrix().matrix_size();
             let c = layers[0].in_channels();
@@ -395,7 +404,8 @@ fn run_analog(
                 .map(|(g, l)| l.forward_geometry_t(&s.x.narrow(1, g * c, c)?, s.geometry, train))
                 .collect::<candle_core::Result<Vec<_>>>()
                 .map_err(t)?;
-            Ok(vec![s.finish(&parts, None).map_err(t)?])
+            let bias = args.get(2).and_then(Option::as_ref).filter(|_| *value_bias);
+            Ok(vec![s.finish(&parts, bias).map_err(t)?])
         }
         AnalogOp::Gemm {
             trans_a,
@@ -441,7 +451,9 @@ impl AnalogModule for AnalogGraph {
     fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
         for step in &self.steps {
             match &step.analog {
-                Some(AnalogOp::Conv(layers)) => layers.iter().for_each(|l| l.visit_matrices(f)),
+                Some(AnalogOp::Conv { layers, .. }) => {
+                    layers.iter().for_each(|l| l.visit_matrices(f))
+                }
                 Some(AnalogOp::Gemm { linear, .. }) | Some(AnalogOp::MatMul(linear)) => {
                     linear.visit_matrices(f)
                 }
