@@ -11,9 +11,8 @@
 //! Run: `cargo bench --bench onnx_graph`; the ratio is time(onnx) / time(native).
 
 use aimc::nn::{AnalogConv2d, AnalogLinear, Conv2dGeometry, seeded_var_builder};
-use aimc::onnx::analog::AnalogGraph;
+use aimc::onnx::analog::{AnalogGraph, GraphOptions};
 use aimc::onnx::fold::fold_constants;
-use aimc::onnx::plan::GroupPolicy;
 use aimc::onnx::proto::tensor_proto::DataType;
 use aimc::onnx::proto::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
@@ -236,7 +235,7 @@ fn bench(c: &mut Criterion) {
     let graph = AnalogGraph::build(
         &model,
         &constants,
-        GroupPolicy::PerGroup,
+        GraphOptions::default(),
         vb,
         &TileConfig::ideal(),
         NoiseRng::new(0),

@@ -241,10 +241,12 @@ impl ExperimentConfig {
             }
         };
         check_pairing(self, file, text)?;
+        // An imported network may take its file's weights as the FP checkpoint (0 epochs).
+        let imported = self.model.trained_weights_file().is_some();
         check(
-            self.fp.epochs >= 1,
+            self.fp.epochs >= 1 || imported,
             "fp.epochs",
-            "at least 1 epoch",
+            "at least 1 epoch (0 only for an imported network: its file's weights as they are)",
             self.fp.epochs.to_string(),
         )?;
         check(

@@ -15,10 +15,11 @@
 use super::{Architecture, ImageClassifier, Interface, Network, Task};
 use crate::error::{Error, InvalidKey, Result as AimcResult};
 use crate::nn::AnalogModule;
-use crate::onnx::analog::AnalogGraph;
+use crate::onnx::analog::{AnalogGraph, GraphOptions};
 use crate::onnx::fold::fold_constants;
 use crate::onnx::plan::GroupPolicy;
 use crate::onnx::read_model;
+use crate::onnx::trainable::BatchNormMode;
 use crate::rng::NoiseRng;
 use crate::tile::tiled_matrix::candle_err;
 use crate::tile::{TileConfig, TiledMatrix};
@@ -65,6 +66,10 @@ pub struct OnnxConfig {
     /// Grouped (and depthwise) convolutions: each group its own matrix, or digital.
     #[serde(default)]
     pub groups: GroupPolicy,
+    /// In training, batch normalisations learn their scale and shift and update their running
+    /// statistics (`trainable`), or keep the file's (`frozen`).
+    #[serde(default)]
+    pub batch_norm: BatchNormMode,
 }
 
 fn one() -> f64 {
@@ -241,7 +246,11 @@ impl OnnxClassifier {
             }
         };
         let constants = fold_constants(&model)?;
-        let graph = AnalogGraph::build(&model, &constants, config.groups, vb, tile, rng)?;
+        let options = GraphOptions {
+            groups: config.groups,
+            batch_norm: config.batch_norm,
+        };
+        let graph = AnalogGraph::build(&model, &constants, options, vb, tile, rng)?;
         Ok(Self {
             graph,
             config: config.clone(),

@@ -20,6 +20,7 @@ use super::proto::NodeProto;
 use super::read::{OnnxModel, node_label};
 use super::spatial::conv_setup;
 use super::tensor::{Tensor as OnnxTensor, TensorData};
+use super::trainable::{BatchNormMode, NodeParams};
 use crate::error::{Error, Result};
 use crate::nn::im2col::ConvGeometry;
 use crate::nn::{AnalogConv2d, AnalogLinear, AnalogModule};
@@ -46,19 +47,27 @@ enum AnalogOp {
     },
     /// `MatMul` by a constant matrix.
     MatMul(AnalogLinear),
-    /// `LSTM`: (input, recurrent) products of each direction, and W and R as variables.
+    /// `LSTM`: (input, recurrent) products of each direction, and the hidden size.
     Lstm {
         products: Vec<[AnalogLinear; 2]>,
-        w: Tensor,
-        r: Tensor,
+        hidden: usize,
     },
 }
 
-/// One computed node: the node and, for an analog node, its layers.
+/// One computed node: the node and, for an analog node, its layers; for a digital node, what
+/// it learns.
 #[derive(Debug)]
 struct Step {
     node: NodeProto,
     analog: Option<AnalogOp>,
+    params: NodeParams,
+}
+
+/// How a graph is built: where grouped convolutions go, whether batch normalisations learn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GraphOptions {
+    pub groups: GroupPolicy,
+    pub batch_norm: BatchNormMode,
 }
 
 /// An imported graph built on tiles.
@@ -78,7 +87,12 @@ pub struct AnalogGraph {
 
 /// The variable `name` of `vb` with the values of `t` (created with them; a variable that
 /// exists already, e.g. loaded from a checkpoint, keeps its values).
-fn variable(vb: &VarBuilder, name: &str, t: &OnnxTensor, dims: &[usize]) -> Result<Tensor> {
+pub(super) fn variable(
+    vb: &VarBuilder,
+    name: &str,
+    t: &OnnxTensor,
+    dims: &[usize],
+) -> Result<Tensor> {
     let fresh = !vb.contains_tensor(name);
     let v = vb.get_with_hints(dims, name, Init::Const(0.0))?;
     if fresh {
@@ -97,6 +111,20 @@ fn constant<'a>(
     name.and_then(|n| constants.get(n))
         .filter(|t| matches!(t.data, TensorData::F32(_)))
         .ok_or_else(|| a.error("expected a constant floating-point weight"))
+}
+
+/// Part `i` of `t` along its first axis, in parts of `n` (a new tensor of n x the rest).
+fn first_axis(t: &OnnxTensor, i: usize, n: usize) -> OnnxTensor {
+    let TensorData::F32(v) = &t.data else {
+        unreachable!("weights are f32 (checked by `constant`)")
+    };
+    let row: usize = t.dims[1..].iter().product();
+    let mut dims = t.dims.clone();
+    dims[0] = n;
+    OnnxTensor {
+        dims,
+        data: TensorData::F32(v[i * n * row..(i + 1) * n * row].to_vec()),
+    }
 }
 
 /// `t` transposed (a matrix), as a new tensor.
@@ -130,18 +158,18 @@ fn scaled(t: &OnnxTensor, s: f32) -> OnnxTensor {
 
 impl AnalogGraph {
     /// Builds `model` (with its folded `constants`) on tiles of `tile`: the weights of its
-    /// analog nodes from `vb` (named by each node's first output), the tiles' noise seeded by
-    /// `rng`.
+    /// analog nodes and the parameters of its learning digital nodes (`trainable.rs`) from `vb`
+    /// (named by each node's first output), the tiles' noise and dropout seeded by `rng`.
     pub fn build(
         model: &OnnxModel,
         constants: &BTreeMap<String, OnnxTensor>,
-        groups: GroupPolicy,
+        options: GraphOptions,
         vb: VarBuilder,
         tile: &TileConfig,
         rng: NoiseRng,
     ) -> Result<Self> {
         let file = model.file.display().to_string();
-        let plan = plan_graph(model, constants, groups)?;
+        let plan = plan_graph(model, constants, options.groups)?;
         let analog_nodes: BTreeSet<usize> = plan.analog.iter().map(|a| a.node).collect();
         let seed = { rng }.next_u64();
         let device = vb.device().clone();
@@ -151,14 +179,16 @@ impl AnalogGraph {
             if node.output.iter().all(|o| constants.contains_key(o)) {
                 continue;
             }
+            let key = node
+                .output
+                .first()
+                .cloned()
+                .unwrap_or_else(|| k.to_string());
+            let vb_node = vb.pp(key);
+            let mut params = NodeParams::default();
             let analog = if analog_nodes.contains(&k) {
-                let key = node
-                    .output
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| k.to_string());
                 let layer_rng = NoiseRng::stream(seed, &[k as u64]);
-                let op = analog_op(node, &file, constants, &vb.pp(key), tile, layer_rng)?;
+                let op = analog_op(node, &file, constants, &vb_node, tile, layer_rng)?;
                 // The input stays a value, as do the LSTM's bias, states and peepholes.
                 used.extend(node.input.first());
                 if let AnalogOp::Lstm { .. } = op {
@@ -173,12 +203,28 @@ impl AnalogGraph {
                 }
                 Some(op)
             } else {
-                used.extend(node.input.iter());
+                let initializer = |n: &str| model.initializers.contains_key(n);
+                let node_rng = NoiseRng::stream(seed, &[k as u64, 1]);
+                params = NodeParams::of(
+                    node,
+                    &file,
+                    constants,
+                    &initializer,
+                    options.batch_norm,
+                    &vb_node,
+                    node_rng,
+                )?;
+                used.extend(
+                    (node.input.iter().enumerate())
+                        .filter(|(i, _)| !params.replaces(*i))
+                        .map(|(_, n)| n),
+                );
                 None
             };
             steps.push(Step {
                 node: node.clone(),
                 analog,
+                params,
             });
         }
         let mut digital = HashMap::new();
@@ -207,14 +253,16 @@ impl AnalogGraph {
         for step in &self.steps {
             let node = &step.node;
             let a = Attributes::of(node, &self.file);
-            let args: Vec<Option<Tensor>> = node
+            let mut args: Vec<Option<Tensor>> = node
                 .input
                 .iter()
-                .map(|name| {
+                .enumerate()
+                .map(|(i, name)| {
                     if name.is_empty() {
                         Ok(None)
-                    } else if step.analog.is_some() {
-                        // An analog node's weights are its layers', not values.
+                    } else if step.analog.is_some() || step.params.replaces(i) {
+                        // An analog node's weights are its layers', a learning node's
+                        // parameters its variables: not values.
                         Ok(values.get(name.as_str()).cloned())
                     } else {
                         values
@@ -225,9 +273,13 @@ impl AnalogGraph {
                     }
                 })
                 .collect::<Result<_>>()?;
+            step.params.substitute(&mut args);
             let outputs = match &step.analog {
-                None => ops::run(node.op_type(), &args, &a, self.opset)?,
                 Some(op) => run_analog(op, &args, &a, train)?,
+                None => match train.then(|| step.params.run_train(&args, &a)).flatten() {
+                    Some(outputs) => outputs?,
+                    None => ops::run(node.op_type(), &args, &a, self.opset)?,
+                },
             };
             for (name, t) in node.output.iter().zip(outputs) {
                 if !name.is_empty() {
@@ -263,7 +315,6 @@ fn analog_op(
     match node.op_type() {
         "Conv" => {
             let dims = &weight.dims;
-            let w = variable(vb, "weight", weight, dims)?;
             let bias_name = node.input.get(2).filter(|n| !n.is_empty());
             let bias = match bias_name.and_then(|n| constants.get(n)) {
                 Some(b) if matches!(b.data, TensorData::F32(_)) => {
@@ -278,32 +329,23 @@ fn analog_op(
                 3 => (1, dims[2]),
                 _ => (dims[2], dims[3]),
             };
-            let w4 = w.reshape((m, c, kh, kw))?;
             let mg = m / g;
+            // Each group's kernel [M / g, C / g, kh, kw] its own variable (the layer's weight,
+            // which HWA training remaps in place): `weight`, or `weight.group{i}`.
             let layers = (0..g)
-                .map(|i| {
-                    let label = if g == 1 {
-                        name.clone()
+                .map(|i| -> Result<AnalogConv2d> {
+                    let (label, key) = if g == 1 {
+                        (name.clone(), "weight".to_string())
                     } else {
-                        format!("{name}.group{i}")
+                        (format!("{name}.group{i}"), format!("weight.group{i}"))
                     };
+                    let w = variable(vb, &key, &first_axis(weight, i, mg), &[mg, c, kh, kw])?;
                     let bg = bias.as_ref().map(|b| b.narrow(0, i * mg, mg)).transpose()?;
-                    let vbg = if g == 1 {
-                        vb.pp("weight")
-                    } else {
-                        vb.pp(format!("weight.group{i}"))
-                    };
-                    AnalogConv2d::new(
-                        &label,
-                        w4.narrow(0, i * mg, mg)?,
-                        bg,
-                        ConvGeometry::from(crate::nn::Conv2dGeometry::default()),
-                        tile,
-                        stream(i as u64),
-                    )?
-                    .with_parameters(&vbg)
+                    let geometry = ConvGeometry::from(crate::nn::Conv2dGeometry::default());
+                    let conv = AnalogConv2d::new(&label, w, bg, geometry, tile, stream(i as u64))?;
+                    Ok(conv.with_parameters(&vb.pp(key))?)
                 })
-                .collect::<candle_core::Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             Ok(AnalogOp::Conv { layers, value_bias })
         }
         "Gemm" => {
@@ -348,27 +390,27 @@ fn analog_op(
             Ok(AnalogOp::MatMul(linear))
         }
         "LSTM" => {
+            // W [directions, 4 hidden, input] and R [directions, 4 hidden, hidden]: each
+            // direction's matrices their own variables (the layers' weights).
             let r = constant(constants, node.input.get(2), &a)?;
-            let w = variable(vb, "W", weight, &weight.dims)?;
-            let r = variable(vb, "R", r, &r.dims)?;
-            let dirs = w.dim(0)?;
+            let dirs = weight.dims[0];
             let products = (0..dirs)
-                .map(|d| -> candle_core::Result<[AnalogLinear; 2]> {
-                    let layer = |which: &str, m: &Tensor, i: u64| {
-                        AnalogLinear::new(
-                            &format!("{name}.dir{d}.{which}"),
-                            m.get(d)?,
-                            None,
-                            tile,
-                            stream(2 * d as u64 + i),
-                        )?
-                        .with_parameters(&vb.pp(format!("dir{d}.{which}")))
+                .map(|d| -> Result<[AnalogLinear; 2]> {
+                    let layer = |which: &str, m: &OnnxTensor, i: u64| -> Result<AnalogLinear> {
+                        let vb = vb.pp(format!("dir{d}.{which}"));
+                        let w = variable(&vb, "weight", &first_axis(m, d, 1), &m.dims[1..])?;
+                        let label = format!("{name}.dir{d}.{which}");
+                        let layer =
+                            AnalogLinear::new(&label, w, None, tile, stream(2 * d as u64 + i))?;
+                        Ok(layer.with_parameters(&vb.pp("weight"))?)
                     };
-                    Ok([layer("input", &w, 0)?, layer("recurrent", &r, 1)?])
+                    Ok([layer("input", weight, 0)?, layer("recurrent", r, 1)?])
                 })
-                .collect::<candle_core::Result<Vec<_>>>()?;
-            let (w, r) = (w.clone(), r.clone());
-            Ok(AnalogOp::Lstm { products, w, r })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(AnalogOp::Lstm {
+                products,
+                hidden: r.dims[2],
+            })
         }
         other => Err(a.error(format!("{other} has no analog layer"))),
     }
@@ -435,12 +477,8 @@ fn run_analog(
             };
             Ok(vec![y.map_err(t)?])
         }
-        AnalogOp::Lstm { products, w, r } => {
-            let mut inputs = args.to_vec();
-            inputs.resize(inputs.len().max(3), None);
-            inputs[1] = Some(w.clone());
-            inputs[2] = Some(r.clone());
-            lstm_with(&inputs, a, &|d, recurrent, v| {
+        AnalogOp::Lstm { products, hidden } => {
+            lstm_with(args, a, (products.len(), *hidden), &|d, recurrent, v| {
                 products[d][recurrent as usize].forward_t(v, train)
             })
         }

@@ -3,8 +3,7 @@
 //! tests and reference outputs are checked; and the conversions between ONNX and candle
 //! tensors.
 
-use super::analog::AnalogGraph;
-use super::plan::GroupPolicy;
+use super::analog::{AnalogGraph, GraphOptions};
 use super::read::OnnxModel;
 use super::tensor::{Tensor as OnnxTensor, TensorData};
 use crate::error::Result;
@@ -49,7 +48,7 @@ pub fn run_graph(
     let graph = AnalogGraph::build(
         model,
         constants,
-        GroupPolicy::PerGroup,
+        GraphOptions::default(),
         vb,
         &TileConfig::ideal(),
         NoiseRng::new(0),

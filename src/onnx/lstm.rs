@@ -23,16 +23,19 @@ pub fn lstm(inputs: &[Option<Tensor>], a: &Attributes) -> Result<Vec<Tensor>> {
     let (Some(Some(w)), Some(Some(r))) = (inputs.get(1), inputs.get(2)) else {
         return Err(a.error("inputs X, W and R are required"));
     };
-    lstm_with(inputs, a, &|d, recurrent, v| {
+    let (dirs, four_h, _) = w.dims3().map_err(|e| a.error(Error::from(e)))?;
+    lstm_with(inputs, a, (dirs, four_h / 4), &|d, recurrent, v| {
         let m = if recurrent { r } else { w };
         v.matmul(&m.get(d)?.t()?)
     })
 }
 
-/// [`lstm`] with the matrix products of `products` (W and R give the shapes).
+/// [`lstm`] of `directions` directions of `hidden` units with the matrix products of
+/// `products` (inputs W and R are not read).
 pub fn lstm_with(
     inputs: &[Option<Tensor>],
     a: &Attributes,
+    (dirs, h): (usize, usize),
     products: Products,
 ) -> Result<Vec<Tensor>> {
     let t = |e: candle_core::Error| a.error(Error::from(e));
@@ -50,8 +53,8 @@ pub fn lstm_with(
         return Err(refuse("`input_forget`"));
     }
     let layout = a.int("layout", 0);
-    let (Some(x), Some(w), Some(_)) = (get(0), get(1), get(2)) else {
-        return Err(a.error("inputs X, W and R are required"));
+    let Some(x) = get(0) else {
+        return Err(a.error("input X is required"));
     };
     let x = if layout == 1 {
         x.transpose(0, 1).map_err(t)?
@@ -59,8 +62,7 @@ pub fn lstm_with(
         x.clone()
     };
     let (seq, batch, _) = x.dims3().map_err(t)?;
-    let (dirs, four_h, _) = w.dims3().map_err(t)?;
-    let h = four_h / 4;
+    let four_h = 4 * h;
     if let Some(lens) = get(4) {
         let lens = lens
             .flatten_all()

@@ -20,6 +20,7 @@ pub mod read;
 pub mod shape;
 pub mod spatial;
 pub mod tensor;
+pub mod trainable;
 
 pub use read::{OnnxModel, read_model};
 pub use tensor::{Tensor, TensorData};

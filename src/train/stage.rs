@@ -380,6 +380,12 @@ impl<'a> StageRun<'a> {
         }
         self.state.epoch = record.epoch;
         self.state.history.push(record);
+        self.save_checkpoint()
+    }
+
+    /// Writes the checkpoint and `history.csv` of the stage as it stands.
+    pub fn save_checkpoint(&self) -> Result<()> {
+        let metric = self.state.metric;
         let mut tensors = varmap_tensors(&self.varmap);
         tensors.extend(self.optimizer.state_tensors());
         checkpoint::save(&self.ckpt_path, &tensors, &self.state)?;

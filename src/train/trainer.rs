@@ -91,5 +91,9 @@ pub fn train_stage(
         let eval_metric = accuracy(classifier, &data.test, &data.stats, dev)?;
         run.finish_epoch(tally.record(epoch + 1, lr, noise_scale, eval_metric))?;
     }
+    if run.plan.epochs == 0 {
+        // An imported network's weights as they are: the stage's checkpoint.
+        run.save_checkpoint()?;
+    }
     Ok(run.outcome())
 }
