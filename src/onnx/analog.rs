@@ -47,10 +47,12 @@ enum AnalogOp {
     },
     /// `MatMul` by a constant matrix.
     MatMul(AnalogLinear),
-    /// `LSTM`: (input, recurrent) products of each direction, and the hidden size.
+    /// `LSTM`: (input, recurrent) products of each direction, the hidden size, and the bias B
+    /// when a constant (a variable; digital, as the built-in LSTM's).
     Lstm {
         products: Vec<[AnalogLinear; 2]>,
         hidden: usize,
+        bias: Option<Tensor>,
     },
 }
 
@@ -191,8 +193,9 @@ impl AnalogGraph {
                 let op = analog_op(node, &file, constants, &vb_node, tile, layer_rng)?;
                 // The input stays a value, as do the LSTM's bias, states and peepholes.
                 used.extend(node.input.first());
-                if let AnalogOp::Lstm { .. } = op {
-                    used.extend(node.input.iter().skip(3));
+                if let AnalogOp::Lstm { bias, .. } = &op {
+                    let skip = if bias.is_some() { 4 } else { 3 };
+                    used.extend(node.input.iter().skip(skip));
                 }
                 if let AnalogOp::Gemm { add: Some(_), .. }
                 | AnalogOp::Conv {
@@ -407,9 +410,16 @@ fn analog_op(
                     Ok([layer("input", weight, 0)?, layer("recurrent", r, 1)?])
                 })
                 .collect::<Result<Vec<_>>>()?;
+            let bias = match node.input.get(3).and_then(|n| constants.get(n)) {
+                Some(b) if matches!(b.data, TensorData::F32(_)) => {
+                    Some(variable(vb, "B", b, &b.dims)?)
+                }
+                _ => None,
+            };
             Ok(AnalogOp::Lstm {
                 products,
                 hidden: r.dims[2],
+                bias,
             })
         }
         other => Err(a.error(format!("{other} has no analog layer"))),
@@ -477,8 +487,17 @@ fn run_analog(
             };
             Ok(vec![y.map_err(t)?])
         }
-        AnalogOp::Lstm { products, hidden } => {
-            lstm_with(args, a, (products.len(), *hidden), &|d, recurrent, v| {
+        AnalogOp::Lstm {
+            products,
+            hidden,
+            bias,
+        } => {
+            let mut args = args.to_vec();
+            if let Some(b) = bias {
+                args.resize(args.len().max(4), None);
+                args[3] = Some(b.clone());
+            }
+            lstm_with(&args, a, (products.len(), *hidden), &|d, recurrent, v| {
                 products[d][recurrent as usize].forward_t(v, train)
             })
         }

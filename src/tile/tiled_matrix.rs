@@ -274,6 +274,7 @@ impl TiledMatrix {
                     && self.periphery.has_fused_inference()
                     && x.device().is_cpu()
                     && x.dtype() == DType::F32;
+                let mut calibrating = None;
                 let (w, w_abs, scale) = match programmed {
                     Some(p) => {
                         let tile = &p.tiles[t];
@@ -288,7 +289,7 @@ impl TiledMatrix {
                         let (w, scale) = self.digital_block(weight, r, c, training.normalised)?;
                         // Input ranges are calibrated in training and in inference (before
                         // programming a model whose ranges were never learned).
-                        training.observe_inputs(t, &xr)?;
+                        calibrating = training.observe_inputs(t, &xr)?;
                         if train {
                             (training.modify(&w, t)?, None, scale)
                         } else {
@@ -296,7 +297,12 @@ impl TiledMatrix {
                         }
                     }
                 };
-                let alpha_t = self.input_range.get(t)?;
+                let alpha_t = match calibrating {
+                    Some(range) => {
+                        Tensor::new(range as f32, x.device())?.to_dtype(self.input_range.dtype())?
+                    }
+                    None => self.input_range.get(t)?,
+                };
                 let y = if fused {
                     let alpha = alpha_t.to_scalar::<f32>()?;
                     let w_abs = match w_abs {

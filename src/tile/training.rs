@@ -59,9 +59,13 @@ impl TrainingState {
     }
 
     /// Records the inputs `x` [B, n] of tile `tile` while calibrating: min(abs-max, k std).
-    pub fn observe_inputs(&self, tile: usize, x: &Tensor) -> Result<()> {
+    /// Returns the tile's running average of those estimates, this batch's included: the range
+    /// the batch is computed with while calibrating (physics.md section 5, as aihwkit's
+    /// `init_from_data`), so that no layer sees its inputs clipped at a range not yet set from
+    /// data, nor the layers after it their effect.
+    pub fn observe_inputs(&self, tile: usize, x: &Tensor) -> Result<Option<f64>> {
         let Some(c) = &self.calibration else {
-            return Ok(());
+            return Ok(None);
         };
         let x = x.detach().to_dtype(DType::F32)?;
         let abs_max = x.abs()?.max_all()?.to_scalar::<f32>()? as f64;
@@ -71,7 +75,9 @@ impl TrainingState {
         let estimate = abs_max.min(c.std_factor * var.max(0.0).sqrt());
         c.sum[tile] += estimate;
         c.count[tile] += 1;
-        Ok(())
+        Ok(Some(
+            (c.sum[tile] / c.count[tile] as f64).max(MIN_INPUT_RANGE),
+        ))
     }
 }
 
