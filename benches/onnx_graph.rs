@@ -8,9 +8,17 @@
 //! the same weights, run by `onnx::analog::AnalogGraph`. Issue 17 goal: imported / native at
 //! most 1.3.
 //!
-//! Run: `cargo bench --bench onnx_graph`; the ratio is time(onnx) / time(native).
+//! The same two networks also take one hardware-aware training step each on the standard PCM
+//! tile (weights normalised, PCM weight noise at 3x, batch statistics in the batch
+//! normalisations, cross-entropy, SGD, clipping). Issue 18 goal: imported / native at most 1.1.
+//!
+//! Run: `cargo bench --bench onnx_graph`; the ratios are time(onnx) / time(native).
 
-use aimc::nn::{AnalogConv2d, AnalogLinear, Conv2dGeometry, seeded_var_builder};
+use aimc::experiment::{NoiseConfig, OptimizerConfig, SgdConfig};
+use aimc::nn::{
+    AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, analog_conv2d_no_bias, analog_linear,
+    matrices, seeded_var_builder,
+};
 use aimc::onnx::analog::{AnalogGraph, GraphOptions};
 use aimc::onnx::fold::fold_constants;
 use aimc::onnx::proto::tensor_proto::DataType;
@@ -20,7 +28,9 @@ use aimc::onnx::proto::{
 };
 use aimc::onnx::read::parse_model;
 use aimc::rng::NoiseRng;
-use aimc::tile::TileConfig;
+use aimc::tile::{TileConfig, TiledMatrix};
+use aimc::train::distill::cross_entropy;
+use aimc::train::{Optimizer, Param as TrainParam, hwa};
 use candle_core::{D, DType, Device, ModuleT, Tensor};
 use candle_nn::{BatchNorm, VarMap};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -73,59 +83,70 @@ fn tensor(p: &Param) -> Tensor {
     Tensor::from_slice(&p.values, p.dims.as_slice(), &Device::Cpu).unwrap()
 }
 
-/// The network written with aimc's layers.
+/// The network written with aimc's layers, its parameters variables of `varmap`.
 struct Native {
     convs: Vec<(AnalogConv2d, BatchNorm)>,
     fc: AnalogLinear,
 }
 
 impl Native {
-    fn new(p: &[Param]) -> Self {
-        let tile = TileConfig::ideal();
-        let get = |name: &str| tensor(p.iter().find(|q| q.name == name).unwrap());
+    fn new(p: &[Param], tile: &TileConfig, varmap: &mut VarMap) -> Self {
+        let vb = seeded_var_builder(varmap, 0, DType::F32, &Device::Cpu);
         let geometry = Conv2dGeometry {
             stride: 1,
             padding: 1,
         };
-        let convs = (0..CONVS.len())
-            .map(|i| {
-                let conv = AnalogConv2d::new(
-                    &format!("conv{i}"),
-                    get(&format!("w{i}")),
-                    None,
-                    geometry,
-                    &tile,
-                    NoiseRng::new(i as u64),
-                )
-                .unwrap();
-                let bn = BatchNorm::new(
-                    CONVS[i].1,
-                    get(&format!("mean{i}")),
-                    get(&format!("var{i}")),
-                    get(&format!("scale{i}")),
-                    get(&format!("shift{i}")),
-                    1e-5,
-                )
-                .unwrap();
+        let convs = CONVS
+            .iter()
+            .enumerate()
+            .map(|(i, &(c, m))| {
+                let rng = NoiseRng::new(i as u64);
+                let conv =
+                    analog_conv2d_no_bias(c, m, 3, geometry, vb.pp(format!("conv{i}")), tile, rng)
+                        .unwrap();
+                let bn = candle_nn::batch_norm(m, 1e-5, vb.pp(format!("bn{i}"))).unwrap();
                 (conv, bn)
             })
             .collect();
-        let fc =
-            AnalogLinear::new("fc", get("wfc"), Some(get("bfc")), &tile, NoiseRng::new(9)).unwrap();
+        let fc = analog_linear(64, CLASSES, true, vb.pp("fc"), tile, NoiseRng::new(9)).unwrap();
+        // The same values as the imported graph's.
+        let get = |name: &str| tensor(p.iter().find(|q| q.name == name).unwrap());
+        for i in 0..CONVS.len() {
+            let set =
+                |vm: &mut VarMap, to: String, from: String| vm.set_one(to, get(&from)).unwrap();
+            set(varmap, format!("conv{i}.weight"), format!("w{i}"));
+            set(varmap, format!("bn{i}.weight"), format!("scale{i}"));
+            set(varmap, format!("bn{i}.bias"), format!("shift{i}"));
+            set(varmap, format!("bn{i}.running_mean"), format!("mean{i}"));
+            set(varmap, format!("bn{i}.running_var"), format!("var{i}"));
+        }
+        varmap.set_one("fc.weight", get("wfc")).unwrap();
+        varmap.set_one("fc.bias", get("bfc")).unwrap();
         Self { convs, fc }
     }
 
-    fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let mut h = x.clone();
         for (i, (conv, bn)) in self.convs.iter().enumerate() {
-            h = bn.forward_t(&conv.forward(&h).unwrap(), false).unwrap();
+            h = bn
+                .forward_t(&conv.forward_t(&h, train).unwrap(), train)
+                .unwrap();
             h = h.relu().unwrap();
             if i == 1 {
                 h = h.max_pool2d(2).unwrap();
             }
         }
         let pooled = h.mean(D::Minus1).unwrap().mean(D::Minus1).unwrap();
-        self.fc.forward(&pooled).unwrap()
+        self.fc.forward_t(&pooled, train).unwrap()
+    }
+}
+
+impl AnalogModule for Native {
+    fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
+        for (conv, _) in &self.convs {
+            conv.visit_matrices(f);
+        }
+        self.fc.visit_matrices(f);
     }
 }
 
@@ -225,29 +246,74 @@ fn onnx_bytes(p: &[Param]) -> Vec<u8> {
     .encode_to_vec()
 }
 
-fn bench(c: &mut Criterion) {
-    let p = parameters();
-    let native = Native::new(&p);
-    let model = parse_model(&onnx_bytes(&p), Path::new("cnn.onnx"), Path::new(".")).unwrap();
+/// The imported graph on `tile`, its variables in the returned map.
+fn imported(p: &[Param], tile: &TileConfig) -> (AnalogGraph, VarMap) {
+    let model = parse_model(&onnx_bytes(p), Path::new("cnn.onnx"), Path::new(".")).unwrap();
     let constants = fold_constants(&model).unwrap();
     let varmap = VarMap::new();
     let vb = seeded_var_builder(&varmap, 0, DType::F32, &Device::Cpu);
-    let graph = AnalogGraph::build(
-        &model,
-        &constants,
-        GraphOptions::default(),
-        vb,
-        &TileConfig::ideal(),
-        NoiseRng::new(0),
-    )
-    .unwrap();
+    let options = GraphOptions::default();
+    let graph =
+        AnalogGraph::build(&model, &constants, options, vb, tile, NoiseRng::new(0)).unwrap();
+    (graph, varmap)
+}
+
+/// SGD over the variables of `varmap` but the running statistics.
+fn sgd(varmap: &VarMap) -> Optimizer {
+    let data = varmap.data().lock().unwrap();
+    let params = data
+        .iter()
+        .filter(|(n, _)| !n.contains("running_"))
+        .map(|(n, v)| TrainParam {
+            name: n.clone(),
+            var: v.clone(),
+            lr_scale: 1.0,
+            decay: true,
+        })
+        .collect();
+    Optimizer::new(OptimizerConfig::Sgd(SgdConfig::default()), params).unwrap()
+}
+
+/// Makes `model` ready for HWA steps on `tile`: normalised weights, PCM weight noise at 3x.
+fn hwa_ready(model: &dyn AnalogModule, tile: &TileConfig) {
+    hwa::remap_all(model).unwrap();
+    let stage: aimc::experiment::HwaStage = toml::from_str("epochs = 1").unwrap();
+    hwa::install_modifiers(model, &stage, tile).unwrap();
+    hwa::set_noise_scale(model, NoiseConfig::default().scale);
+}
+
+/// One HWA step of `model` (logits of `forward`) on `x`, `y`: weight noise of step `step`,
+/// cross-entropy, backward, SGD, clipping.
+fn hwa_step(
+    model: &dyn AnalogModule,
+    forward: &dyn Fn(bool) -> Tensor,
+    opt: &mut Optimizer,
+    y: &Tensor,
+    step: u64,
+) {
+    for (i, m) in matrices(model).into_iter().enumerate() {
+        m.set_batch_seed(NoiseRng::stream(step, &[i as u64]).next_u64());
+    }
+    let loss = cross_entropy(&forward(true), y).unwrap();
+    opt.step(&loss.backward().unwrap(), 0.01).unwrap();
+    hwa::after_step(model, true).unwrap();
+}
+
+fn bench(c: &mut Criterion) {
+    aimc::alloc::keep_freed_memory();
+    let p = parameters();
+    let ideal = TileConfig::ideal();
+    let native = Native::new(&p, &ideal, &mut VarMap::new());
+    let (graph, _) = imported(&p, &ideal);
     let mut rng = NoiseRng::new(3);
     let mut pixels = vec![0f32; BATCH * 3 * 32 * 32];
     rng.fill_normal(&mut pixels);
     let x = Tensor::from_vec(pixels, (BATCH, 3, 32, 32), &Device::Cpu).unwrap();
+    let labels: Vec<u32> = (0..BATCH as u32).map(|i| i % CLASSES as u32).collect();
+    let y = Tensor::from_vec(labels, BATCH, &Device::Cpu).unwrap();
     let inputs = HashMap::from([("x".to_string(), x.clone())]);
     // The two are the same network: the same logits to f32 rounding.
-    let a = native.forward(&x);
+    let a = native.forward_t(&x, false);
     let b = graph.forward(&inputs, false).unwrap().remove(0);
     let diff = (&a - &b).unwrap().abs().unwrap().max_all().unwrap();
     let scale = a.abs().unwrap().max_all().unwrap();
@@ -258,9 +324,44 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20)
         .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(2));
-    g.bench_function("native", |b| b.iter(|| native.forward(&x)));
+    g.bench_function("native", |b| b.iter(|| native.forward_t(&x, false)));
     g.bench_function("onnx", |b| {
         b.iter(|| graph.forward(&inputs, false).unwrap())
+    });
+    g.finish();
+
+    // One HWA step on the standard tile (issue 18 goal: imported at most 1.1x native).
+    let tile = TileConfig::standard();
+    let mut native_vars = VarMap::new();
+    let native = Native::new(&p, &tile, &mut native_vars);
+    let (graph, graph_vars) = imported(&p, &tile);
+    hwa_ready(&native, &tile);
+    hwa_ready(&graph, &tile);
+    let (mut native_opt, mut graph_opt) = (sgd(&native_vars), sgd(&graph_vars));
+    let mut g = c.benchmark_group("onnx_graph_hwa_step");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .warm_up_time(Duration::from_secs(2));
+    let mut step = 0;
+    g.bench_function("native", |b| {
+        b.iter(|| {
+            step += 1;
+            hwa_step(
+                &native,
+                &|t| native.forward_t(&x, t),
+                &mut native_opt,
+                &y,
+                step,
+            )
+        })
+    });
+    let mut step = 0;
+    g.bench_function("onnx", |b| {
+        b.iter(|| {
+            step += 1;
+            let forward = |t| graph.forward(&inputs, t).unwrap().remove(0);
+            hwa_step(&graph, &forward, &mut graph_opt, &y, step)
+        })
     });
     g.finish();
 }

@@ -182,30 +182,26 @@ fn batch_norm_train(
     eps: f64,
     momentum: f64,
 ) -> candle_core::Result<Tensor> {
+    // Channels first, everything else flattened: [C, N * spatial] (as candle-nn's batch norm).
     let c = x.dim(1)?;
-    let mut shape = vec![1; x.rank()];
-    shape[1] = c;
-    // Channels first, everything else flattened: [C, N * spatial].
-    let flat = x.transpose(0, 1)?.contiguous()?.reshape((c, ()))?;
+    let transposed = x.transpose(0, 1)?;
+    let dims = transposed.dims().to_vec();
+    let flat = transposed.flatten_from(1)?.contiguous()?;
     let mean = flat.mean_keepdim(1)?;
     let centred = flat.broadcast_sub(&mean)?;
     let var = centred.sqr()?.mean_keepdim(1)?;
-    let mean_b = mean.reshape(shape.as_slice())?;
-    let inv = (var.reshape(shape.as_slice())? + eps)?.sqrt()?;
     let arg = |i: usize| {
         args.get(i)
             .and_then(Option::as_ref)
             .ok_or_else(|| candle_core::Error::Msg(format!("batch norm input {i} missing")))
     };
-    let (scale, shift) = (
-        arg(1)?.reshape(shape.as_slice())?,
-        arg(2)?.reshape(shape.as_slice())?,
-    );
-    let y = x
-        .broadcast_sub(&mean_b)?
-        .broadcast_div(&inv)?
+    let (scale, shift) = (arg(1)?.reshape((c, 1))?, arg(2)?.reshape((c, 1))?);
+    let y = centred
+        .broadcast_div(&(&var + eps)?.sqrt()?)?
         .broadcast_mul(&scale)?
-        .broadcast_add(&shift)?;
+        .broadcast_add(&shift)?
+        .reshape(dims)?
+        .transpose(0, 1)?;
     let update = |running: &Var, batch: &Tensor| -> candle_core::Result<()> {
         let batch = batch.detach().flatten_all()?;
         running.set(&((running.as_tensor() * momentum)? + (batch * (1.0 - momentum))?)?)
