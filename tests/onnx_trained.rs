@@ -280,9 +280,11 @@ fn the_model_flag_sweeps_an_onnx_file_given_on_the_command_line() {
 /// imported network), and `aimc sweep` of the run evaluates the HWA checkpoint as for a
 /// built-in network. The FP network classifies 98.6 % of these 500 test images; one HWA epoch
 /// at a learning rate suited to its raw 0..255 inputs keeps it above 90 % on the standard PCM
-/// tile one second after programming (chance: 10 %).
+/// tile one second after programming (chance: 10 %). `aimc export` of the run writes the file's
+/// graph with the trained weights, which computes what the HWA network computes on the ideal
+/// preset (to the f32 bound of the reference test).
 #[test]
-fn an_imported_network_trains_hardware_aware_and_sweeps() {
+fn an_imported_network_trains_hardware_aware_sweeps_and_exports() {
     let Some(exp) = experiment() else {
         return;
     };
@@ -339,4 +341,84 @@ fn an_imported_network_trains_hardware_aware_and_sweeps() {
     );
     let hwa = json[0]["points"][0]["mean"].as_f64().unwrap();
     assert!(hwa > 0.9, "HWA accuracy {hwa}");
+
+    let exported = dir.path().join("exported.onnx");
+    let (ok, _, stderr) = common::aimc(&[
+        "export",
+        runs.to_str().unwrap(),
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    // The HWA network on the ideal preset, and the exported graph.
+    let target = aimc::experiment::run_dir::resolve(&runs).unwrap();
+    let digital = target.experiment.config.tile.digital();
+    let device = Device::Cpu;
+    let (trained, _) =
+        aimc::experiment::load::target_model(&target, false, &digital, &device).unwrap();
+    let data = load_image_data(&target.experiment).unwrap();
+    let stats = vec![(0.0, 1.0)];
+    let mut loader = aimc::data::Loader::new(&data.test, 16, &stats, Default::default(), None);
+    let (x, _) = loader.batch(0, &device).unwrap();
+    let want = trained.classify_t(&x, false).unwrap();
+    let model = aimc::onnx::read_model(&exported).unwrap();
+    let constants = aimc::onnx::fold::fold_constants(&model).unwrap();
+    let mut got = Vec::new();
+    for i in 0..16 {
+        let image = (x.narrow(0, i, 1).unwrap() * 255.0).unwrap();
+        let inputs = [(model.inputs[0].0.clone(), image)].into_iter().collect();
+        let y = aimc::onnx::execute::run_graph(&model, &constants, &inputs, &device).unwrap();
+        got.push(y[0].clone());
+    }
+    let got = Tensor::cat(&got, 0).unwrap();
+    let err = (&got - &want).unwrap().abs().unwrap().max_all().unwrap();
+    let scale = want.abs().unwrap().max_all().unwrap();
+    let rel = err.to_scalar::<f32>().unwrap() / scale.to_scalar::<f32>().unwrap();
+    let bound = 6.0 * 2f32.sqrt() * 2f32.powi(-24) * ((25 + 200 + 256) as f32).sqrt();
+    assert!(rel <= bound, "exported vs trained: {rel} > {bound}");
+    // The export carries the trained weights, not the file's.
+    let original = aimc::onnx::read_model(&model_file(&exp)).unwrap();
+    let trained_w = &model.initializers["Parameter5"];
+    assert_ne!(trained_w.data, original.initializers["Parameter5"].data);
+}
+
+/// The model file of the shipped experiment.
+fn model_file(exp: &Experiment) -> std::path::PathBuf {
+    std::path::PathBuf::from(exp.config.model.trained_weights_file().unwrap())
+}
+
+/// The export of an untrained imported network (its experiment file) is the file's network:
+/// the same logits on the package's test input, to the bit. A built-in architecture's
+/// experiment file has no trained weights to export: an error naming the file.
+#[test]
+fn exporting_an_imported_network_as_it_is_gives_the_same_network() {
+    let Some(exp) = experiment() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("same.onnx");
+    let (ok, _, stderr) = common::aimc(&["export", &exp.file, "--out", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let device = Device::Cpu;
+    let logits = |path: &Path| {
+        let model = aimc::onnx::read_model(path).unwrap();
+        let constants = aimc::onnx::fold::fold_constants(&model).unwrap();
+        let x = Tensor::ones((1, 1, 28, 28), candle_core::DType::F32, &device).unwrap();
+        let x = (x * 100.0).unwrap();
+        let inputs = [(model.inputs[0].0.clone(), x)].into_iter().collect();
+        let y = aimc::onnx::execute::run_graph(&model, &constants, &inputs, &device).unwrap();
+        y[0].flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    };
+    assert_eq!(logits(&out), logits(&model_file(&exp)));
+    let (ok, _, stderr) = common::aimc(&[
+        "export",
+        "models/resnet8-fashion-small.toml",
+        "--out",
+        dir.path().join("r.onnx").to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && stderr.contains("resnet8-fashion-small.toml"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("r.onnx").exists());
 }

@@ -3,6 +3,7 @@
 mod data_cmd;
 mod demo_cmd;
 mod device_cmd;
+mod export_cmd;
 mod map_cmd;
 mod report_cmd;
 mod sensitivity_cmd;
@@ -43,6 +44,8 @@ pub enum Command {
     Report(report_cmd::ReportArgs),
     /// Accuracy at one time while one non-ideality (or the tile size) varies.
     Sensitivity(sensitivity_cmd::SensitivityArgs),
+    /// A trained network as an ONNX file with its trained weights.
+    Export(export_cmd::ExportArgs),
 }
 
 /// Runs the parsed command.
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
         Command::Sensitivity(args) => sensitivity_cmd::run(args),
+        Command::Export(args) => export_cmd::run(args),
     }
 }

@@ -5,6 +5,7 @@
 pub mod data;
 pub mod demo;
 pub mod device;
+pub mod export;
 pub mod map;
 pub mod report;
 pub mod sensitivity;

@@ -258,6 +258,11 @@ impl OnnxClassifier {
         })
     }
 
+    /// The graph on tiles.
+    pub fn graph(&self) -> &AnalogGraph {
+        &self.graph
+    }
+
     /// Images [B, C, H, W] of pixels in [0, 1] as the graph's input: scaled, normalised, in
     /// its layout, checked against its declared shape (batch aside).
     fn prepare(&self, x: &Tensor) -> Result<Tensor> {

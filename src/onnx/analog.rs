@@ -30,20 +30,29 @@ use candle_core::{ModuleT, Tensor};
 use candle_nn::{Init, VarBuilder};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// What an analog node computes with its layers.
+/// What an analog node computes with its layers (and, for the export of its trained values,
+/// how the file wrote them).
 #[derive(Debug)]
-enum AnalogOp {
+pub(super) enum AnalogOp {
     /// A convolution, one layer per group; `value_bias`: the bias is not a constant but a
-    /// value of the graph, added after the layers.
+    /// value of the graph, added after the layers; `bias`: the constant bias, a variable;
+    /// `weight_dims`: the file's kernel shape.
     Conv {
         layers: Vec<AnalogConv2d>,
         value_bias: bool,
+        bias: Option<Tensor>,
+        weight_dims: Vec<usize>,
     },
-    /// `Gemm`: transA, the layer, and beta C when it is not the layer's bias.
+    /// `Gemm`: transA, the layer, and beta C when it is not the layer's bias; alpha, beta,
+    /// transB, the bias variable (beta C) and C's shape as the file has them.
     Gemm {
         trans_a: bool,
         linear: AnalogLinear,
         add: Option<Tensor>,
+        alpha: f32,
+        beta: f32,
+        trans_b: bool,
+        bias: Option<(Tensor, Vec<usize>)>,
     },
     /// `MatMul` by a constant matrix.
     MatMul(AnalogLinear),
@@ -56,13 +65,14 @@ enum AnalogOp {
     },
 }
 
-/// One computed node: the node and, for an analog node, its layers; for a digital node, what
-/// it learns.
+/// One computed node: the node (and its index in the model) and, for an analog node, its
+/// layers; for a digital node, what it learns.
 #[derive(Debug)]
-struct Step {
-    node: NodeProto,
-    analog: Option<AnalogOp>,
-    params: NodeParams,
+pub(super) struct Step {
+    pub(super) index: usize,
+    pub(super) node: NodeProto,
+    pub(super) analog: Option<AnalogOp>,
+    pub(super) params: NodeParams,
 }
 
 /// How a graph is built: where grouped convolutions go, whether batch normalisations learn.
@@ -79,7 +89,7 @@ pub struct AnalogGraph {
     file: String,
     opset: i64,
     /// The nodes still computed after constant folding, in file order.
-    steps: Vec<Step>,
+    pub(super) steps: Vec<Step>,
     /// The constants the digital nodes read, on the device.
     constants: HashMap<String, Tensor>,
     /// The graph's inputs (name, shape with `None` for symbolic dimensions) and outputs.
@@ -225,6 +235,7 @@ impl AnalogGraph {
                 None
             };
             steps.push(Step {
+                index: k,
                 node: node.clone(),
                 analog,
                 params,
@@ -349,7 +360,12 @@ fn analog_op(
                     Ok(conv.with_parameters(&vb.pp(key))?)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(AnalogOp::Conv { layers, value_bias })
+            Ok(AnalogOp::Conv {
+                layers,
+                value_bias,
+                bias,
+                weight_dims: dims.clone(),
+            })
         }
         "Gemm" => {
             let alpha = a.float("alpha", 1.0);
@@ -372,17 +388,23 @@ fn analog_op(
                         && matches!(c.data, TensorData::F32(_))
                         && c.dims.iter().rev().skip(1).all(|&d| d == 1) =>
                 {
-                    (Some(variable(vb, "bias", &scaled(c, beta), &[out])?), None)
+                    let b = variable(vb, "bias", &scaled(c, beta), &[out])?;
+                    (Some((b, c.dims.clone())), None)
                 }
                 Some(_) => (None, Some(beta)),
                 None => (None, None),
             };
-            let linear = AnalogLinear::new(&name, w, bias, tile, stream(0))?
+            let layer_bias = bias.as_ref().map(|(b, _)| b.clone());
+            let linear = AnalogLinear::new(&name, w, layer_bias, tile, stream(0))?
                 .with_parameters(&vb.pp("weight"))?;
             Ok(AnalogOp::Gemm {
                 trans_a: a.int("transA", 0) != 0,
                 linear,
                 add: add.map(|b| Tensor::new(b, vb.device())).transpose()?,
+                alpha,
+                beta,
+                trans_b: a.int("transB", 0) != 0,
+                bias,
             })
         }
         "MatMul" => {
@@ -439,7 +461,9 @@ fn run_analog(
         .and_then(Option::as_ref)
         .ok_or_else(|| a.error("input 0 missing"))?;
     match op {
-        AnalogOp::Conv { layers, value_bias } => {
+        AnalogOp::Conv {
+            layers, value_bias, ..
+        } => {
             // A tile matrix is inputs (C k) x outputs (M / group).
             let (_, mg) = layers[0].matrix().matrix_size();
             let c = layers[0].in_channels();
@@ -463,6 +487,7 @@ fn run_analog(
             trans_a,
             linear,
             add,
+            ..
         } => {
             let x = if *trans_a {
                 x.t().map_err(t)?

@@ -10,6 +10,7 @@
 pub mod analog;
 pub mod attributes;
 pub mod execute;
+pub mod export;
 pub mod fold;
 pub mod lstm;
 pub mod map;

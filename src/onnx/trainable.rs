@@ -49,7 +49,7 @@ enum TrainOp {
 #[derive(Debug, Default)]
 pub struct NodeParams {
     /// (input index, variable).
-    params: Vec<(usize, Tensor)>,
+    pub(super) params: Vec<(usize, Tensor)>,
     train: Option<TrainOp>,
 }
 
