@@ -5,7 +5,8 @@ use clap::Args;
 use std::path::PathBuf;
 
 /// Write a trained network as an ONNX file with its trained weights (as they act: HWA's output
-/// scales folded in), readable by onnxruntime and any ONNX tool. For now: networks imported from
+/// scales folded in), readable by onnxruntime and any ONNX tool: ResNet and WRN (taking images
+/// as aimc feeds them, normalised when the experiment normalises), and networks imported from
 /// ONNX (their own graph, the values they learned written in).
 #[derive(Debug, Args)]
 pub struct ExportArgs {

@@ -1,11 +1,13 @@
-//! `aimc export`: a trained network as an ONNX file with its trained weights (issue 18; for now
-//! imported networks: their own graph with the values they learned, `onnx/export.rs`).
+//! `aimc export`: a trained network as an ONNX file with its trained weights (issue 18): an
+//! imported network as its own graph with the values it learned (`onnx/export.rs`); a built-in
+//! image classifier (ResNet, WRN) written node by node (`onnx/write.rs`), taking the images as
+//! aimc feeds them (normalised by the training set's statistics when `[data] normalize`).
 
 use crate::error::{Error, Result};
 use crate::experiment::load::target_model;
 use crate::experiment::run_dir::resolve;
-use crate::models::ModelConfig;
 use crate::models::onnx_classifier::OnnxClassifier;
+use crate::models::{Interface, ModelConfig};
 use crate::onnx::export::export_model;
 use crate::onnx::read_model;
 use std::path::Path;
@@ -15,15 +17,33 @@ use std::path::Path;
 pub fn export(target: &Path, out: &Path) -> Result<()> {
     let target = resolve(target)?;
     let exp = &target.experiment;
-    let ModelConfig::Onnx(config) = &exp.config.model else {
-        return Err(Error::invalid_argument(
-            "TARGET",
-            "a network imported from ONNX (export of built-in architectures is not there yet)",
-            format!("a `{}` network ({})", exp.config.model.name(), exp.file),
-        ));
-    };
     let device = candle_core::Device::Cpu;
     let (model, _) = target_model(&target, false, &exp.config.tile, &device)?;
+    let ModelConfig::Onnx(config) = &exp.config.model else {
+        let not_yet = || {
+            Error::invalid_argument(
+                "TARGET",
+                "an image classifier (ResNet, WRN) or a network imported from ONNX (the language \
+                 model and BERT are not exported yet)",
+                format!("a `{}` network ({})", exp.config.model.name(), exp.file),
+            )
+        };
+        let Interface::Images {
+            in_channels,
+            classes,
+            ..
+        } = exp.config.model.interface()
+        else {
+            return Err(not_yet());
+        };
+        let bytes = model
+            .onnx_bytes(
+                &[None, Some(in_channels), None, None],
+                &[None, Some(classes)],
+            )
+            .ok_or_else(not_yet)??;
+        return crate::fsutil::write_atomic(out, &bytes);
+    };
     let net = model
         .downcast_ref::<OnnxClassifier>()
         .ok_or_else(|| Error::Tensor("an onnx model that is not an OnnxClassifier".into()))?;

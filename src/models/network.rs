@@ -5,6 +5,7 @@
 //! architecture of a known task is its model file and one line of the architecture list.
 
 use crate::nn::{AnalogModule, LstmState};
+use crate::onnx::write::GraphWriter;
 use crate::tile::TiledMatrix;
 use candle_core::{Result, Tensor};
 use std::any::Any;
@@ -51,6 +52,16 @@ pub trait Network: AnalogModule + std::fmt::Debug {
     }
     /// The network as `Any` (to reach an architecture's own methods, e.g. in tests).
     fn as_any(&self) -> &dyn Any;
+
+    /// Writes the network's inference pass (its weights as they act) into `w` from value
+    /// `input`, returning the output's name; None when the architecture is not exported yet.
+    fn write_onnx(
+        &self,
+        _w: &mut GraphWriter,
+        _input: &str,
+    ) -> Option<crate::error::Result<String>> {
+        None
+    }
 }
 
 /// A built network.
@@ -96,6 +107,18 @@ impl Model {
             Some(c) => c.classify_t(x, train),
             None => candle_core::bail!("a {} network does not classify images", self.architecture),
         }
+    }
+
+    /// The network as an ONNX model taking `input_dims` and giving `output_dims` (`None`:
+    /// symbolic), if its architecture is exported.
+    pub fn onnx_bytes(
+        &self,
+        input_dims: &[Option<usize>],
+        output_dims: &[Option<usize>],
+    ) -> Option<crate::error::Result<Vec<u8>>> {
+        let mut w = GraphWriter::default();
+        let output = self.network.write_onnx(&mut w, "input")?;
+        Some(output.map(|o| w.finish(("input", input_dims), ("logits", &o, output_dims))))
     }
 
     /// The network as its concrete type `T`, if it is one.

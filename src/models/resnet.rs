@@ -8,6 +8,7 @@ use crate::error::InvalidKey;
 use crate::nn::{
     AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, analog_conv2d_no_bias, analog_linear,
 };
+use crate::onnx::write::{GraphWriter, ints};
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
 use candle_core::{D, ModuleT, Result, Tensor};
@@ -245,9 +246,49 @@ impl ImageClassifier for ResNet {
     }
 }
 
+impl ResNet {
+    /// The inference pass as ONNX nodes; the option-A shortcut subsamples with a 1x1 MaxPool of
+    /// the block's stride and zero-pads the new channels with Pad.
+    fn write(&self, w: &mut GraphWriter, x: &str) -> crate::error::Result<String> {
+        let y = w.conv(x, &self.conv1)?;
+        let y = w.batch_norm(&y, &self.bn1, "bn1")?;
+        let mut y = w.node("Relu", &[&y], vec![]);
+        for (i, b) in self.blocks.iter().enumerate() {
+            let z = w.conv(&y, &b.conv1)?;
+            let z = w.batch_norm(&z, &b.bn1, &format!("block{i}.bn1"))?;
+            let z = w.node("Relu", &[&z], vec![]);
+            let z = w.conv(&z, &b.conv2)?;
+            let z = w.batch_norm(&z, &b.bn2, &format!("block{i}.bn2"))?;
+            let mut s = y.clone();
+            if b.stride > 1 {
+                let k = ints("kernel_shape", &[1, 1]);
+                let st = b.stride as i64;
+                s = w.node("MaxPool", &[&s], vec![k, ints("strides", &[st, st])]);
+            }
+            if b.out_ch > b.in_ch {
+                let extra = (b.out_ch - b.in_ch) as i64;
+                let pads = Tensor::new(
+                    &[0i64, extra / 2, 0, 0, 0, extra - extra / 2, 0, 0],
+                    &candle_core::Device::Cpu,
+                )?;
+                let pads = w.init_i64("pads", &pads)?;
+                s = w.node("Pad", &[&s, &pads], vec![]);
+            }
+            let sum = w.node("Add", &[&z, &s], vec![]);
+            y = w.node("Relu", &[&sum], vec![]);
+        }
+        let pooled = w.global_average(&y);
+        w.linear(&pooled, &self.fc)
+    }
+}
+
 impl Network for ResNet {
     fn as_image_classifier(&self) -> Option<&dyn ImageClassifier> {
         Some(self)
+    }
+
+    fn write_onnx(&self, w: &mut GraphWriter, input: &str) -> Option<crate::error::Result<String>> {
+        Some(self.write(w, input))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

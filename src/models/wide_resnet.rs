@@ -9,6 +9,7 @@ use crate::nn::{
     AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, SeededDropout, analog_conv2d_no_bias,
     analog_linear,
 };
+use crate::onnx::write::GraphWriter;
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
 use candle_core::{D, ModuleT, Result, Tensor};
@@ -225,9 +226,37 @@ impl ImageClassifier for WideResNet {
     }
 }
 
+impl WideResNet {
+    /// The inference pass as ONNX nodes (dropout is the identity there).
+    fn write(&self, w: &mut GraphWriter, x: &str) -> crate::error::Result<String> {
+        let mut y = w.conv(x, &self.conv1)?;
+        for (i, b) in self.blocks.iter().enumerate() {
+            let a = w.batch_norm(&y, &b.bn1, &format!("block{i}.bn1"))?;
+            let a = w.node("Relu", &[&a], vec![]);
+            let z = w.conv(&a, &b.conv1)?;
+            let z = w.batch_norm(&z, &b.bn2, &format!("block{i}.bn2"))?;
+            let z = w.node("Relu", &[&z], vec![]);
+            let z = w.conv(&z, &b.conv2)?;
+            let s = match &b.shortcut {
+                Some(conv) => w.conv(&a, conv)?,
+                None => y.clone(),
+            };
+            y = w.node("Add", &[&z, &s], vec![]);
+        }
+        let y = w.batch_norm(&y, &self.bn, "bn1")?;
+        let y = w.node("Relu", &[&y], vec![]);
+        let pooled = w.global_average(&y);
+        w.linear(&pooled, &self.fc)
+    }
+}
+
 impl Network for WideResNet {
     fn as_image_classifier(&self) -> Option<&dyn ImageClassifier> {
         Some(self)
+    }
+
+    fn write_onnx(&self, w: &mut GraphWriter, input: &str) -> Option<crate::error::Result<String>> {
+        Some(self.write(w, input))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

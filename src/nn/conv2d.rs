@@ -75,6 +75,16 @@ impl AnalogConv2d {
         self.kernel
     }
 
+    /// Stride, dilation and padding.
+    pub fn geometry(&self) -> ConvGeometry {
+        self.geometry
+    }
+
+    /// The digital bias, if any.
+    pub fn bias(&self) -> Option<&Tensor> {
+        self.bias.as_ref()
+    }
+
     /// Takes the input ranges and output scales of the kernel matrix from `vb` (see
     /// [`TiledMatrix::with_parameters`]).
     pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {

@@ -42,6 +42,11 @@ impl AnalogLinear {
         &self.matrix
     }
 
+    /// The digital bias, if any.
+    pub fn bias(&self) -> Option<&Tensor> {
+        self.bias.as_ref()
+    }
+
     /// Takes the input ranges and output scales of the weight matrix from `vb` (see
     /// [`TiledMatrix::with_parameters`]).
     pub fn with_parameters(mut self, vb: &VarBuilder) -> Result<Self> {

@@ -9,7 +9,7 @@
 
 use super::analog::{AnalogGraph, AnalogOp};
 use super::proto::tensor_proto::{DataLocation, DataType};
-use super::proto::{ModelProto, TensorProto, ValueInfoProto};
+use super::proto::{ModelProto, TensorProto};
 use super::read::OnnxModel;
 use crate::error::{Error, Result};
 use candle_core::{DType, Tensor};
@@ -167,10 +167,9 @@ pub fn export_bytes(model: &OnnxModel, values: &[TrainedValue]) -> Result<Vec<u8
                 graph.initializer.push(initializer(&fresh, &v.value)?);
                 if ir_version < 4 {
                     // Before IR 4 every initializer is also a graph input.
-                    graph.input.push(ValueInfoProto {
-                        name: Some(fresh.clone()),
-                        ..Default::default()
-                    });
+                    let dims: Vec<Option<usize>> =
+                        v.value.dims().iter().map(|&d| Some(d)).collect();
+                    graph.input.push(super::write::value_info(&fresh, &dims));
                 }
                 graph.node[v.node].input[v.input] = fresh;
             }

@@ -22,6 +22,7 @@ pub mod shape;
 pub mod spatial;
 pub mod tensor;
 pub mod trainable;
+pub mod write;
 
 pub use read::{OnnxModel, read_model};
 pub use tensor::{Tensor, TensorData};

@@ -36,6 +36,7 @@ pub const SUPPORTED: &[&str] = &[
     "MaxPool",
     "Mul",
     "Neg",
+    "Pad",
     "Relu",
     "Reshape",
     "Sigmoid",
@@ -317,6 +318,7 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             }
             Ok(vec![y])
         }
+        "Pad" => Ok(vec![pad(inputs, a, opset)?]),
         "LeakyRelu" => {
             let x = input(0)?;
             let alpha = a.float("alpha", 0.01) as f64;
@@ -364,4 +366,90 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             SUPPORTED.join(", ")
         ))),
     }
+}
+
+/// ONNX `Pad` in `constant` mode: pads per axis before and after (negative: cropping), with
+/// the constant value (0 by default); opset 2 to 10 from attributes, from 11 from inputs, from
+/// 18 with an optional list of axes. Other modes are refused by name.
+fn pad(inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> Result<Tensor> {
+    let t = |e: candle_core::Error| tensor_err(a, e);
+    let get = |i: usize| inputs.get(i).and_then(Option::as_ref);
+    let x = get(0).ok_or_else(|| a.error("input 0 missing"))?;
+    let mode = a.string("mode").unwrap_or_else(|| "constant".into());
+    if mode != "constant" {
+        return Err(unsupported(a, &format!("Pad mode `{mode}`")));
+    }
+    let rank = x.rank();
+    let (pads, value, axes) = if opset >= 11 {
+        let pads = ints_of(get(1).ok_or_else(|| a.error("input `pads` missing"))?, a)?;
+        let value = match get(2) {
+            Some(v) => v
+                .flatten_all()
+                .and_then(|v| v.to_dtype(DType::F64))
+                .and_then(|v| v.to_vec1::<f64>())
+                .map_err(t)?
+                .first()
+                .copied()
+                .unwrap_or(0.0),
+            None => 0.0,
+        };
+        let axes = match get(3) {
+            Some(v) => ints_of(v, a)?
+                .into_iter()
+                .map(|ax| axis_of(ax, rank, a))
+                .collect::<Result<Vec<_>>>()?,
+            None => (0..rank).collect(),
+        };
+        (pads, value, axes)
+    } else {
+        let pads = a
+            .ints("pads")
+            .ok_or_else(|| a.error("attribute `pads` missing"))?;
+        (pads, a.float("value", 0.0) as f64, (0..rank).collect())
+    };
+    let n = axes.len();
+    if pads.len() != 2 * n {
+        return Err(a.error(format!(
+            "{} pads for {n} axes: expected {}",
+            pads.len(),
+            2 * n
+        )));
+    }
+    let mut y = x.clone();
+    for (k, &ax) in axes.iter().enumerate() {
+        let (begin, end) = (pads[k], pads[k + n]);
+        let len = y.dims()[ax] as i64;
+        if begin + end + len < 0 {
+            return Err(a.error(format!(
+                "pads {begin}, {end} crop more than the {len} values of axis {ax}"
+            )));
+        }
+        let crop_begin = (-begin).max(0);
+        let crop_end = (-end).max(0);
+        if crop_begin + crop_end > 0 {
+            let keep = (len - crop_begin - crop_end).max(0) as usize;
+            y = y.narrow(ax, crop_begin as usize, keep).map_err(t)?;
+        }
+        let block = |count: i64| -> Result<Option<Tensor>> {
+            if count <= 0 {
+                return Ok(None);
+            }
+            let mut dims = y.dims().to_vec();
+            dims[ax] = count as usize;
+            let ones = Tensor::ones(dims, DType::F64, y.device()).map_err(t)?;
+            Ok(Some(
+                (ones * value)
+                    .and_then(|v| v.to_dtype(y.dtype()))
+                    .map_err(t)?,
+            ))
+        };
+        let parts: Vec<Tensor> = [block(begin)?, Some(y.clone()), block(end)?]
+            .into_iter()
+            .flatten()
+            .collect();
+        if parts.len() > 1 {
+            y = Tensor::cat(&parts, ax).map_err(t)?;
+        }
+    }
+    Ok(y)
 }

@@ -1,0 +1,241 @@
+//! Writing a network aimc built as an ONNX graph (issue 18, `aimc export` of built-in
+//! architectures): a small graph builder whose layer methods take aimc's layers and write their
+//! weights as they act (out_scale w: HWA's parametrisation folded) with standard ops (opset 13):
+//! Conv, Gemm, BatchNormalization (inference), Relu, Add, MaxPool, Pad, GlobalAveragePool,
+//! Flatten.
+
+use super::proto::attribute_proto::AttributeType;
+use super::proto::tensor_proto::DataType;
+use super::proto::tensor_shape_proto::{Dimension, dimension};
+use super::proto::type_proto::{Tensor as TensorType, Value};
+use super::proto::{
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+};
+use crate::error::Result;
+use crate::nn::{AnalogConv2d, AnalogLinear};
+use candle_core::{DType, Tensor};
+use candle_nn::BatchNorm;
+use prost::Message;
+
+/// The opset the writer uses.
+pub const OPSET: i64 = 13;
+
+/// A graph being written: nodes in order, initializers, fresh value names.
+#[derive(Debug, Default)]
+pub struct GraphWriter {
+    nodes: Vec<NodeProto>,
+    initializers: Vec<TensorProto>,
+    count: usize,
+}
+
+/// An integer-list attribute.
+pub fn ints(name: &str, v: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Ints as i32),
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// An integer attribute.
+pub fn int(name: &str, v: i64) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Int as i32),
+        i: Some(v),
+        ..Default::default()
+    }
+}
+
+/// A float attribute.
+pub fn float(name: &str, v: f32) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Float as i32),
+        f: Some(v),
+        ..Default::default()
+    }
+}
+
+/// A float tensor value info of shape `dims` (`None`: a symbolic dimension).
+pub(super) fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Dimension {
+            value: Some(match d {
+                Some(n) => dimension::Value::DimValue(*n as i64),
+                None => dimension::Value::DimParam(if i == 0 {
+                    "batch".into()
+                } else {
+                    format!("d{i}")
+                }),
+            }),
+            ..Default::default()
+        })
+        .collect();
+    ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(TypeProto {
+            value: Some(Value::TensorType(TensorType {
+                elem_type: Some(DataType::Float as i32),
+                shape: Some(TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+impl GraphWriter {
+    /// A fresh value name with `hint`.
+    fn fresh(&mut self, hint: &str) -> String {
+        self.count += 1;
+        format!("{hint}_{}", self.count)
+    }
+
+    /// Adds initializer `t` (f32) named after `hint`; returns its name.
+    pub fn init(&mut self, hint: &str, t: &Tensor) -> Result<String> {
+        let name = self.fresh(hint);
+        let values = t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+        self.initializers.push(TensorProto {
+            name: Some(name.clone()),
+            dims: t.dims().iter().map(|&d| d as i64).collect(),
+            data_type: Some(DataType::Float as i32),
+            raw_data: Some(values.iter().flat_map(|v| v.to_le_bytes()).collect()),
+            ..Default::default()
+        });
+        Ok(name)
+    }
+
+    /// Adds initializer `t` (i64: shapes, pads) named after `hint`; returns its name.
+    pub fn init_i64(&mut self, hint: &str, t: &Tensor) -> Result<String> {
+        let name = self.fresh(hint);
+        self.initializers.push(TensorProto {
+            name: Some(name.clone()),
+            dims: t.dims().iter().map(|&d| d as i64).collect(),
+            data_type: Some(DataType::Int64 as i32),
+            int64_data: t.to_dtype(DType::I64)?.flatten_all()?.to_vec1::<i64>()?,
+            ..Default::default()
+        });
+        Ok(name)
+    }
+
+    /// Adds a node `op` of `inputs` and `attribute`s; returns its output's name.
+    pub fn node(&mut self, op: &str, inputs: &[&str], attribute: Vec<AttributeProto>) -> String {
+        let output = self.fresh(&op.to_lowercase());
+        self.nodes.push(NodeProto {
+            name: Some(output.clone()),
+            op_type: Some(op.into()),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![output.clone()],
+            attribute,
+            ..Default::default()
+        });
+        output
+    }
+
+    /// `x` through the convolution `conv` (its acting kernel, geometry and bias).
+    pub fn conv(&mut self, x: &str, conv: &AnalogConv2d) -> Result<String> {
+        let m = conv.matrix();
+        let (kh, kw) = conv.kernel();
+        let w = m.effective_weight()?;
+        let w = w.reshape((w.dim(0)?, conv.in_channels(), kh, kw))?;
+        let g = conv.geometry();
+        let [pt, pl, pb, pr] = g.pads.map(|p| p as i64);
+        let attrs = vec![
+            ints("kernel_shape", &[kh as i64, kw as i64]),
+            ints("strides", &[g.stride.0 as i64, g.stride.1 as i64]),
+            ints("dilations", &[g.dilation.0 as i64, g.dilation.1 as i64]),
+            ints("pads", &[pt, pl, pb, pr]),
+        ];
+        let w = self.init(&format!("{}.weight", m.name()), &w)?;
+        let mut inputs = vec![x.to_string(), w];
+        if let Some(b) = conv.bias() {
+            inputs.push(self.init(&format!("{}.bias", m.name()), b)?);
+        }
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        Ok(self.node("Conv", &inputs, attrs))
+    }
+
+    /// `x` [B, in] through the linear layer `l` (its acting weights; a bias on the tiles split
+    /// off).
+    pub fn linear(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
+        let m = l.matrix();
+        let inputs = m.weight().dim(1)?;
+        let w = m.effective_weight()?;
+        let (w, tile_bias) = if w.dim(1)? > inputs {
+            (
+                w.narrow(1, 0, inputs)?,
+                Some(w.narrow(1, inputs, 1)?.squeeze(1)?),
+            )
+        } else {
+            (w, None)
+        };
+        let name = m.name().to_string();
+        let w = self.init(&format!("{name}.weight"), &w)?;
+        let mut args = vec![x.to_string(), w];
+        if let Some(b) = tile_bias.as_ref().or(l.bias()) {
+            args.push(self.init(&format!("{name}.bias"), b)?);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Ok(self.node("Gemm", &args, vec![int("transB", 1)]))
+    }
+
+    /// `x` through batch normalisation `bn` in inference mode.
+    pub fn batch_norm(&mut self, x: &str, bn: &BatchNorm, hint: &str) -> Result<String> {
+        let c = bn.running_mean().dim(0)?;
+        let (scale, shift) = match bn.weight_and_bias() {
+            Some((w, b)) => (w.clone(), b.clone()),
+            None => (
+                Tensor::ones(c, DType::F32, bn.running_mean().device())?,
+                Tensor::zeros(c, DType::F32, bn.running_mean().device())?,
+            ),
+        };
+        let s = self.init(&format!("{hint}.weight"), &scale)?;
+        let b = self.init(&format!("{hint}.bias"), &shift)?;
+        let m = self.init(&format!("{hint}.running_mean"), bn.running_mean())?;
+        let v = self.init(&format!("{hint}.running_var"), bn.running_var())?;
+        let eps = float("epsilon", bn.eps() as f32);
+        Ok(self.node("BatchNormalization", &[x, &s, &b, &m, &v], vec![eps]))
+    }
+
+    /// `x` [B, C, H, W] averaged over H and W: [B, C].
+    pub fn global_average(&mut self, x: &str) -> String {
+        let p = self.node("GlobalAveragePool", &[x], vec![]);
+        self.node("Flatten", &[&p], vec![int("axis", 1)])
+    }
+
+    /// The model: input `input` of shape `dims`; output value `value`, renamed `output`, of
+    /// shape `out_dims`.
+    pub fn finish(
+        mut self,
+        (input, dims): (&str, &[Option<usize>]),
+        (output, value, out_dims): (&str, &str, &[Option<usize>]),
+    ) -> Vec<u8> {
+        if let Some(last) = self.nodes.iter_mut().rev().find(|n| n.output[0] == value) {
+            last.output[0] = output.to_string();
+        }
+        ModelProto {
+            ir_version: Some(8),
+            producer_name: Some("aimc".into()),
+            producer_version: Some(env!("CARGO_PKG_VERSION").into()),
+            opset_import: vec![OperatorSetIdProto {
+                domain: Some(String::new()),
+                version: Some(OPSET),
+            }],
+            graph: Some(GraphProto {
+                name: Some("aimc".into()),
+                node: self.nodes,
+                initializer: self.initializers,
+                input: vec![value_info(input, dims)],
+                output: vec![value_info(output, out_dims)],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+}
