@@ -149,3 +149,56 @@ fn resnet_and_wrn_export_and_import_to_the_same_logits() {
         assert_eq!(map.matrices().len(), matrices(&model).len());
     }
 }
+
+/// `--programmed`: the weights one programmed chip holds at a time. A ResNet programmed with
+/// PCM and read one day later, on a tile whose periphery is ideal (so the tile computes exactly
+/// with its realised weights), gives the logits its export computes; the realised weights are
+/// not the trained ones.
+#[test]
+fn a_programmed_chip_exports_the_weights_it_holds() {
+    let device = Device::Cpu;
+    let config = &configs()[0];
+    let model = trained_like(config);
+    let trained = export(&model);
+    let pcm = aimc::device::resolve_device("pcm").unwrap().device;
+    aimc::nn::program_all(&model, &pcm, 11).unwrap();
+    aimc::nn::read_all(&model, 86_400.0, 12).unwrap();
+    let x = images(4);
+    let want = model.classify_t(&x, false).unwrap();
+    let bytes = export(&model);
+    assert_ne!(bytes, trained);
+    let onnx = parse_model(&bytes, Path::new("chip.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&onnx).unwrap();
+    let inputs = HashMap::from([(onnx.inputs[0].0.clone(), x)]);
+    let got = run_graph(&onnx, &constants, &inputs, &device)
+        .unwrap()
+        .remove(0);
+    let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
+    let (rel, bound) = relative(
+        &got.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        &want.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        fan_ins,
+    );
+    assert!(rel <= bound, "{rel} > {bound}");
+}
+
+/// The CLI refuses the chip's flags without `--programmed`, and what it does not export.
+#[test]
+fn export_flags_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.onnx");
+    let (ok, _, stderr) = common::aimc(&[
+        "export",
+        "runs/none",
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "pcm",
+    ]);
+    assert!(!ok && stderr.contains("--programmed"), "{stderr}");
+    let (ok, _, stderr) = common::aimc(&["export", "runs/none", "--out", out.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("runs/none"), "{stderr}");
+    let (ok, stdout, _) = common::aimc(&["export", "--help"]);
+    assert!(ok && stdout.contains("--programmed"), "{stdout}");
+    assert!(!out.exists());
+}

@@ -380,6 +380,20 @@ fn an_imported_network_trains_hardware_aware_sweeps_and_exports() {
     let original = aimc::onnx::read_model(&model_file(&exp)).unwrap();
     let trained_w = &model.initializers["Parameter5"];
     assert_ne!(trained_w.data, original.initializers["Parameter5"].data);
+    // The chip after one day holds other weights again.
+    let chip = dir.path().join("chip.onnx");
+    let (ok, _, stderr) = common::aimc(&[
+        "export",
+        runs.to_str().unwrap(),
+        "--out",
+        chip.to_str().unwrap(),
+        "--programmed",
+        "--time",
+        "1d",
+    ]);
+    assert!(ok, "{stderr}");
+    let chip = aimc::onnx::read_model(&chip).unwrap();
+    assert_ne!(chip.initializers["Parameter5"].data, trained_w.data);
 }
 
 /// The model file of the shipped experiment.

@@ -1,6 +1,6 @@
 //! `aimc export`: a trained network as an ONNX file.
 
-use aimc::commands::export::export;
+use aimc::commands::export::{Programmed, export};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -16,10 +16,42 @@ pub struct ExportArgs {
     /// The ONNX file to write.
     #[arg(long)]
     out: PathBuf,
+    /// Write the weights one programmed chip holds at --time (programming noise, drift and
+    /// read noise drawn once: repeat 1 of `aimc sweep` with the same device, time and seed),
+    /// drift compensation folded into the output scales.
+    #[arg(long)]
+    programmed: bool,
+    /// With --programmed: the device [default: the experiment tile's].
+    #[arg(long, requires = "programmed")]
+    device: Option<String>,
+    /// With --programmed: the time after programming (s, m, h, d, mo, y suffixes).
+    #[arg(long, default_value = "1s")]
+    time: String,
+    /// With --programmed: the seed (as `aimc sweep --seed`).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
-    export(&args.target, &args.out)?;
+    let programmed = if args.programmed {
+        let device = match args.device {
+            Some(d) => d,
+            None => aimc::experiment::run_dir::resolve(&args.target)?
+                .experiment
+                .config
+                .tile
+                .device
+                .clone(),
+        };
+        Some(Programmed {
+            device,
+            time: args.time,
+            seed: args.seed,
+        })
+    } else {
+        None
+    };
+    export(&args.target, &args.out, programmed.as_ref())?;
     println!("wrote {}", args.out.display());
     Ok(())
 }

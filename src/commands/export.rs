@@ -3,22 +3,52 @@
 //! image classifier (ResNet, WRN) written node by node (`onnx/write.rs`), taking the images as
 //! aimc feeds them (normalised by the training set's statistics when `[data] normalize`).
 
+use crate::device::resolve_device;
 use crate::error::{Error, Result};
 use crate::experiment::load::target_model;
 use crate::experiment::run_dir::resolve;
 use crate::models::onnx_classifier::OnnxClassifier;
 use crate::models::{Interface, ModelConfig};
+use crate::nn::seeded_init::fnv1a;
+use crate::nn::{program_all, read_all};
 use crate::onnx::export::export_model;
 use crate::onnx::read_model;
+use crate::rng::NoiseRng;
+use crate::sweep::times::parse_time;
 use std::path::Path;
 
+/// One programmed chip: the device, the time after programming, the seed.
+#[derive(Debug, Clone)]
+pub struct Programmed {
+    pub device: String,
+    pub time: String,
+    pub seed: u64,
+}
+
 /// Writes the network of `target` (a run directory, stage directory, checkpoint or an imported
-/// network's experiment file) to `out` as ONNX.
-pub fn export(target: &Path, out: &Path) -> Result<()> {
+/// network's experiment file) to `out` as ONNX: its trained weights, or with `programmed` the
+/// weights one chip holds at that time (programmed and read as repeat 1 of `aimc sweep` with
+/// the same device, time and seed; drift compensation folded into the output scales).
+pub fn export(target: &Path, out: &Path, programmed: Option<&Programmed>) -> Result<()> {
     let target = resolve(target)?;
     let exp = &target.experiment;
     let device = candle_core::Device::Cpu;
     let (model, _) = target_model(&target, false, &exp.config.tile, &device)?;
+    if let Some(p) = programmed {
+        let analog = resolve_device(&p.device)?.device;
+        let t = parse_time(&p.time)?;
+        let key = fnv1a(&p.device);
+        program_all(
+            &model,
+            &analog,
+            NoiseRng::stream(p.seed, &[key, 0]).next_u64(),
+        )?;
+        read_all(
+            &model,
+            t,
+            NoiseRng::stream(p.seed, &[key, 0, t.to_bits()]).next_u64(),
+        )?;
+    }
     let ModelConfig::Onnx(config) = &exp.config.model else {
         let not_yet = || {
             Error::invalid_argument(

@@ -1,6 +1,7 @@
 //! Writing an imported network back to ONNX with its trained values (issue 18, `aimc export`):
 //! the file's own graph, each weight the network learned written in place of the file's: the
-//! weights as they act (out_scale w, HWA's parametrisation folded; a convolution's groups and an
+//! weights as they act (out_scale w, HWA's parametrisation folded, or a programmed chip's
+//! realised weights; a convolution's groups and an
 //! LSTM's directions reassembled; Gemm's alpha and beta undone; a bias on the tiles split off),
 //! the biases, batch normalisations' parameters and running statistics, and the learned operands
 //! of element-wise ops. An initializer that other nodes also read, or a weight the file computed
@@ -27,7 +28,7 @@ pub struct TrainedValue {
 /// The layer weights of `matrix` as they act: [out, in], and the bias column of a bias on the
 /// tiles, if any (`inputs`: the layer's input features).
 fn acting(m: &crate::tile::TiledMatrix, inputs: usize) -> Result<(Tensor, Option<Tensor>)> {
-    let w = m.effective_weight()?;
+    let w = m.acting_weight()?;
     if w.dim(1)? > inputs {
         Ok((
             w.narrow(1, 0, inputs)?,

@@ -1,6 +1,7 @@
 //! Writing a network aimc built as an ONNX graph (issue 18, `aimc export` of built-in
 //! architectures): a small graph builder whose layer methods take aimc's layers and write their
-//! weights as they act (out_scale w: HWA's parametrisation folded) with standard ops (opset 13):
+//! weights as they act (out_scale w: HWA's parametrisation folded; once programmed, the realised
+//! weights times their output scales, `TiledMatrix::acting_weight`) with standard ops (opset 13):
 //! Conv, Gemm, BatchNormalization (inference), Relu, Add, MaxPool, Pad, GlobalAveragePool,
 //! Flatten.
 
@@ -141,7 +142,7 @@ impl GraphWriter {
     pub fn conv(&mut self, x: &str, conv: &AnalogConv2d) -> Result<String> {
         let m = conv.matrix();
         let (kh, kw) = conv.kernel();
-        let w = m.effective_weight()?;
+        let w = m.acting_weight()?;
         let w = w.reshape((w.dim(0)?, conv.in_channels(), kh, kw))?;
         let g = conv.geometry();
         let [pt, pl, pb, pr] = g.pads.map(|p| p as i64);
@@ -165,7 +166,7 @@ impl GraphWriter {
     pub fn linear(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
         let m = l.matrix();
         let inputs = m.weight().dim(1)?;
-        let w = m.effective_weight()?;
+        let w = m.acting_weight()?;
         let (w, tile_bias) = if w.dim(1)? > inputs {
             (
                 w.narrow(1, 0, inputs)?,

@@ -200,6 +200,28 @@ impl TiledMatrix {
             .broadcast_mul(&self.out_scale.unsqueeze(1)?)
     }
 
+    /// The weights as the tiles act with them, [out, in] (the analog bias as a last column, if
+    /// any): once programmed, each tile's realised weights at the time last read times its
+    /// output scales (the learned scales and the drift compensation folded in); else the
+    /// effective weights.
+    pub fn acting_weight(&self) -> Result<Tensor> {
+        let guard = self.programmed.read().expect("lock");
+        let Some(p) = guard.as_ref() else {
+            return self.effective_weight();
+        };
+        let mut rows = Vec::with_capacity(self.grid.col_chunks.len());
+        for c in 0..self.grid.col_chunks.len() {
+            let blocks = (0..self.grid.row_chunks.len())
+                .map(|r| {
+                    let t = &p.tiles[self.tile_index(r, c)];
+                    t.weights.broadcast_mul(&t.out_scale.t()?)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            rows.push(Tensor::cat(&blocks, 1)?);
+        }
+        Tensor::cat(&rows, 0)
+    }
+
     /// Whether the matrix has been programmed.
     pub fn is_programmed(&self) -> bool {
         self.programmed.read().expect("lock").is_some()
