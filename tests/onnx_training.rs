@@ -117,8 +117,9 @@ fn input(dims: &[usize], seed: u64) -> HashMap<String, Tensor> {
     )])
 }
 
-/// x [2, 4, 6, 6] -> Conv (2 groups) -> BatchNormalization -> Relu -> Add (bias [4, 1, 1]) ->
-/// GlobalAveragePool -> Flatten -> Gemm -> y [2, 3]; and x' [5, 2, 3] -> LSTM -> y2.
+/// x [2, 4, 6, 6] -> Conv (2 groups) -> BatchNormalization -> Relu -> MaxPool (3x3, stride 2,
+/// padded: the gathered, differentiable pooling) -> Add (bias [4, 1, 1]) -> GlobalAveragePool
+/// -> Flatten -> Gemm -> y [2, 3]; and x' [5, 2, 3] -> LSTM -> y2.
 fn conv_net() -> Vec<u8> {
     let mut rng = NoiseRng::new(9);
     let nodes = vec![
@@ -135,7 +136,17 @@ fn conv_net() -> Vec<u8> {
             vec![],
         ),
         node("Relu", &["n"], "r", vec![]),
-        node("Add", &["r", "bias"], "a", vec![]),
+        node(
+            "MaxPool",
+            &["r"],
+            "mp",
+            vec![
+                ints("kernel_shape", &[3, 3]),
+                ints("strides", &[2, 2]),
+                ints("pads", &[1, 1, 1, 1]),
+            ],
+        ),
+        node("Add", &["mp", "bias"], "a", vec![]),
         node("GlobalAveragePool", &["a"], "p", vec![]),
         node("Flatten", &["p"], "f", vec![]),
         node("Gemm", &["f", "fc", "fcb"], "y", vec![int("transB", 1)]),

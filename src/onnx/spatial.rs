@@ -260,7 +260,7 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
     let axes = axes(a, &input, &kernel, ceil)?;
     let (ah, aw) = pair(&axes);
     let include_pad = a.int("count_include_pad", 0) != 0;
-    let (n, c, hi, wi) = x4.dims4().map_err(t)?;
+    let (_, _, hi, wi) = x4.dims4().map_err(t)?;
     // Windows inside the input, undilated: candle's pooling computes the same.
     let plain = |ax: &Axis, len: usize| {
         ax.pad_begin == 0
@@ -268,7 +268,9 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
             && ax.dilation == 1
             && ax.output == (len - ax.kernel) / ax.stride + 1
     };
-    if plain(&ah, hi) && plain(&aw, wi) {
+    // candle's pooling computes the same, and differentiates it, when windows tile the input.
+    let tiled = |ax: &Axis| ax.kernel == ax.stride;
+    if plain(&ah, hi) && plain(&aw, wi) && tiled(&ah) && tiled(&aw) {
         let (k, s) = ((ah.kernel, aw.kernel), (ah.stride, aw.stride));
         let y = match kind {
             Pool::Max => x4.max_pool2d_with_stride(k, s),
@@ -281,62 +283,104 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
             Ok(y)
         };
     }
-    let data = x4
-        .to_dtype(DType::F32)
-        .and_then(|v| v.flatten_all())
-        .and_then(|v| v.to_vec1::<f32>())
-        .map_err(t)?;
+    // Otherwise, differentiably: the input padded (with -inf for the maximum, 0 for the
+    // average) far enough for every window, each kernel offset's values gathered by index,
+    // combined; an average divides by the values each window counts.
     let (ho, wo) = (ah.output, aw.output);
-    let mut out = Vec::with_capacity(n * c * ho * wo);
-    // Window positions along one axis: (index into the input or None for padding, counted for
-    // count_include_pad), over the input padded by its explicit or automatic pads.
-    let taps = |ax: &Axis, len: usize, o: usize| -> Vec<(Option<usize>, bool)> {
-        (0..ax.kernel)
-            .map(|k| {
-                let p = (o * ax.stride + k * ax.dilation) as isize - ax.pad_begin as isize;
-                let inside = p >= 0 && (p as usize) < len;
-                let padded = p < (len + ax.pad_end) as isize;
-                (inside.then_some(p as usize), padded)
-            })
-            .collect()
+    let span = |ax: &Axis, o: usize| (o - 1) * ax.stride + (ax.kernel - 1) * ax.dilation + 1;
+    let fill = match kind {
+        Pool::Max => f64::NEG_INFINITY,
+        Pool::Average => 0.0,
     };
-    let row_taps: Vec<_> = (0..ho).map(|oy| taps(&ah, hi, oy)).collect();
-    let col_taps: Vec<_> = (0..wo).map(|ox| taps(&aw, wi, ox)).collect();
-    for plane in data.chunks_exact(hi * wi) {
-        for rows in &row_taps {
-            for cols in &col_taps {
-                let (mut acc, mut count) = match kind {
-                    Pool::Max => (f32::NEG_INFINITY, 0usize),
-                    Pool::Average => (0.0f32, 0usize),
-                };
-                for &(r, r_padded) in rows {
-                    for &(q, q_padded) in cols {
-                        match (r, q) {
-                            (Some(r), Some(q)) => {
-                                let v = plane[r * wi + q];
-                                acc = match kind {
-                                    Pool::Max => acc.max(v),
-                                    Pool::Average => acc + v,
-                                };
-                                count += 1;
-                            }
-                            _ if include_pad && r_padded && q_padded => count += 1,
-                            _ => {}
-                        }
-                    }
-                }
-                out.push(match kind {
-                    Pool::Max => acc,
-                    Pool::Average => acc / count.max(1) as f32,
-                });
-            }
+    let padded = pad_axis(&x4, 2, ah.pad_begin, span(&ah, ho), fill).map_err(t)?;
+    let padded = pad_axis(&padded, 3, aw.pad_begin, span(&aw, wo), fill).map_err(t)?;
+    let index = |ax: &Axis, o: usize, k: usize| -> candle_core::Result<Tensor> {
+        let v: Vec<u32> = (0..o)
+            .map(|i| (i * ax.stride + k * ax.dilation) as u32)
+            .collect();
+        Tensor::new(v.as_slice(), x.device())
+    };
+    let mut acc: Option<Tensor> = None;
+    for ky in 0..ah.kernel {
+        let rows = padded
+            .index_select(&index(&ah, ho, ky).map_err(t)?, 2)
+            .map_err(t)?;
+        for kx in 0..aw.kernel {
+            let v = rows
+                .index_select(&index(&aw, wo, kx).map_err(t)?, 3)
+                .map_err(t)?;
+            acc = Some(match (acc, kind) {
+                (None, _) => v,
+                (Some(a), Pool::Max) => a.maximum(&v).map_err(t)?,
+                (Some(a), Pool::Average) => (a + v).map_err(t)?,
+            });
         }
     }
-    let mut y = Tensor::from_vec(out, (n, c, ho, wo), x.device())
-        .and_then(|y| y.to_dtype(x.dtype()))
-        .map_err(t)?;
+    let mut y = acc.expect("kernels have at least one value");
+    if kind == Pool::Average {
+        // Values counted per window: inside the input, or inside the declared pads when
+        // count_include_pad (not the extension of ceil_mode).
+        let counted = |ax: &Axis, len: usize, o: usize| -> Vec<f32> {
+            (0..o)
+                .map(|i| {
+                    (0..ax.kernel)
+                        .filter(|k| {
+                            let p =
+                                (i * ax.stride + k * ax.dilation) as isize - ax.pad_begin as isize;
+                            if include_pad {
+                                p < (len + ax.pad_end) as isize
+                            } else {
+                                p >= 0 && (p as usize) < len
+                            }
+                        })
+                        .count() as f32
+                })
+                .collect()
+        };
+        let (cy, cx) = (counted(&ah, hi, ho), counted(&aw, wi, wo));
+        let counts: Vec<f32> = cy
+            .iter()
+            .flat_map(|a| cx.iter().map(move |b| (a * b).max(1.0)))
+            .collect();
+        let counts = Tensor::from_vec(counts, (1, 1, ho, wo), x.device())
+            .and_then(|c| c.to_dtype(y.dtype()))
+            .map_err(t)?;
+        y = y.broadcast_div(&counts).map_err(t)?;
+    }
     if rank == 3 {
         y = y.squeeze(2).map_err(t)?;
     }
     Ok(y)
+}
+
+/// `x` padded along `axis` with `fill`: `begin` values before, and after it as many as make
+/// the axis `total` long (at least its own length).
+fn pad_axis(
+    x: &Tensor,
+    axis: usize,
+    begin: usize,
+    total: usize,
+    fill: f64,
+) -> candle_core::Result<Tensor> {
+    let len = x.dims()[axis];
+    let end = total.saturating_sub(begin + len);
+    let block = |count: usize| -> candle_core::Result<Option<Tensor>> {
+        if count == 0 {
+            return Ok(None);
+        }
+        let mut dims = x.dims().to_vec();
+        dims[axis] = count;
+        Ok(Some(
+            (Tensor::ones(dims, DType::F32, x.device())? * fill)?.to_dtype(x.dtype())?,
+        ))
+    };
+    let parts: Vec<Tensor> = [block(begin)?, Some(x.clone()), block(end)?]
+        .into_iter()
+        .flatten()
+        .collect();
+    if parts.len() == 1 {
+        Ok(x.clone())
+    } else {
+        Tensor::cat(&parts, axis)
+    }
 }
