@@ -12,9 +12,14 @@
 //! tile (weights normalised, PCM weight noise at 3x, batch statistics in the batch
 //! normalisations, cross-entropy, SGD, clipping). Issue 18 goal: imported / native at most 1.1.
 //!
+//! Last, one HWA step of aimc's own ResNet-8 (width 16) against the same network exported by
+//! `aimc export`'s writer and imported (goal: at most 1.1x).
+//!
 //! Run: `cargo bench --bench onnx_graph`; the ratios are time(onnx) / time(native).
 
 use aimc::experiment::{NoiseConfig, OptimizerConfig, SgdConfig};
+use aimc::models::resnet::ResNetConfig;
+use aimc::models::{Model, ModelConfig};
 use aimc::nn::{
     AnalogConv2d, AnalogLinear, AnalogModule, Conv2dGeometry, analog_conv2d_no_bias, analog_linear,
     matrices, seeded_var_builder,
@@ -361,6 +366,57 @@ fn bench(c: &mut Criterion) {
             step += 1;
             let forward = |t| graph.forward(&inputs, t).unwrap().remove(0);
             hwa_step(&graph, &forward, &mut graph_opt, &y, step)
+        })
+    });
+    g.finish();
+    resnet_step(c, &x, &y);
+}
+
+/// One HWA step of aimc's ResNet-8 (width 16, 3x32x32, 10 classes) against the same network
+/// exported by aimc and imported (issue 18 goal: at most 1.1x).
+fn resnet_step(c: &mut Criterion, x: &Tensor, y: &Tensor) {
+    let tile = TileConfig::standard();
+    let config = ModelConfig::Resnet(ResNetConfig {
+        depth: 8,
+        classes: CLASSES,
+        in_channels: 3,
+        width: 16,
+    });
+    let native_vars = VarMap::new();
+    let vb = seeded_var_builder(&native_vars, 0, DType::F32, &Device::Cpu);
+    let native = Model::build(&config, vb, &tile, NoiseRng::new(1)).unwrap();
+    let bytes = native
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(CLASSES)])
+        .unwrap()
+        .unwrap();
+    let model = parse_model(&bytes, Path::new("resnet8.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&model).unwrap();
+    let graph_vars = VarMap::new();
+    let vb = seeded_var_builder(&graph_vars, 0, DType::F32, &Device::Cpu);
+    let options = GraphOptions::default();
+    let graph = AnalogGraph::build(&model, &constants, options, vb, &tile, NoiseRng::new(0)).unwrap();
+    hwa_ready(&native, &tile);
+    hwa_ready(&graph, &tile);
+    let (mut native_opt, mut graph_opt) = (sgd(&native_vars), sgd(&graph_vars));
+    let inputs = HashMap::from([(model.inputs[0].0.clone(), x.clone())]);
+    let mut g = c.benchmark_group("onnx_resnet8_hwa_step");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(2));
+    let mut step = 0;
+    g.bench_function("native", |b| {
+        b.iter(|| {
+            step += 1;
+            let forward = |t| native.classify_t(x, t).unwrap();
+            hwa_step(&native, &forward, &mut native_opt, y, step)
+        })
+    });
+    let mut step = 0;
+    g.bench_function("onnx", |b| {
+        b.iter(|| {
+            step += 1;
+            let forward = |t| graph.forward(&inputs, t).unwrap().remove(0);
+            hwa_step(&graph, &forward, &mut graph_opt, y, step)
         })
     });
     g.finish();
