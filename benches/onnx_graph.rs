@@ -394,7 +394,8 @@ fn resnet_step(c: &mut Criterion, x: &Tensor, y: &Tensor) {
     let graph_vars = VarMap::new();
     let vb = seeded_var_builder(&graph_vars, 0, DType::F32, &Device::Cpu);
     let options = GraphOptions::default();
-    let graph = AnalogGraph::build(&model, &constants, options, vb, &tile, NoiseRng::new(0)).unwrap();
+    let graph =
+        AnalogGraph::build(&model, &constants, options, vb, &tile, NoiseRng::new(0)).unwrap();
     hwa_ready(&native, &tile);
     hwa_ready(&graph, &tile);
     let (mut native_opt, mut graph_opt) = (sgd(&native_vars), sgd(&graph_vars));

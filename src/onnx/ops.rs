@@ -23,6 +23,7 @@ pub const SUPPORTED: &[&str] = &[
     "Dropout",
     "Exp",
     "Flatten",
+    "Gather",
     "Gemm",
     "GlobalAveragePool",
     "GlobalMaxPool",
@@ -319,6 +320,29 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             Ok(vec![y])
         }
         "Pad" => Ok(vec![pad(inputs, a, opset)?]),
+        "Gather" => {
+            // out = data indexed along `axis` by `indices` (negative ones counted from the end):
+            // shape data[..axis] ++ indices ++ data[axis + 1..].
+            let (data, indices) = (input(0)?, input(1)?);
+            let axis = axis_of(a.int("axis", 0), data.rank(), a)?;
+            let len = data.dims()[axis] as i64;
+            let idx = ints_of(indices, a)?;
+            if let Some(bad) = idx.iter().find(|&&i| i < -len || i >= len) {
+                return Err(a.error(format!(
+                    "index {bad} out of range for axis {axis} of length {len}"
+                )));
+            }
+            let idx: Vec<u32> = idx
+                .iter()
+                .map(|&i| if i < 0 { (i + len) as u32 } else { i as u32 })
+                .collect();
+            let flat = Tensor::new(idx.as_slice(), data.device()).map_err(t)?;
+            let picked = data.index_select(&flat, axis).map_err(t)?;
+            let mut dims = data.dims()[..axis].to_vec();
+            dims.extend_from_slice(indices.dims());
+            dims.extend_from_slice(&data.dims()[axis + 1..]);
+            Ok(vec![picked.reshape(dims).map_err(t)?])
+        }
         "LeakyRelu" => {
             let x = input(0)?;
             let alpha = a.float("alpha", 0.01) as f64;
