@@ -202,3 +202,55 @@ fn export_flags_are_checked() {
     assert!(ok && stdout.contains("--programmed"), "{stdout}");
     assert!(!out.exists());
 }
+
+/// The LSTM language model (2 layers, HWA's parametrisation) exported and imported: from token
+/// ids and zero states, the same next-word logits (to f32 rounding of its sums).
+#[test]
+fn the_language_model_exports_and_imports_to_the_same_logits() {
+    use aimc::models::lstm_lm::LstmLmConfig;
+    let device = Device::Cpu;
+    let config = ModelConfig::LstmLm(LstmLmConfig {
+        vocab: 20,
+        embedding: 6,
+        hidden: 5,
+        layers: 2,
+        dropout: 0.0,
+    });
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 3, DType::F32, &device);
+    let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
+    aimc::train::hwa::remap_all(&model).unwrap();
+    let ids: Vec<u32> = vec![1, 2, 3, 4, 19, 0, 7, 7];
+    let tokens = Tensor::from_vec(ids.clone(), (2, 4), &device).unwrap();
+    let lm = model.language_model().unwrap();
+    let states = lm
+        .zero_states(2, &Tensor::zeros(1, DType::F32, &device).unwrap())
+        .unwrap();
+    let want = lm.forward_t(&tokens, &states, false).unwrap().0;
+    let bytes = model
+        .onnx_bytes(&[None, None], &[None, None, Some(20)])
+        .unwrap()
+        .unwrap();
+    let onnx = parse_model(&bytes, Path::new("lm.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&onnx).unwrap();
+    let ids: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+    let inputs = HashMap::from([(
+        onnx.inputs[0].0.clone(),
+        Tensor::from_vec(ids, (2, 4), &device).unwrap(),
+    )]);
+    let got = run_graph(&onnx, &constants, &inputs, &device)
+        .unwrap()
+        .remove(0);
+    assert_eq!(got.dims(), want.dims());
+    let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
+    let (rel, bound) = relative(
+        &got.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        &want.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        fan_ins * 4,
+    );
+    eprintln!("lstm-lm: relative error {rel} (bound {bound})");
+    assert!(rel <= bound, "{rel} > {bound}");
+    // Its LSTM and decoder matrices are analog nodes of the imported graph.
+    let plan = aimc::onnx::plan::plan_graph(&onnx, &constants, Default::default()).unwrap();
+    assert_eq!(plan.matrices().len(), matrices(&model).len());
+}

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 /// Write a trained network as an ONNX file with its trained weights (as they act: HWA's output
 /// scales folded in), readable by onnxruntime and any ONNX tool: ResNet and WRN (taking images
-/// as aimc feeds them, normalised when the experiment normalises), and networks imported from
-/// ONNX (their own graph, the values they learned written in).
+/// as aimc feeds them, normalised when the experiment normalises), the LSTM language model (token
+/// ids to next-word logits, from zero states), and networks imported from ONNX (their own graph,
+/// the values they learned written in).
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// A run directory of `aimc train` (its HWA checkpoint, else the FP one), a stage directory,

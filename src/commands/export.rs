@@ -1,7 +1,8 @@
 //! `aimc export`: a trained network as an ONNX file with its trained weights (issue 18): an
 //! imported network as its own graph with the values it learned (`onnx/export.rs`); a built-in
 //! image classifier (ResNet, WRN) written node by node (`onnx/write.rs`), taking the images as
-//! aimc feeds them (normalised by the training set's statistics when `[data] normalize`).
+//! aimc feeds them (normalised by the training set's statistics when `[data] normalize`); the
+//! LSTM language model from token ids [B, T] (int64) and zero states to the logits [B, T, V].
 
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
@@ -53,25 +54,25 @@ pub fn export(target: &Path, out: &Path, programmed: Option<&Programmed>) -> Res
         let not_yet = || {
             Error::invalid_argument(
                 "TARGET",
-                "an image classifier (ResNet, WRN) or a network imported from ONNX (the language \
-                 model and BERT are not exported yet)",
+                "an image classifier (ResNet, WRN), the LSTM language model or a network \
+                 imported from ONNX (BERT is not exported yet)",
                 format!("a `{}` network ({})", exp.config.model.name(), exp.file),
             )
         };
-        let Interface::Images {
-            in_channels,
-            classes,
-            ..
-        } = exp.config.model.interface()
-        else {
-            return Err(not_yet());
+        let (input, output) = match exp.config.model.interface() {
+            Interface::Images {
+                in_channels,
+                classes,
+                ..
+            } => (
+                vec![None, Some(in_channels), None, None],
+                vec![None, Some(classes)],
+            ),
+            // Token ids [B, T] to next-word logits [B, T, vocab], from zero states.
+            Interface::Text { vocab } => (vec![None, None], vec![None, None, Some(vocab)]),
+            Interface::Sentences { .. } => return Err(not_yet()),
         };
-        let bytes = model
-            .onnx_bytes(
-                &[None, Some(in_channels), None, None],
-                &[None, Some(classes)],
-            )
-            .ok_or_else(not_yet)??;
+        let bytes = model.onnx_bytes(&input, &output).ok_or_else(not_yet)??;
         return crate::fsutil::write_atomic(out, &bytes);
     };
     let net = model

@@ -7,6 +7,7 @@ use super::{Architecture, Interface, LanguageModel, Network, Task};
 use crate::error::InvalidKey;
 use crate::nn::linear::{LinearInit, analog_linear_with_init};
 use crate::nn::{AnalogLinear, AnalogLstm, AnalogModule, LstmState, SeededDropout, analog_lstm};
+use crate::onnx::write::{GraphWriter, ints};
 use crate::rng::NoiseRng;
 use crate::tile::{TileConfig, TiledMatrix};
 use candle_core::{Module, ModuleT, Result, Tensor};
@@ -186,7 +187,27 @@ impl LanguageModel for LstmLm {
     }
 }
 
+impl LstmLm {
+    /// The inference pass as ONNX nodes from token ids [B, T] (int64) and zero states to the
+    /// logits [B, T, vocab] (dropout is the identity there).
+    fn write(&self, w: &mut GraphWriter, tokens: &str) -> crate::error::Result<String> {
+        w.input_tokens();
+        let x = w.embedding(tokens, self.embedding.embeddings())?;
+        let perm = ints("perm", &[1, 0, 2]);
+        let mut x = w.node("Transpose", &[&x], vec![perm.clone()]);
+        for layer in &self.layers {
+            x = w.lstm(&x, layer)?;
+        }
+        let x = w.node("Transpose", &[&x], vec![perm]);
+        w.linear_nd(&x, &self.decoder)
+    }
+}
+
 impl Network for LstmLm {
+    fn write_onnx(&self, w: &mut GraphWriter, input: &str) -> Option<crate::error::Result<String>> {
+        Some(self.write(w, input))
+    }
+
     fn as_language_model(&self) -> Option<&dyn LanguageModel> {
         Some(self)
     }

@@ -84,6 +84,11 @@ impl AnalogLstm {
         self.hidden
     }
 
+    /// The input and recurrent matrices and their biases (gates i, f, g, o).
+    pub fn parts(&self) -> (&TiledMatrix, &TiledMatrix, &Tensor, &Tensor) {
+        (&self.w_ih, &self.w_hh, &self.b_ih, &self.b_hh)
+    }
+
     /// A zero state for batch size `b`.
     pub fn zero_state(&self, b: usize, like: &Tensor) -> Result<LstmState> {
         let z = Tensor::zeros((b, self.hidden), like.dtype(), like.device())?;

@@ -14,7 +14,7 @@ use super::proto::{
     TensorShapeProto, TypeProto, ValueInfoProto,
 };
 use crate::error::Result;
-use crate::nn::{AnalogConv2d, AnalogLinear};
+use crate::nn::{AnalogConv2d, AnalogLinear, AnalogLstm};
 use candle_core::{DType, Tensor};
 use candle_nn::BatchNorm;
 use prost::Message;
@@ -28,6 +28,8 @@ pub struct GraphWriter {
     nodes: Vec<NodeProto>,
     initializers: Vec<TensorProto>,
     count: usize,
+    /// The graph's input holds token ids (int64), not floats.
+    tokens: bool,
 }
 
 /// An integer-list attribute.
@@ -62,6 +64,11 @@ pub fn float(name: &str, v: f32) -> AttributeProto {
 
 /// A float tensor value info of shape `dims` (`None`: a symbolic dimension).
 pub(super) fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
+    typed_value_info(name, dims, DataType::Float)
+}
+
+/// A tensor value info of element type `elem` and shape `dims`.
+fn typed_value_info(name: &str, dims: &[Option<usize>], elem: DataType) -> ValueInfoProto {
     let dim = dims
         .iter()
         .enumerate()
@@ -81,7 +88,7 @@ pub(super) fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
         name: Some(name.into()),
         r#type: Some(TypeProto {
             value: Some(Value::TensorType(TensorType {
-                elem_type: Some(DataType::Float as i32),
+                elem_type: Some(elem as i32),
                 shape: Some(TensorShapeProto { dim }),
             })),
             ..Default::default()
@@ -203,6 +210,63 @@ impl GraphWriter {
         Ok(self.node("BatchNormalization", &[x, &s, &b, &m, &v], vec![eps]))
     }
 
+    /// Declares the graph's input token ids (int64).
+    pub fn input_tokens(&mut self) {
+        self.tokens = true;
+    }
+
+    /// The rows of embedding table `table` [V, E] for token ids `tokens`: [..., E].
+    pub fn embedding(&mut self, tokens: &str, table: &Tensor) -> Result<String> {
+        let table = self.init("embedding.weight", table)?;
+        Ok(self.node("Gather", &[&table, tokens], vec![]))
+    }
+
+    /// `x` [T, B, in] through the LSTM layer `l` (gates reordered from aimc's i, f, g, o to
+    /// ONNX's i, o, f, c; weights as they act): [T, B, hidden], from zero states.
+    pub fn lstm(&mut self, x: &str, l: &AnalogLstm) -> Result<String> {
+        let (w_ih, w_hh, b_ih, b_hh) = l.parts();
+        let h = l.hidden();
+        let onnx_order = |t: &Tensor| -> Result<Tensor> {
+            let g = |k: usize| t.narrow(0, k * h, h);
+            Ok(Tensor::cat(&[g(0)?, g(3)?, g(1)?, g(2)?], 0)?)
+        };
+        let w = onnx_order(&w_ih.acting_weight()?)?.unsqueeze(0)?;
+        let r = onnx_order(&w_hh.acting_weight()?)?.unsqueeze(0)?;
+        let b = Tensor::cat(&[onnx_order(b_ih)?, onnx_order(b_hh)?], 0)?.unsqueeze(0)?;
+        let name = w_ih.name().to_string();
+        let w = self.init(&format!("{name}.W"), &w)?;
+        let r = self.init(&format!("{name}.R"), &r)?;
+        let b = self.init(&format!("{name}.B"), &b)?;
+        let y = self.node("LSTM", &[x, &w, &r, &b], vec![int("hidden_size", h as i64)]);
+        let axes = self.init_i64("axes", &Tensor::new(&[1i64], &candle_core::Device::Cpu)?)?;
+        Ok(self.node("Squeeze", &[&y, &axes], vec![]))
+    }
+
+    /// `x` [..., in] through the linear layer `l` as MatMul and Add (any leading dimensions).
+    pub fn linear_nd(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
+        let m = l.matrix();
+        let inputs = m.weight().dim(1)?;
+        let w = m.acting_weight()?;
+        let (w, tile_bias) = if w.dim(1)? > inputs {
+            (
+                w.narrow(1, 0, inputs)?,
+                Some(w.narrow(1, inputs, 1)?.squeeze(1)?),
+            )
+        } else {
+            (w, None)
+        };
+        let name = m.name().to_string();
+        let w = self.init(&format!("{name}.weight"), &w.t()?.contiguous()?)?;
+        let y = self.node("MatMul", &[x, &w], vec![]);
+        match tile_bias.as_ref().or(l.bias()) {
+            Some(b) => {
+                let b = self.init(&format!("{name}.bias"), b)?;
+                Ok(self.node("Add", &[&y, &b], vec![]))
+            }
+            None => Ok(y),
+        }
+    }
+
     /// `x` [B, C, H, W] averaged over H and W: [B, C].
     pub fn global_average(&mut self, x: &str) -> String {
         let p = self.node("GlobalAveragePool", &[x], vec![]);
@@ -231,7 +295,15 @@ impl GraphWriter {
                 name: Some("aimc".into()),
                 node: self.nodes,
                 initializer: self.initializers,
-                input: vec![value_info(input, dims)],
+                input: vec![typed_value_info(
+                    input,
+                    dims,
+                    if self.tokens {
+                        DataType::Int64
+                    } else {
+                        DataType::Float
+                    },
+                )],
                 output: vec![value_info(output, out_dims)],
                 ..Default::default()
             }),
