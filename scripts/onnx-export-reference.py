@@ -3,7 +3,8 @@
 tests/onnx_export.rs), from the ONNX project's own reference evaluator (onnx 1.16.2, `pip
 install onnx==1.16.2 numpy`; batch normalisation as the operator defines it, see
 onnx_reference_ops.py). Input: x[k] = ((k * 7919) % 1000) / 1000 - 0.5 over the flat index k
-of shape [2, 3, 16, 16]. Writes <model>.txt beside each <model>.onnx: the output's shape, then one
+of shape [2, 3, 16, 16]; for a language model (int64 input) the token ids (7919 k) mod vocabulary
+of shape [2, 4]. Writes <model>.txt beside each <model>.onnx: the output's shape, then one
 value per line (%.9g). The files are checked with onnx.checker first.
 
 usage: scripts/onnx-export-reference.py tests/fixtures/onnx-export
@@ -25,12 +26,17 @@ for name in sorted(os.listdir(directory)):
         continue
     model = onnx.load(os.path.join(directory, name))
     onnx.checker.check_model(model)
-    dims = [2, 3, 16, 16]
-    n = int(np.prod(dims))
-    x = (((np.arange(n, dtype=np.int64) * 7919) % 1000) / 1000.0 - 0.5).astype(np.float32)
-    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization]).run(
-        None, {model.graph.input[0].name: x.reshape(dims)}
-    )
+    inp = model.graph.input[0]
+    if inp.type.tensor_type.elem_type == onnx.TensorProto.INT64:
+        # Token ids of a language model: (7919 k) mod vocabulary, [2, 4].
+        vocab = model.graph.output[0].type.tensor_type.shape.dim[2].dim_value
+        x = ((np.arange(8, dtype=np.int64) * 7919) % vocab).reshape(2, 4)
+    else:
+        dims = [2, 3, 16, 16]
+        n = int(np.prod(dims))
+        x = (((np.arange(n, dtype=np.int64) * 7919) % 1000) / 1000.0 - 0.5).astype(np.float32)
+        x = x.reshape(dims)
+    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization]).run(None, {inp.name: x})
     out = os.path.join(directory, name[: -len(".onnx")] + ".txt")
     with open(out + ".tmp", "w") as f:
         f.write(" ".join(str(d) for d in y.shape) + "\n")

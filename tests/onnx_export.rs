@@ -65,6 +65,24 @@ fn export(model: &Model) -> Vec<u8> {
         .unwrap()
 }
 
+/// A 2-layer LSTM language model (vocabulary 20, embedding 6, hidden 5) from seed 3, in HWA's
+/// parametrisation.
+fn language_model() -> Model {
+    use aimc::models::lstm_lm::LstmLmConfig;
+    let config = ModelConfig::LstmLm(LstmLmConfig {
+        vocab: 20,
+        embedding: 6,
+        hidden: 5,
+        layers: 2,
+        dropout: 0.0,
+    });
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 3, DType::F32, &Device::Cpu);
+    let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
+    aimc::train::hwa::remap_all(&model).unwrap();
+    model
+}
+
 /// The relative error of `got` against `want` (to the largest |want|), and its bound for a
 /// network whose matrices have `fan_ins` rows in all.
 fn relative(got: &[f32], want: &[f32], fan_ins: usize) -> (f32, f32) {
@@ -79,18 +97,31 @@ fn relative(got: &[f32], want: &[f32], fan_ins: usize) -> (f32, f32) {
 
 /// The exported files, run by the ONNX reference evaluator (`scripts/onnx-export-reference.py`,
 /// onnx 1.16.2 with batch normalisation as the operator defines it) on the closed-form input
-/// x[k] = ((7919 k) mod 1000) / 1000 - 0.5 of shape [2, 3, 16, 16]: aimc's import of the same
-/// files gives the same logits. The files are `tests/fixtures/onnx-export/*.onnx`; today's
+/// x[k] = ((7919 k) mod 1000) / 1000 - 0.5 of shape [2, 3, 16, 16] (for the language model the
+/// token ids (7919 k) mod 20 of shape [2, 4]): aimc's import of the same files gives the same
+/// logits. The files are `tests/fixtures/onnx-export/*.onnx`; today's
 /// export of the same networks is byte-identical to them on processors with the fixtures'
 /// matrix kernels (`AIMC_WRITE_FIXTURES=1` writes them anew).
 #[test]
 fn exported_networks_run_as_the_reference_evaluator_runs_them() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx-export");
     let device = Device::Cpu;
-    for config in configs() {
-        let model = trained_like(&config);
-        let bytes = export(&model);
-        let file = dir.join(format!("{}.onnx", config.name()));
+    let lm = language_model();
+    let lm_bytes = lm
+        .onnx_bytes(&[None, None], &[None, None, Some(20)])
+        .unwrap()
+        .unwrap();
+    let mut networks: Vec<(Model, Vec<u8>, &str)> = configs()
+        .iter()
+        .map(|c| {
+            let m = trained_like(c);
+            let b = export(&m);
+            (m, b, c.name())
+        })
+        .collect();
+    networks.push((lm, lm_bytes, "lstm-lm"));
+    for (model, bytes, name) in networks {
+        let file = dir.join(format!("{name}.onnx"));
         if std::env::var_os("AIMC_WRITE_FIXTURES").is_some() {
             // Then `scripts/onnx-export-reference.py` writes the reference logits.
             std::fs::write(&file, &bytes).unwrap();
@@ -100,26 +131,29 @@ fn exported_networks_run_as_the_reference_evaluator_runs_them() {
         }
         let onnx = aimc::onnx::read_model(&file).unwrap();
         let constants = fold_constants(&onnx).unwrap();
-        let n = 2 * 3 * 16 * 16;
-        let x: Vec<f32> = (0..n)
-            .map(|k| ((k * 7919) % 1000) as f32 / 1000.0 - 0.5)
-            .collect();
-        let x = Tensor::from_vec(x, (2, 3, 16, 16), &device).unwrap();
+        let x = if name == "lstm-lm" {
+            let ids: Vec<i64> = (0..8).map(|k| (k * 7919) % 20).collect();
+            Tensor::from_vec(ids, (2, 4), &device).unwrap()
+        } else {
+            let n = 2 * 3 * 16 * 16;
+            let x: Vec<f32> = (0..n)
+                .map(|k| ((k * 7919) % 1000) as f32 / 1000.0 - 0.5)
+                .collect();
+            Tensor::from_vec(x, (2, 3, 16, 16), &device).unwrap()
+        };
         let inputs = HashMap::from([(onnx.inputs[0].0.clone(), x)]);
         let got = run_graph(&onnx, &constants, &inputs, &device)
             .unwrap()
             .remove(0);
         let got = got.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        let text = std::fs::read_to_string(dir.join(format!("{}.txt", config.name()))).unwrap();
+        let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
         let want: Vec<f32> = text.lines().skip(1).map(|l| l.parse().unwrap()).collect();
-        assert_eq!(text.lines().next().unwrap(), "2 10");
+        let shape = if name == "lstm-lm" { "2 4 20" } else { "2 10" };
+        assert_eq!(text.lines().next().unwrap(), shape);
         let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
         let (rel, bound) = relative(&got, &want, fan_ins);
-        eprintln!(
-            "{} vs the reference evaluator: {rel} (bound {bound})",
-            config.name()
-        );
-        assert!(rel <= bound, "{}: {rel} > {bound}", config.name());
+        eprintln!("{} vs the reference evaluator: {rel} (bound {bound})", name);
+        assert!(rel <= bound, "{}: {rel} > {bound}", name);
     }
 }
 
@@ -207,19 +241,8 @@ fn export_flags_are_checked() {
 /// ids and zero states, the same next-word logits (to f32 rounding of its sums).
 #[test]
 fn the_language_model_exports_and_imports_to_the_same_logits() {
-    use aimc::models::lstm_lm::LstmLmConfig;
     let device = Device::Cpu;
-    let config = ModelConfig::LstmLm(LstmLmConfig {
-        vocab: 20,
-        embedding: 6,
-        hidden: 5,
-        layers: 2,
-        dropout: 0.0,
-    });
-    let varmap = VarMap::new();
-    let vb = seeded_var_builder(&varmap, 3, DType::F32, &device);
-    let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
-    aimc::train::hwa::remap_all(&model).unwrap();
+    let model = language_model();
     let ids: Vec<u32> = vec![1, 2, 3, 4, 19, 0, 7, 7];
     let tokens = Tensor::from_vec(ids.clone(), (2, 4), &device).unwrap();
     let lm = model.language_model().unwrap();
