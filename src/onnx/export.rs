@@ -26,8 +26,9 @@ pub struct TrainedValue {
 }
 
 /// The layer weights of `matrix` as they act: [out, in], and the bias column of a bias on the
-/// tiles, if any (`inputs`: the layer's input features).
-fn acting(m: &crate::tile::TiledMatrix, inputs: usize) -> Result<(Tensor, Option<Tensor>)> {
+/// tiles, if any.
+pub(super) fn acting(m: &crate::tile::TiledMatrix) -> Result<(Tensor, Option<Tensor>)> {
+    let inputs = m.weight().dim(1)?;
     let w = m.acting_weight()?;
     if w.dim(1)? > inputs {
         Ok((
@@ -64,7 +65,7 @@ impl AnalogGraph {
                 }) => {
                     let parts = layers
                         .iter()
-                        .map(|l| Ok(acting(l.matrix(), l.matrix().weight().dim(1)?)?.0))
+                        .map(|l| Ok(acting(l.matrix())?.0))
                         .collect::<Result<Vec<_>>>()?;
                     push(1, Tensor::cat(&parts, 0)?.reshape(weight_dims.as_slice())?);
                     if let Some(b) = bias {
@@ -79,8 +80,7 @@ impl AnalogGraph {
                     bias,
                     ..
                 }) => {
-                    let inputs = linear.matrix().weight().dim(1)?;
-                    let (w, tile_bias) = acting(linear.matrix(), inputs)?;
+                    let (w, tile_bias) = acting(linear.matrix())?;
                     let w = (w / *alpha as f64)?;
                     push(1, if *trans_b { w } else { w.t()?.contiguous()? });
                     if let Some((b, dims)) = bias {
@@ -89,8 +89,7 @@ impl AnalogGraph {
                     }
                 }
                 Some(AnalogOp::MatMul(linear)) => {
-                    let inputs = linear.matrix().weight().dim(1)?;
-                    push(1, acting(linear.matrix(), inputs)?.0.t()?.contiguous()?);
+                    push(1, acting(linear.matrix())?.0.t()?.contiguous()?);
                 }
                 Some(AnalogOp::Lstm { products, bias, .. }) => {
                     for which in 0..2 {
@@ -98,7 +97,7 @@ impl AnalogGraph {
                             .iter()
                             .map(|p| {
                                 let m = p[which].matrix();
-                                Ok(acting(m, m.weight().dim(1)?)?.0)
+                                Ok(acting(m)?.0)
                             })
                             .collect::<Result<Vec<_>>>()?;
                         push(1 + which, Tensor::stack(&parts, 0)?);

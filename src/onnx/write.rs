@@ -5,6 +5,7 @@
 //! Conv, Gemm, BatchNormalization (inference), Relu, Add, MaxPool, Pad, GlobalAveragePool,
 //! Flatten.
 
+use super::export::acting;
 use super::proto::attribute_proto::AttributeType;
 use super::proto::tensor_proto::DataType;
 use super::proto::tensor_shape_proto::{Dimension, dimension};
@@ -172,16 +173,7 @@ impl GraphWriter {
     /// off).
     pub fn linear(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
         let m = l.matrix();
-        let inputs = m.weight().dim(1)?;
-        let w = m.acting_weight()?;
-        let (w, tile_bias) = if w.dim(1)? > inputs {
-            (
-                w.narrow(1, 0, inputs)?,
-                Some(w.narrow(1, inputs, 1)?.squeeze(1)?),
-            )
-        } else {
-            (w, None)
-        };
+        let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
         let w = self.init(&format!("{name}.weight"), &w)?;
         let mut args = vec![x.to_string(), w];
@@ -245,16 +237,7 @@ impl GraphWriter {
     /// `x` [..., in] through the linear layer `l` as MatMul and Add (any leading dimensions).
     pub fn linear_nd(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
         let m = l.matrix();
-        let inputs = m.weight().dim(1)?;
-        let w = m.acting_weight()?;
-        let (w, tile_bias) = if w.dim(1)? > inputs {
-            (
-                w.narrow(1, 0, inputs)?,
-                Some(w.narrow(1, inputs, 1)?.squeeze(1)?),
-            )
-        } else {
-            (w, None)
-        };
+        let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
         let w = self.init(&format!("{name}.weight"), &w.t()?.contiguous()?)?;
         let y = self.node("MatMul", &[x, &w], vec![]);
