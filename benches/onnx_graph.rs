@@ -17,7 +17,7 @@
 //!
 //! Run: `cargo bench --bench onnx_graph`; the ratios are time(onnx) / time(native).
 
-use aimc::experiment::{NoiseConfig, OptimizerConfig, SgdConfig};
+use aimc::experiment::NoiseConfig;
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::{Model, ModelConfig};
 use aimc::nn::{
@@ -35,7 +35,7 @@ use aimc::onnx::read::parse_model;
 use aimc::rng::NoiseRng;
 use aimc::tile::{TileConfig, TiledMatrix};
 use aimc::train::distill::cross_entropy;
-use aimc::train::{Optimizer, Param as TrainParam, hwa};
+use aimc::train::{Optimizer, hwa};
 use candle_core::{D, DType, Device, ModuleT, Tensor};
 use candle_nn::{BatchNorm, VarMap};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -43,6 +43,8 @@ use prost::Message;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
+
+mod common;
 
 #[global_allocator]
 static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
@@ -265,18 +267,7 @@ fn imported(p: &[Param], tile: &TileConfig) -> (AnalogGraph, VarMap) {
 
 /// SGD over the variables of `varmap` but the running statistics.
 fn sgd(varmap: &VarMap) -> Optimizer {
-    let data = varmap.data().lock().unwrap();
-    let params = data
-        .iter()
-        .filter(|(n, _)| !n.contains("running_"))
-        .map(|(n, v)| TrainParam {
-            name: n.clone(),
-            var: v.clone(),
-            lr_scale: 1.0,
-            decay: true,
-        })
-        .collect();
-    Optimizer::new(OptimizerConfig::Sgd(SgdConfig::default()), params).unwrap()
+    common::sgd_over(varmap, true, 0.01, 0.9)
 }
 
 /// Makes `model` ready for HWA steps on `tile`: normalised weights, PCM weight noise at 3x.

@@ -222,3 +222,34 @@ fn classes_and_channels_come_from_the_graph() {
         }
     );
 }
+
+/// An image classifier whose graph has no output is an error naming the file, not a panic.
+#[test]
+fn a_graph_without_outputs_is_refused_as_a_classifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mlp.onnx");
+    write_model(&path, 13);
+    let mut m = ModelProto::decode(std::fs::read(&path).unwrap().as_slice()).unwrap();
+    m.graph.as_mut().unwrap().output.clear();
+    std::fs::write(&path, m.encode_to_vec()).unwrap();
+    let config = aimc::models::ModelConfig::from_toml(
+        "exp.toml",
+        &format!(
+            "[model]\narchitecture = \"onnx\"\nfile = \"{}\"\nclasses = 3\nin_channels = 1\n",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let varmap = candle_nn::VarMap::new();
+    let vb = aimc::nn::seeded_var_builder(
+        &varmap,
+        0,
+        candle_core::DType::F32,
+        &candle_core::Device::Cpu,
+    );
+    let tile = aimc::tile::TileConfig::ideal();
+    let e = aimc::models::Model::build(&config, vb, &tile, aimc::rng::NoiseRng::new(0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mlp.onnx") && e.contains("no output"), "{e}");
+}

@@ -245,6 +245,12 @@ impl OnnxClassifier {
                 ));
             }
         };
+        if model.outputs.is_empty() {
+            return Err(Error::data(
+                &config.file,
+                "an image classifier gives logits: the graph has no output",
+            ));
+        }
         let constants = fold_constants(&model)?;
         let options = GraphOptions {
             groups: config.groups,

@@ -454,26 +454,8 @@ fn pad(inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> Result<Tensor> 
             let keep = (len - crop_begin - crop_end).max(0) as usize;
             y = y.narrow(ax, crop_begin as usize, keep).map_err(t)?;
         }
-        let block = |count: i64| -> Result<Option<Tensor>> {
-            if count <= 0 {
-                return Ok(None);
-            }
-            let mut dims = y.dims().to_vec();
-            dims[ax] = count as usize;
-            let ones = Tensor::ones(dims, DType::F64, y.device()).map_err(t)?;
-            Ok(Some(
-                (ones * value)
-                    .and_then(|v| v.to_dtype(y.dtype()))
-                    .map_err(t)?,
-            ))
-        };
-        let parts: Vec<Tensor> = [block(begin)?, Some(y.clone()), block(end)?]
-            .into_iter()
-            .flatten()
-            .collect();
-        if parts.len() > 1 {
-            y = Tensor::cat(&parts, ax).map_err(t)?;
-        }
+        y = spatial::pad_axis(&y, ax, begin.max(0) as usize, end.max(0) as usize, value)
+            .map_err(t)?;
     }
     Ok(y)
 }

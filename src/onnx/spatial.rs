@@ -287,13 +287,16 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
     // average) far enough for every window, each kernel offset's values gathered by index,
     // combined; an average divides by the values each window counts.
     let (ho, wo) = (ah.output, aw.output);
-    let span = |ax: &Axis, o: usize| (o - 1) * ax.stride + (ax.kernel - 1) * ax.dilation + 1;
+    // After the input, as many values as the last window needs (at least the declared pads).
+    let after = |ax: &Axis, len: usize, o: usize| {
+        ((o - 1) * ax.stride + (ax.kernel - 1) * ax.dilation + 1).saturating_sub(ax.pad_begin + len)
+    };
     let fill = match kind {
         Pool::Max => f64::NEG_INFINITY,
         Pool::Average => 0.0,
     };
-    let padded = pad_axis(&x4, 2, ah.pad_begin, span(&ah, ho), fill).map_err(t)?;
-    let padded = pad_axis(&padded, 3, aw.pad_begin, span(&aw, wo), fill).map_err(t)?;
+    let padded = pad_axis(&x4, 2, ah.pad_begin, after(&ah, hi, ho), fill).map_err(t)?;
+    let padded = pad_axis(&padded, 3, aw.pad_begin, after(&aw, wi, wo), fill).map_err(t)?;
     let index = |ax: &Axis, o: usize, k: usize| -> candle_core::Result<Tensor> {
         let v: Vec<u32> = (0..o)
             .map(|i| (i * ax.stride + k * ax.dilation) as u32)
@@ -353,17 +356,14 @@ pub fn pool(x: &Tensor, kind: Pool, a: &Attributes) -> Result<Tensor> {
     Ok(y)
 }
 
-/// `x` padded along `axis` with `fill`: `begin` values before, and after it as many as make
-/// the axis `total` long (at least its own length).
-fn pad_axis(
+/// `x` padded along `axis` with `begin` values `fill` before and `end` after.
+pub fn pad_axis(
     x: &Tensor,
     axis: usize,
     begin: usize,
-    total: usize,
+    end: usize,
     fill: f64,
 ) -> candle_core::Result<Tensor> {
-    let len = x.dims()[axis];
-    let end = total.saturating_sub(begin + len);
     let block = |count: usize| -> candle_core::Result<Option<Tensor>> {
         if count == 0 {
             return Ok(None);
@@ -371,7 +371,7 @@ fn pad_axis(
         let mut dims = x.dims().to_vec();
         dims[axis] = count;
         Ok(Some(
-            (Tensor::ones(dims, DType::F32, x.device())? * fill)?.to_dtype(x.dtype())?,
+            (Tensor::ones(dims, DType::F64, x.device())? * fill)?.to_dtype(x.dtype())?,
         ))
     };
     let parts: Vec<Tensor> = [block(begin)?, Some(x.clone()), block(end)?]

@@ -5,11 +5,9 @@
 use super::fold::fold_constants;
 use super::plan::{GroupPolicy, plan_graph};
 use super::proto::tensor_proto::{DataLocation, DataType};
-use super::proto::tensor_shape_proto::{Dimension, dimension};
-use super::proto::type_proto::{Tensor as TensorType, Value};
 use super::proto::{
     GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
-    TensorShapeProto, TypeProto, ValueInfoProto,
+    ValueInfoProto,
 };
 use super::read::parse_model;
 use super::tensor::TensorData;
@@ -17,27 +15,8 @@ use prost::Message;
 use std::path::Path;
 
 fn input(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|d| Dimension {
-            value: Some(match d {
-                Some(n) => dimension::Value::DimValue(*n),
-                None => dimension::Value::DimParam("batch".into()),
-            }),
-            ..Default::default()
-        })
-        .collect();
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            value: Some(Value::TensorType(TensorType {
-                elem_type: Some(DataType::Float as i32),
-                shape: Some(TensorShapeProto { dim }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    let dims: Vec<Option<usize>> = dims.iter().map(|d| d.map(|n| n as usize)).collect();
+    super::write::value_info(name, &dims)
 }
 
 fn float_tensor(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
