@@ -377,7 +377,7 @@ fn resnet_step(c: &mut Criterion, x: &Tensor, y: &Tensor) {
     let vb = seeded_var_builder(&native_vars, 0, DType::F32, &Device::Cpu);
     let native = Model::build(&config, vb, &tile, NoiseRng::new(1)).unwrap();
     let bytes = native
-        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(CLASSES)])
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(CLASSES)], false)
         .unwrap()
         .unwrap();
     let model = parse_model(&bytes, Path::new("resnet8.onnx"), Path::new(".")).unwrap();

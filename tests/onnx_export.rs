@@ -6,6 +6,7 @@
 
 mod common;
 
+use aimc::models::bert::{BertConfig, Pooling};
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::wide_resnet::WideResNetConfig;
 use aimc::models::{Model, ModelConfig};
@@ -60,7 +61,7 @@ fn trained_like(config: &ModelConfig) -> Model {
 
 fn export(model: &Model) -> Vec<u8> {
     model
-        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)])
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], false)
         .unwrap()
         .unwrap()
 }
@@ -81,6 +82,41 @@ fn language_model() -> Model {
     let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
     aimc::train::hwa::remap_all(&model).unwrap();
     model
+}
+
+/// A 2-layer BERT (vocabulary 30, hidden 8, 2 heads, FFN 16, 3 labels) from seed 6 with
+/// `pooling`, in HWA's parametrisation.
+fn bert(pooling: Pooling) -> Model {
+    let config = ModelConfig::Bert(BertConfig {
+        pretrained: None,
+        vocab_size: 30,
+        hidden_size: 8,
+        num_hidden_layers: 2,
+        num_attention_heads: 2,
+        intermediate_size: 16,
+        max_position_embeddings: 16,
+        type_vocab_size: 2,
+        num_labels: 3,
+        pooling,
+        dropout: 0.0,
+        layer_norm_eps: 1e-12,
+    });
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 6, DType::F32, &Device::Cpu);
+    let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
+    aimc::train::hwa::remap_all(&model).unwrap();
+    model
+}
+
+/// BERT's test sentences: token ids (7919 k) mod 20 of shape [2, 4] and the attention mask
+/// [[1, 1, 1, 1], [1, 1, 1, 0]] (int64), as `scripts/onnx-export-reference.py` makes them.
+fn sentences() -> (Tensor, Tensor) {
+    let ids: Vec<i64> = (0..8).map(|k| (k * 7919) % 20).collect();
+    let mask: Vec<i64> = vec![1, 1, 1, 1, 1, 1, 1, 0];
+    (
+        Tensor::from_vec(ids, (2, 4), &Device::Cpu).unwrap(),
+        Tensor::from_vec(mask, (2, 4), &Device::Cpu).unwrap(),
+    )
 }
 
 /// The relative error of `got` against `want` (to the largest |want|), and its bound for a
@@ -108,7 +144,7 @@ fn exported_networks_run_as_the_reference_evaluator_runs_them() {
     let device = Device::Cpu;
     let lm = language_model();
     let lm_bytes = lm
-        .onnx_bytes(&[None, None], &[None, None, Some(20)])
+        .onnx_bytes(&[None, None], &[None, None, Some(20)], false)
         .unwrap()
         .unwrap();
     let mut networks: Vec<(Model, Vec<u8>, &str)> = configs()
@@ -120,6 +156,12 @@ fn exported_networks_run_as_the_reference_evaluator_runs_them() {
         })
         .collect();
     networks.push((lm, lm_bytes, "lstm-lm"));
+    let bert = bert(Pooling::Cls);
+    let bert_bytes = bert
+        .onnx_bytes(&[None, None], &[None, Some(3)], false)
+        .unwrap()
+        .unwrap();
+    networks.push((bert, bert_bytes, "bert"));
     for (model, bytes, name) in networks {
         let file = dir.join(format!("{name}.onnx"));
         if std::env::var_os("AIMC_WRITE_FIXTURES").is_some() {
@@ -131,9 +173,14 @@ fn exported_networks_run_as_the_reference_evaluator_runs_them() {
         }
         let onnx = aimc::onnx::read_model(&file).unwrap();
         let constants = fold_constants(&onnx).unwrap();
+        let mut inputs = HashMap::new();
         let x = if name == "lstm-lm" {
             let ids: Vec<i64> = (0..8).map(|k| (k * 7919) % 20).collect();
             Tensor::from_vec(ids, (2, 4), &device).unwrap()
+        } else if name == "bert" {
+            let (ids, mask) = sentences();
+            inputs.insert(onnx.inputs[1].0.clone(), mask);
+            ids
         } else {
             let n = 2 * 3 * 16 * 16;
             let x: Vec<f32> = (0..n)
@@ -141,14 +188,18 @@ fn exported_networks_run_as_the_reference_evaluator_runs_them() {
                 .collect();
             Tensor::from_vec(x, (2, 3, 16, 16), &device).unwrap()
         };
-        let inputs = HashMap::from([(onnx.inputs[0].0.clone(), x)]);
+        inputs.insert(onnx.inputs[0].0.clone(), x);
         let got = run_graph(&onnx, &constants, &inputs, &device)
             .unwrap()
             .remove(0);
         let got = got.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
         let want: Vec<f32> = text.lines().skip(1).map(|l| l.parse().unwrap()).collect();
-        let shape = if name == "lstm-lm" { "2 4 20" } else { "2 10" };
+        let shape = match name {
+            "lstm-lm" => "2 4 20",
+            "bert" => "2 3",
+            _ => "2 10",
+        };
         assert_eq!(text.lines().next().unwrap(), shape);
         let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
         let (rel, bound) = relative(&got, &want, fan_ins);
@@ -251,7 +302,7 @@ fn the_language_model_exports_and_imports_to_the_same_logits() {
         .unwrap();
     let want = lm.forward_t(&tokens, &states, false).unwrap().0;
     let bytes = model
-        .onnx_bytes(&[None, None], &[None, None, Some(20)])
+        .onnx_bytes(&[None, None], &[None, None, Some(20)], false)
         .unwrap()
         .unwrap();
     let onnx = parse_model(&bytes, Path::new("lm.onnx"), Path::new(".")).unwrap();
@@ -273,7 +324,60 @@ fn the_language_model_exports_and_imports_to_the_same_logits() {
     );
     eprintln!("lstm-lm: relative error {rel} (bound {bound})");
     assert!(rel <= bound, "{rel} > {bound}");
+    // An LSTM's products are inside the ONNX LSTM operator: no periphery can be written there.
+    let refused = model
+        .onnx_bytes(&[None, None], &[None, None, Some(20)], true)
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("--periphery") && refused.contains("LSTM"),
+        "{refused}"
+    );
     // Its LSTM and decoder matrices are analog nodes of the imported graph.
     let plan = aimc::onnx::plan::plan_graph(&onnx, &constants, Default::default()).unwrap();
     assert_eq!(plan.matrices().len(), matrices(&model).len());
+}
+
+/// BERT (2 layers, HWA's parametrisation; [CLS] pooling and mean pooling) exported and
+/// imported: from token ids and an attention mask with padding, the same class logits (to f32
+/// rounding of its sums); its matrices (the pooler's but with mean pooling, which leaves it
+/// out) are analog nodes of the imported graph.
+#[test]
+fn bert_exports_and_imports_to_the_same_logits() {
+    let device = Device::Cpu;
+    for pooling in [Pooling::Cls, Pooling::Mean] {
+        let model = bert(pooling);
+        let (ids, mask) = sentences();
+        let want = model
+            .sentence_classifier()
+            .unwrap()
+            .classify_t(&ids.to_dtype(DType::U32).unwrap(), &mask, false)
+            .unwrap();
+        let bytes = model
+            .onnx_bytes(&[None, None], &[None, Some(3)], false)
+            .unwrap()
+            .unwrap();
+        let onnx = parse_model(&bytes, Path::new("bert.onnx"), Path::new(".")).unwrap();
+        let constants = fold_constants(&onnx).unwrap();
+        let inputs = HashMap::from([
+            (onnx.inputs[0].0.clone(), ids),
+            (onnx.inputs[1].0.clone(), mask),
+        ]);
+        let got = run_graph(&onnx, &constants, &inputs, &device)
+            .unwrap()
+            .remove(0);
+        assert_eq!(got.dims(), want.dims());
+        let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
+        let (rel, bound) = relative(
+            &got.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            &want.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            fan_ins,
+        );
+        eprintln!("bert ({pooling:?}): relative error {rel} (bound {bound})");
+        assert!(rel <= bound, "{pooling:?}: {rel} > {bound}");
+        let plan = aimc::onnx::plan::plan_graph(&onnx, &constants, Default::default()).unwrap();
+        let on_tiles = matrices(&model).len() - usize::from(pooling == Pooling::Mean);
+        assert_eq!(plan.matrices().len(), on_tiles);
+    }
 }

@@ -110,6 +110,22 @@ fn exported_imported_and_hwa_trained_the_network_beats_direct_mapping() {
         onnx.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
+    // With --periphery the run's tiles (DAC, ADC quantisers) are written too.
+    let with_periphery = dir.path().join("resnet8-periphery.onnx");
+    let (ok, _, stderr) = aimc(&[
+        "export",
+        native_run.to_str().unwrap(),
+        "--out",
+        with_periphery.to_str().unwrap(),
+        "--periphery",
+    ]);
+    assert!(ok, "{stderr}");
+    let ops = |file: &Path| {
+        let m = aimc::onnx::read_model(file).unwrap();
+        m.nodes.iter().filter(|n| n.op_type() == "Floor").count()
+    };
+    assert_eq!(ops(&onnx), 0);
+    assert!(ops(&with_periphery) > 0);
 
     // The exported network takes images normalised as the native run normalised them.
     let stats = load_image_data(&Experiment::load(&native).unwrap())

@@ -394,6 +394,16 @@ fn an_imported_network_trains_hardware_aware_sweeps_and_exports() {
     assert!(ok, "{stderr}");
     let chip = aimc::onnx::read_model(&chip).unwrap();
     assert_ne!(chip.initializers["Parameter5"].data, trained_w.data);
+    // An imported graph is written with its own nodes only: --periphery is refused by name.
+    let (ok, _, stderr) = common::aimc(&[
+        "export",
+        runs.to_str().unwrap(),
+        "--out",
+        dir.path().join("periphery.onnx").to_str().unwrap(),
+        "--periphery",
+    ]);
+    assert!(!ok && stderr.contains("--periphery"), "{stderr}");
+    assert!(!dir.path().join("periphery.onnx").exists());
 }
 
 /// The model file of the shipped experiment.

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 /// Write a trained network as an ONNX file with its trained weights (as they act: HWA's output
 /// scales folded in), readable by onnxruntime and any ONNX tool: ResNet and WRN (taking images
 /// as aimc feeds them, normalised when the experiment normalises), the LSTM language model (token
-/// ids to next-word logits, from zero states), and networks imported from ONNX (their own graph,
-/// the values they learned written in).
+/// ids to next-word logits, from zero states), BERT (token ids and attention mask to class
+/// logits), and networks imported from ONNX (their own graph, the values they learned written
+/// in).
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// A run directory of `aimc train` (its HWA checkpoint, else the FP one), a stage directory,
@@ -31,6 +32,13 @@ pub struct ExportArgs {
     /// With --programmed: the seed (as `aimc sweep --seed`).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Write each analog layer as its tiles with their deterministic periphery on the
+    /// experiment's `[tile]`: input ranges, DAC, IR drop, ADC and output scales in standard ONNX
+    /// ops (output and read noise, being random, left out), so that the file computes aimc's
+    /// noise-free tile output. For ResNet, WRN and BERT (an LSTM's products are inside the ONNX
+    /// LSTM operator); the tiles' input ranges must be static.
+    #[arg(long)]
+    periphery: bool,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
@@ -52,7 +60,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    export(&args.target, &args.out, programmed.as_ref())?;
+    export(&args.target, &args.out, programmed.as_ref(), args.periphery)?;
     println!("wrote {}", args.out.display());
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! imported network as its own graph with the values it learned (`onnx/export.rs`); a built-in
 //! image classifier (ResNet, WRN) written node by node (`onnx/write.rs`), taking the images as
 //! aimc feeds them (normalised by the training set's statistics when `[data] normalize`); the
-//! LSTM language model from token ids [B, T] (int64) and zero states to the logits [B, T, V].
+//! LSTM language model from token ids [B, T] (int64) and zero states to the logits [B, T, V];
+//! BERT from token ids and attention mask [B, T] (int64) to the class logits [B, labels].
 
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
@@ -30,7 +31,16 @@ pub struct Programmed {
 /// network's experiment file) to `out` as ONNX: its trained weights, or with `programmed` the
 /// weights one chip holds at that time (programmed and read as repeat 1 of `aimc sweep` with
 /// the same device, time and seed; drift compensation folded into the output scales).
-pub fn export(target: &Path, out: &Path, programmed: Option<&Programmed>) -> Result<()> {
+///
+/// With `periphery` each analog layer is written as its tiles with their deterministic
+/// periphery on the experiment's tile (`onnx/write_periphery.rs`): the file computes aimc's
+/// noise-free tile output.
+pub fn export(
+    target: &Path,
+    out: &Path,
+    programmed: Option<&Programmed>,
+    periphery: bool,
+) -> Result<()> {
     let target = resolve(target)?;
     let exp = &target.experiment;
     let device = candle_core::Device::Cpu;
@@ -54,8 +64,8 @@ pub fn export(target: &Path, out: &Path, programmed: Option<&Programmed>) -> Res
         let not_yet = || {
             Error::invalid_argument(
                 "TARGET",
-                "an image classifier (ResNet, WRN), the LSTM language model or a network \
-                 imported from ONNX (BERT is not exported yet)",
+                "an image classifier (ResNet, WRN), the LSTM language model, BERT or a network \
+                 imported from ONNX",
                 format!("a `{}` network ({})", exp.config.model.name(), exp.file),
             )
         };
@@ -70,11 +80,24 @@ pub fn export(target: &Path, out: &Path, programmed: Option<&Programmed>) -> Res
             ),
             // Token ids [B, T] to next-word logits [B, T, vocab], from zero states.
             Interface::Text { vocab } => (vec![None, None], vec![None, None, Some(vocab)]),
-            Interface::Sentences { .. } => return Err(not_yet()),
+            // Token ids and attention mask [B, T] to class logits [B, labels].
+            Interface::Sentences { num_labels, .. } => {
+                (vec![None, None], vec![None, Some(num_labels)])
+            }
         };
-        let bytes = model.onnx_bytes(&input, &output).ok_or_else(not_yet)??;
+        let bytes = model
+            .onnx_bytes(&input, &output, periphery)
+            .ok_or_else(not_yet)??;
         return crate::fsutil::write_atomic(out, &bytes);
     };
+    if periphery {
+        return Err(Error::invalid_argument(
+            "--periphery",
+            "a built-in network (ResNet, WRN, BERT); an imported graph is exported with its \
+             own nodes and weights only",
+            format!("the imported network {}", config.file),
+        ));
+    }
     let net = model
         .downcast_ref::<OnnxClassifier>()
         .ok_or_else(|| Error::Tensor("an onnx model that is not an OnnxClassifier".into()))?;

@@ -14,6 +14,8 @@ use candle_nn::VarMap;
 use candle_nn::{Embedding, VarBuilder, embedding};
 use std::path::Path;
 
+mod onnx;
+
 /// How the sentence representation is formed for classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -341,6 +343,14 @@ impl SentenceClassifier for BertClassifier {
 }
 
 impl Network for BertClassifier {
+    fn write_onnx(
+        &self,
+        w: &mut crate::onnx::write::GraphWriter,
+        input: &str,
+    ) -> Option<crate::error::Result<String>> {
+        Some(self.write(w, input))
+    }
+
     fn as_sentence_classifier(&self) -> Option<&dyn SentenceClassifier> {
         Some(self)
     }

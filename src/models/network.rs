@@ -110,13 +110,18 @@ impl Model {
     }
 
     /// The network as an ONNX model taking `input_dims` and giving `output_dims` (`None`:
-    /// symbolic), if its architecture is exported.
+    /// symbolic), if its architecture is exported; with `periphery`, each analog layer as its
+    /// tiles with their deterministic periphery (`onnx/write_periphery.rs`).
     pub fn onnx_bytes(
         &self,
         input_dims: &[Option<usize>],
         output_dims: &[Option<usize>],
+        periphery: bool,
     ) -> Option<crate::error::Result<Vec<u8>>> {
         let mut w = GraphWriter::default();
+        if periphery {
+            w.write_periphery();
+        }
         let output = self.network.write_onnx(&mut w, "input")?;
         Some(output.map(|o| w.finish(("input", input_dims), ("logits", &o, output_dims))))
     }

@@ -8,7 +8,7 @@
 
 use super::attributes::Attributes;
 use super::read::OnnxModel;
-use super::shape::{reshape_dims, squeeze_dims};
+use super::shape::{reshape_dims, shape_slice, squeeze_dims};
 use super::tensor::{MAX_ELEMENTS, Tensor, TensorData, element_count};
 use crate::error::Result;
 use std::collections::BTreeMap;
@@ -55,9 +55,12 @@ pub fn fold_constants(model: &OnnxModel) -> Result<BTreeMap<String, Tensor>> {
             }
             "Identity" => inputs.first().map(|t| (*t).clone()),
             "Cast" => inputs.first().map(|t| cast(t, a.int("to", 1))),
-            "Shape" => inputs.first().map(|t| Tensor {
-                dims: vec![t.dims.len()],
-                data: TensorData::I64(t.dims.iter().map(|&d| d as i64).collect()),
+            "Shape" => inputs.first().map(|t| {
+                let dims = shape_slice(&t.dims, &a);
+                Tensor {
+                    dims: vec![dims.len()],
+                    data: TensorData::I64(dims),
+                }
             }),
             "Reshape" => match inputs.as_slice() {
                 [data, shape] => Some(reshape(data, &shape.to_i64(), &a)?),

@@ -18,11 +18,13 @@ pub mod ops;
 pub mod plan;
 pub mod proto;
 pub mod read;
+pub mod reduce;
 pub mod shape;
 pub mod spatial;
 pub mod tensor;
 pub mod trainable;
 pub mod write;
+pub mod write_periphery;
 
 pub use read::{OnnxModel, read_model};
 pub use tensor::{Tensor, TensorData};

@@ -4,7 +4,8 @@
 //! naming the node, its op type and the supported ones.
 
 use super::attributes::Attributes;
-use super::shape::{axis_of, reshape_dims, squeeze_dims};
+use super::reduce::{Reduction, reduce};
+use super::shape::{axis_of, range_values, reshape_dims, shape_slice, squeeze_dims};
 use super::spatial::{self, Pool};
 use crate::error::{Error, Result};
 use candle_core::{DType, Tensor};
@@ -21,8 +22,10 @@ pub const SUPPORTED: &[&str] = &[
     "Conv",
     "Div",
     "Dropout",
+    "Erf",
     "Exp",
     "Flatten",
+    "Floor",
     "Gather",
     "Gemm",
     "GlobalAveragePool",
@@ -38,9 +41,14 @@ pub const SUPPORTED: &[&str] = &[
     "Mul",
     "Neg",
     "Pad",
+    "Range",
+    "ReduceMean",
+    "ReduceSum",
     "Relu",
     "Reshape",
+    "Shape",
     "Sigmoid",
+    "Sign",
     "Softmax",
     "Sqrt",
     "Squeeze",
@@ -92,6 +100,9 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
         "Log" => unary(|x| x.log()),
         "Sqrt" => unary(|x| x.sqrt()),
         "Relu" => unary(|x| x.relu()),
+        "Erf" => unary(|x| x.erf()),
+        "Floor" => unary(|x| x.floor()),
+        "Sign" => unary(|x| x.sign()),
         "Tanh" => unary(|x| x.tanh()),
         "Sigmoid" => unary(candle_nn::ops::sigmoid),
         "Identity" => Ok(vec![input(0)?.clone()]),
@@ -320,6 +331,40 @@ pub fn run(op: &str, inputs: &[Option<Tensor>], a: &Attributes, opset: i64) -> R
             Ok(vec![y])
         }
         "Pad" => Ok(vec![pad(inputs, a, opset)?]),
+        "Shape" => {
+            let x = input(0)?;
+            let dims = shape_slice(x.dims(), a);
+            let n = dims.len();
+            Ok(vec![Tensor::from_vec(dims, n, x.device()).map_err(t)?])
+        }
+        "Range" => {
+            let x = input(0)?;
+            let scalar = |i: usize| -> Result<f64> {
+                let v = input(i)?;
+                match v
+                    .flatten_all()
+                    .and_then(|f| f.to_dtype(DType::F64)?.to_vec1::<f64>())
+                {
+                    Ok(values) if values.len() == 1 => Ok(values[0]),
+                    Ok(values) => Err(a.error(format!(
+                        "input {i} holds {} values; expected a scalar",
+                        values.len()
+                    ))),
+                    Err(e) => Err(tensor_err(a, e)),
+                }
+            };
+            let values = range_values(scalar(0)?, scalar(1)?, scalar(2)?, a)?;
+            let n = values.len();
+            let y = Tensor::from_vec(values, n, x.device())
+                .and_then(|y| y.to_dtype(x.dtype()))
+                .map_err(t)?;
+            Ok(vec![y])
+        }
+        op if Reduction::of(op).is_some() => {
+            let r = Reduction::of(op).expect("matched above");
+            let axes = inputs.get(1).and_then(Option::as_ref);
+            Ok(vec![reduce(r, input(0)?, axes, a, opset)?])
+        }
         "Gather" => {
             // out = data indexed along `axis` by `indices` (negative ones counted from the end):
             // shape data[..axis] ++ indices ++ data[axis + 1..].

@@ -1,5 +1,6 @@
 //! Shape arithmetic shared by constant folding (`fold.rs`) and the executor (`ops.rs`): axes
-//! counted from the end, ONNX Reshape's target shape, Squeeze and Unsqueeze.
+//! counted from the end, ONNX Reshape's target shape, Squeeze and Unsqueeze, Shape's slice of
+//! the dimensions and Range's values.
 
 use super::attributes::Attributes;
 use super::tensor::{MAX_ELEMENTS, element_count};
@@ -96,4 +97,35 @@ pub fn squeeze_dims(
         .filter(|i| !drop.contains(i))
         .map(|i| dims[i])
         .collect())
+}
+
+/// ONNX `Shape` of a tensor of dimensions `dims`: the dimensions `start..end` (attributes
+/// since opset 15; negative counted from the end, clamped to the rank) as int64.
+pub fn shape_slice(dims: &[usize], a: &Attributes) -> Vec<i64> {
+    let rank = dims.len() as i64;
+    let at = |v: i64| (if v < 0 { v + rank } else { v }).clamp(0, rank) as usize;
+    let (start, end) = (at(a.int("start", 0)), at(a.int("end", rank)));
+    dims.get(start..end.max(start))
+        .unwrap_or_default()
+        .iter()
+        .map(|&d| d as i64)
+        .collect()
+}
+
+/// ONNX `Range`: the values start + i delta, i = 0 .. max(ceil((limit - start) / delta), 0),
+/// from scalars `start`, `limit`, `delta` (all integers or all floats); the count is checked
+/// against the element limit.
+pub fn range_values(start: f64, limit: f64, delta: f64, a: &Attributes) -> Result<Vec<f64>> {
+    if delta == 0.0 || !(start.is_finite() && limit.is_finite() && delta.is_finite()) {
+        return Err(a.error(format!(
+            "Range({start}, {limit}, {delta}): expected finite values and a delta other than 0"
+        )));
+    }
+    let n = ((limit - start) / delta).ceil().max(0.0);
+    if n > MAX_ELEMENTS as f64 {
+        return Err(a.error(format!(
+            "Range({start}, {limit}, {delta}) has {n} elements, more than {MAX_ELEMENTS}"
+        )));
+    }
+    Ok((0..n as usize).map(|i| start + i as f64 * delta).collect())
 }

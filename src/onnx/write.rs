@@ -3,7 +3,8 @@
 //! weights as they act (out_scale w: HWA's parametrisation folded; once programmed, the realised
 //! weights times their output scales, `TiledMatrix::acting_weight`) with standard ops (opset 13):
 //! Conv, Gemm, BatchNormalization (inference), Relu, Add, MaxPool, Pad, GlobalAveragePool,
-//! Flatten.
+//! Flatten; with `write_periphery`, each analog layer as its tiles with their deterministic
+//! periphery (`write_periphery.rs`).
 
 use super::export::acting;
 use super::proto::attribute_proto::AttributeType;
@@ -14,6 +15,7 @@ use super::proto::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
     TensorShapeProto, TypeProto, ValueInfoProto,
 };
+use super::write_periphery::Product;
 use crate::error::Result;
 use crate::nn::{AnalogConv2d, AnalogLinear, AnalogLstm};
 use candle_core::{DType, Tensor};
@@ -31,6 +33,11 @@ pub struct GraphWriter {
     count: usize,
     /// The graph's input holds token ids (int64), not floats.
     tokens: bool,
+    /// Graph inputs after the first (e.g. BERT's attention mask).
+    extra_inputs: Vec<ValueInfoProto>,
+    /// Analog layers written with their tiles' deterministic periphery (`write_periphery.rs`)
+    /// instead of as one product with their acting weights.
+    periphery: bool,
 }
 
 /// An integer-list attribute.
@@ -150,8 +157,6 @@ impl GraphWriter {
     pub fn conv(&mut self, x: &str, conv: &AnalogConv2d) -> Result<String> {
         let m = conv.matrix();
         let (kh, kw) = conv.kernel();
-        let w = m.acting_weight()?;
-        let w = w.reshape((w.dim(0)?, conv.in_channels(), kh, kw))?;
         let g = conv.geometry();
         let [pt, pl, pb, pr] = g.pads.map(|p| p as i64);
         let attrs = vec![
@@ -160,6 +165,17 @@ impl GraphWriter {
             ints("dilations", &[g.dilation.0 as i64, g.dilation.1 as i64]),
             ints("pads", &[pt, pl, pb, pr]),
         ];
+        if self.periphery {
+            let product = Product::Conv {
+                channels: conv.in_channels(),
+                kernel: (kh, kw),
+                attrs,
+            };
+            let y = self.tiles(x, m, &product)?;
+            return self.digital_bias(&y, conv.bias(), m.name(), true);
+        }
+        let w = m.acting_weight()?;
+        let w = w.reshape((w.dim(0)?, conv.in_channels(), kh, kw))?;
         let w = self.init(&format!("{}.weight", m.name()), &w)?;
         let mut inputs = vec![x.to_string(), w];
         if let Some(b) = conv.bias() {
@@ -173,6 +189,10 @@ impl GraphWriter {
     /// off).
     pub fn linear(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
         let m = l.matrix();
+        if self.periphery {
+            let y = self.tiles(x, m, &Product::Linear)?;
+            return self.digital_bias(&y, l.bias(), m.name(), false);
+        }
         let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
         let w = self.init(&format!("{name}.weight"), &w)?;
@@ -207,6 +227,19 @@ impl GraphWriter {
         self.tokens = true;
     }
 
+    /// Declares a further graph input `name` of int64 values of shape `dims`; returns its name.
+    pub fn extra_token_input(&mut self, name: &str, dims: &[Option<usize>]) -> String {
+        self.extra_inputs
+            .push(typed_value_info(name, dims, DataType::Int64));
+        name.to_string()
+    }
+
+    /// Writes the analog layers from here on with their tiles' deterministic periphery
+    /// (`aimc export --periphery`).
+    pub fn write_periphery(&mut self) {
+        self.periphery = true;
+    }
+
     /// The rows of embedding table `table` [V, E] for token ids `tokens`: [..., E].
     pub fn embedding(&mut self, tokens: &str, table: &Tensor) -> Result<String> {
         let table = self.init("embedding.weight", table)?;
@@ -217,6 +250,14 @@ impl GraphWriter {
     /// ONNX's i, o, f, c; weights as they act): [T, B, hidden], from zero states.
     pub fn lstm(&mut self, x: &str, l: &AnalogLstm) -> Result<String> {
         let (w_ih, w_hh, b_ih, b_hh) = l.parts();
+        if self.periphery {
+            return Err(crate::error::Error::invalid_argument(
+                "--periphery",
+                "networks of Conv, Gemm and MatMul layers (an LSTM's products are inside the \
+                 ONNX LSTM operator, where no periphery can be written)",
+                format!("the LSTM layer {}", w_ih.name()),
+            ));
+        }
         let h = l.hidden();
         let onnx_order = |t: &Tensor| -> Result<Tensor> {
             let g = |k: usize| t.narrow(0, k * h, h);
@@ -237,6 +278,10 @@ impl GraphWriter {
     /// `x` [..., in] through the linear layer `l` as MatMul and Add (any leading dimensions).
     pub fn linear_nd(&mut self, x: &str, l: &AnalogLinear) -> Result<String> {
         let m = l.matrix();
+        if self.periphery {
+            let y = self.tiles(x, m, &Product::Linear)?;
+            return self.digital_bias(&y, l.bias(), m.name(), false);
+        }
         let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
         let w = self.init(&format!("{name}.weight"), &w.t()?.contiguous()?)?;
@@ -248,6 +293,27 @@ impl GraphWriter {
             }
             None => Ok(y),
         }
+    }
+
+    /// `y` plus the digital bias `bias` [out] of layer `name`, if any (on axis 1 when
+    /// `channels_first`, else the last).
+    fn digital_bias(
+        &mut self,
+        y: &str,
+        bias: Option<&Tensor>,
+        name: &str,
+        channels_first: bool,
+    ) -> Result<String> {
+        let Some(b) = bias else {
+            return Ok(y.to_string());
+        };
+        let b = if channels_first {
+            b.reshape((1, b.elem_count(), 1, 1))?
+        } else {
+            b.clone()
+        };
+        let b = self.init(&format!("{name}.bias"), &b)?;
+        Ok(self.node("Add", &[y, &b], vec![]))
     }
 
     /// `x` [B, C, H, W] averaged over H and W: [B, C].
@@ -278,7 +344,7 @@ impl GraphWriter {
                 name: Some("aimc".into()),
                 node: self.nodes,
                 initializer: self.initializers,
-                input: vec![typed_value_info(
+                input: std::iter::once(typed_value_info(
                     input,
                     dims,
                     if self.tokens {
@@ -286,7 +352,9 @@ impl GraphWriter {
                     } else {
                         DataType::Float
                     },
-                )],
+                ))
+                .chain(self.extra_inputs)
+                .collect(),
                 output: vec![value_info(output, out_dims)],
                 ..Default::default()
             }),

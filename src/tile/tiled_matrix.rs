@@ -34,6 +34,18 @@ struct ProgrammedTile {
     out_scale: Tensor,
 }
 
+/// One tile as inference uses it, noise aside: the matrix rows (inputs, an analog bias the
+/// last) and columns (outputs) it holds, its normalised weights [m, n], its digital output
+/// scales [m] and its static input range.
+#[derive(Debug, Clone)]
+pub struct TileBlock {
+    pub rows: std::ops::Range<usize>,
+    pub cols: std::ops::Range<usize>,
+    pub weights: Tensor,
+    pub out_scale: Tensor,
+    pub input_range: f32,
+}
+
 #[derive(Debug)]
 struct Programmed {
     device: AnalogDevice,
@@ -220,6 +232,44 @@ impl TiledMatrix {
             rows.push(Tensor::cat(&blocks, 1)?);
         }
         Tensor::cat(&rows, 0)
+    }
+
+    /// Every tile (row-major over the grid) as [`TiledMatrix::forward_t`] uses it in
+    /// inference: once programmed the realised weights at the time last read and their output
+    /// scales (drift compensation folded in), else the current weights normalised per block.
+    pub fn tile_blocks(&self) -> Result<Vec<TileBlock>> {
+        let programmed = self.programmed.read().expect("lock");
+        let normalised = self.training.read().expect("lock").normalised;
+        let weight = match programmed.as_ref() {
+            Some(_) => None,
+            None => Some(self.tiled_weight()?),
+        };
+        let mut blocks = Vec::with_capacity(self.grid.tile_count());
+        for (r, rows) in self.grid.row_chunks.iter().enumerate() {
+            for (c, cols) in self.grid.col_chunks.iter().enumerate() {
+                let t = self.tile_index(r, c);
+                let (weights, scale) = match programmed.as_ref() {
+                    Some(p) => (p.tiles[t].weights.clone(), p.tiles[t].out_scale.clone()),
+                    None => {
+                        let weight = weight.as_ref().expect("digital weights");
+                        self.digital_block(weight, r, c, normalised)?
+                    }
+                };
+                blocks.push(TileBlock {
+                    rows: rows.clone(),
+                    cols: cols.clone(),
+                    weights,
+                    out_scale: scale.flatten_all()?,
+                    input_range: self.input_range.get(t)?.to_dtype(DType::F32)?.to_scalar()?,
+                });
+            }
+        }
+        Ok(blocks)
+    }
+
+    /// The periphery the tiles read through.
+    pub fn periphery(&self) -> &Periphery {
+        &self.periphery
     }
 
     /// Whether the matrix has been programmed.

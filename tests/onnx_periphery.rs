@@ -1,0 +1,313 @@
+//! `aimc export --periphery` (issue 18): the deterministic periphery of the tiles (input ranges,
+//! DAC, IR drop, ADC, output scales) written with standard ONNX ops reproduces aimc's
+//! noise-free tile output. A linear layer and a convolution split over several tiles (the
+//! convolution mid-channel, both with a bias row on the tiles), on the standard tile without
+//! its output and read noise, in HWA's parametrisation and once programmed (PCM, one day),
+//! written, imported and run on the ideal preset give the tiles' outputs: to f32 rounding,
+//! except where the different order of the sums moves a value across an ADC level (one level,
+//! in under 0.5 % of the outputs: the criterion of the fused inference pass's test).
+
+use aimc::device::resolve_device;
+use aimc::models::bert::{BertConfig, Pooling};
+use aimc::models::resnet::ResNetConfig;
+use aimc::models::{Model, ModelConfig};
+use aimc::nn::matrices;
+use aimc::nn::{
+    AnalogConv2d, AnalogLinear, Conv2dGeometry, analog_conv2d, analog_linear, program_all,
+    read_all, seeded_var_builder,
+};
+use aimc::onnx::execute::run_graph;
+use aimc::onnx::fold::fold_constants;
+use aimc::onnx::read::parse_model;
+use aimc::onnx::write::GraphWriter;
+use aimc::rng::NoiseRng;
+use aimc::tile::TileConfig;
+use candle_core::{DType, Device, ModuleT, Tensor};
+use candle_nn::VarMap;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The standard tile of `rows` x `cols` without output and read noise, the bias on the tiles.
+fn noise_free(rows: usize, cols: usize) -> TileConfig {
+    TileConfig::standard()
+        .edit(|t| {
+            t.rows = rows;
+            t.cols = cols;
+            t.periphery.out_noise.sigma = 0.0;
+            t.periphery.read_noise.sigma = 0.0;
+            t.periphery.bias.digital = false;
+        })
+        .unwrap()
+}
+
+fn randn(dims: &[usize], std: f32, seed: u64) -> Tensor {
+    let mut v = vec![0f32; dims.iter().product()];
+    NoiseRng::new(seed).fill_normal(&mut v);
+    let v: Vec<f32> = v.iter().map(|x| x * std).collect();
+    Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
+}
+
+/// The graph `write` writes from one input of shape `dims`, run on `x`.
+fn run_written(
+    dims: &[Option<usize>],
+    out_dims: &[Option<usize>],
+    x: &Tensor,
+    write: impl FnOnce(&mut GraphWriter, &str) -> String,
+) -> Tensor {
+    let mut w = GraphWriter::default();
+    w.write_periphery();
+    let y = write(&mut w, "input");
+    let bytes = w.finish(("input", dims), ("output", &y, out_dims));
+    let onnx = parse_model(&bytes, Path::new("periphery.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&onnx).unwrap();
+    let inputs = HashMap::from([("input".to_string(), x.clone())]);
+    run_graph(&onnx, &constants, &inputs, &Device::Cpu)
+        .unwrap()
+        .remove(0)
+}
+
+/// `got` equals `want` to f32 rounding except for level flips of at most one ADC step
+/// (`step` in output units, per output column `col_scale`), in under 0.5 % of the outputs.
+fn assert_tile_equal(got: &Tensor, want: &Tensor, step: &[f32], columns_axis: usize, what: &str) {
+    assert_eq!(got.dims(), want.dims(), "{what}");
+    let dims = want.dims().to_vec();
+    let (got, want) = (
+        got.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        want.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+    );
+    let inner: usize = dims[columns_axis + 1..].iter().product();
+    let mut flips = 0;
+    for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+        let d = (a - b).abs();
+        if d > 1e-5 * b.abs().max(1.0) {
+            let s = step[(i / inner) % dims[columns_axis]];
+            assert!(
+                d <= 1.5 * s + 1e-5,
+                "{what}: element {i}: {a} vs {b} (step {s})"
+            );
+            flips += 1;
+        }
+    }
+    eprintln!("{what}: {flips} level flips in {} outputs", want.len());
+    assert!(flips * 200 < want.len(), "{what}: {flips} level flips");
+}
+
+/// One ADC step in output units per column of `m`: step alpha out_scale (the largest over the
+/// tiles of the column).
+fn adc_steps(m: &aimc::tile::TiledMatrix) -> Vec<f32> {
+    let q = aimc::tile::periphery::Periphery::new(&m.config().periphery)
+        .unwrap()
+        .adc
+        .quantizer
+        .unwrap();
+    let mut steps = vec![0f32; m.weight().dim(0).unwrap()];
+    for t in m.tile_blocks().unwrap() {
+        let s = t.out_scale.to_vec1::<f32>().unwrap();
+        for (k, c) in t.cols.clone().enumerate() {
+            steps[c] = steps[c].max(q.step() * t.input_range * s[k].abs());
+        }
+    }
+    steps
+}
+
+/// Sets the input ranges of the matrices in `varmap` to 1.2, 1.5, 1.8, ... by tile.
+fn set_input_ranges(varmap: &VarMap) {
+    for (name, var) in varmap.data().lock().unwrap().iter() {
+        if name.ends_with("input_range") {
+            let n = var.elem_count();
+            let ranges: Vec<f32> = (0..n).map(|t| 1.2 + 0.3 * t as f32).collect();
+            var.set(&Tensor::from_vec(ranges, n, &Device::Cpu).unwrap())
+                .unwrap();
+        }
+    }
+}
+
+/// A linear layer 150 -> 40 with its bias on the tiles: on tiles of 64 x 32, 3 x 2 tiles.
+fn linear(tile: &TileConfig) -> AnalogLinear {
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 7, DType::F32, &Device::Cpu);
+    let l = analog_linear(150, 40, true, vb, tile, NoiseRng::new(3)).unwrap();
+    set_input_ranges(&varmap);
+    l
+}
+
+/// A 3x3 convolution 5 -> 12 channels, stride 2, padding 1, its bias on the tiles: 46 rows, on
+/// tiles of 16 x 8 split mid-channel (rows 0..16, 16..32, 32..46), 3 x 2 tiles.
+fn conv(tile: &TileConfig) -> AnalogConv2d {
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 8, DType::F32, &Device::Cpu);
+    let geometry = Conv2dGeometry {
+        stride: 2,
+        padding: 1,
+    };
+    let c = analog_conv2d(5, 12, 3, geometry, vb, tile, NoiseRng::new(4)).unwrap();
+    set_input_ranges(&varmap);
+    c
+}
+
+/// The layers in HWA's parametrisation, then programmed with PCM and read a day later: each
+/// written with its periphery gives its tiles' noise-free outputs.
+#[test]
+fn layers_written_with_their_periphery_compute_the_noise_free_tiles() {
+    let pcm = resolve_device("pcm").unwrap().device;
+    let lin = linear(&noise_free(64, 32));
+    let conv = conv(&noise_free(16, 8));
+    for m in [lin.matrix(), conv.matrix()] {
+        assert_eq!(m.tile_count(), 6, "{}", m.name());
+    }
+    aimc::train::hwa::remap_all(&lin).unwrap();
+    aimc::train::hwa::remap_all(&conv).unwrap();
+    for programmed in [false, true] {
+        if programmed {
+            for (k, layer) in [&lin as &dyn aimc::nn::AnalogModule, &conv]
+                .iter()
+                .enumerate()
+            {
+                program_all(*layer, &pcm, 20 + k as u64).unwrap();
+                read_all(*layer, 86_400.0, 30 + k as u64).unwrap();
+            }
+        }
+        let x = randn(&[32, 150], 0.9, 1);
+        let want = lin.forward_t(&x, false).unwrap();
+        let got = run_written(&[None, Some(150)], &[None, Some(40)], &x, |w, x| {
+            w.linear(x, &lin).unwrap()
+        });
+        let what = format!("linear (programmed: {programmed})");
+        assert_tile_equal(&got, &want, &adc_steps(lin.matrix()), 1, &what);
+        let x = randn(&[2, 5, 9, 9], 0.9, 2);
+        let want = conv.forward_t(&x, false).unwrap();
+        let got = run_written(
+            &[None, Some(5), None, None],
+            &[None, Some(12), None, None],
+            &x,
+            |w, x| w.conv(x, &conv).unwrap(),
+        );
+        let what = format!("conv (programmed: {programmed})");
+        assert_tile_equal(&got, &want, &adc_steps(conv.matrix()), 1, &what);
+    }
+}
+
+/// A ResNet-8 (width 4) and BERT (2 layers) on the noise-free standard tile (256 x 256), in
+/// HWA's parametrisation with input ranges 1.2 to 3 and, for the ResNet, batch-norm statistics
+/// moved by three training passes, exported with their periphery through `Model::onnx_bytes`
+/// (as `aimc export --periphery` does), imported and run on the ideal preset: the logits the
+/// tiles compute, to f32 rounding (single-tile layers: the same sums in the same order).
+#[test]
+fn networks_written_with_their_periphery_compute_the_tiles_logits() {
+    let tile = noise_free(256, 256);
+    let build = |config: &ModelConfig, seed: u64| {
+        let varmap = VarMap::new();
+        let vb = seeded_var_builder(&varmap, seed, DType::F32, &Device::Cpu);
+        let model = Model::build(config, vb, &tile, NoiseRng::new(2)).unwrap();
+        (model, varmap)
+    };
+    let resnet = ModelConfig::Resnet(ResNetConfig {
+        depth: 8,
+        classes: 10,
+        in_channels: 3,
+        width: 4,
+    });
+    let (model, varmap) = build(&resnet, 5);
+    for seed in 0..3 {
+        model
+            .classify_t(&randn(&[4, 3, 16, 16], 1.0, seed), true)
+            .unwrap();
+    }
+    aimc::train::hwa::remap_all(&model).unwrap();
+    set_input_ranges(&varmap);
+    let x = randn(&[4, 3, 16, 16], 1.0, 9);
+    let want = model.classify_t(&x, false).unwrap();
+    let bytes = model
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], true)
+        .unwrap()
+        .unwrap();
+    let got = run_bytes(&bytes, &[("input", x)]);
+    let plain = model
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], false)
+        .unwrap()
+        .unwrap();
+    let ideal = run_bytes(&plain, &[("input", randn(&[4, 3, 16, 16], 1.0, 9))]);
+    assert_logits("resnet", &got, &want, &ideal, &model);
+
+    let bert = ModelConfig::Bert(BertConfig {
+        pretrained: None,
+        vocab_size: 30,
+        hidden_size: 8,
+        num_hidden_layers: 2,
+        num_attention_heads: 2,
+        intermediate_size: 16,
+        max_position_embeddings: 16,
+        type_vocab_size: 2,
+        num_labels: 3,
+        pooling: Pooling::Cls,
+        dropout: 0.0,
+        layer_norm_eps: 1e-12,
+    });
+    let (model, varmap) = build(&bert, 6);
+    aimc::train::hwa::remap_all(&model).unwrap();
+    set_input_ranges(&varmap);
+    let ids: Vec<i64> = (0..12).map(|k| (k * 7919) % 30).collect();
+    let ids = Tensor::from_vec(ids, (2, 6), &Device::Cpu).unwrap();
+    let mask = Tensor::from_vec(
+        vec![1i64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0],
+        (2, 6),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let want = model
+        .sentence_classifier()
+        .unwrap()
+        .classify_t(&ids.to_dtype(DType::U32).unwrap(), &mask, false)
+        .unwrap();
+    let bytes = model
+        .onnx_bytes(&[None, None], &[None, Some(3)], true)
+        .unwrap()
+        .unwrap();
+    let got = run_bytes(
+        &bytes,
+        &[("input", ids.clone()), ("attention_mask", mask.clone())],
+    );
+    let plain = model
+        .onnx_bytes(&[None, None], &[None, Some(3)], false)
+        .unwrap()
+        .unwrap();
+    let ideal = run_bytes(&plain, &[("input", ids), ("attention_mask", mask)]);
+    assert_logits("bert", &got, &want, &ideal, &model);
+}
+
+fn run_bytes(bytes: &[u8], inputs: &[(&str, Tensor)]) -> Tensor {
+    let onnx = parse_model(bytes, Path::new("net.onnx"), Path::new(".")).unwrap();
+    let constants = fold_constants(&onnx).unwrap();
+    let inputs: HashMap<String, Tensor> = inputs
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.clone()))
+        .collect();
+    run_graph(&onnx, &constants, &inputs, &Device::Cpu)
+        .unwrap()
+        .remove(0)
+}
+
+/// The periphery export `got` equals the tiles' logits `want` to f32 rounding (6 sqrt(2) 2^-24
+/// sqrt(sum of fan-ins) relative to the largest logit, the bound of tests/onnx_export.rs),
+/// while the plain export `plain` (the acting weights alone) is far from them: the periphery is
+/// what makes the difference.
+fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model: &Model) {
+    let v = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let (got, want, plain) = (v(got), v(want), v(plain));
+    let scale = want.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let err = |a: &[f32]| {
+        a.iter()
+            .zip(&want)
+            .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
+            / scale
+    };
+    let fan_ins: usize = matrices(model).iter().map(|m| m.matrix_size().0).sum();
+    let bound = 6.0 * 2f32.sqrt() * 2f32.powi(-24) * (fan_ins as f32).sqrt();
+    let (e, p) = (err(&got), err(&plain));
+    eprintln!("{name}: periphery export vs tiles {e} (bound {bound}), plain export {p}");
+    assert!(e <= bound, "{name}: {e} > {bound}");
+    assert!(
+        p > 100.0 * bound,
+        "{name}: the plain export is as close: {p}"
+    );
+}
