@@ -14,6 +14,9 @@ use std::any::Any;
 pub trait ImageClassifier {
     /// Class logits [B, K] of images [B, C, H, W].
     fn classify_t(&self, x: &Tensor, train: bool) -> Result<Tensor>;
+    /// Starts a mini-batch's dropout masks from `seed` (a network without dropout ignores
+    /// it), so that a resumed run draws the masks an uninterrupted one draws.
+    fn seed_dropout(&self, _seed: u64) {}
 }
 
 /// A language model with recurrent states carried from window to window.
@@ -106,6 +109,13 @@ impl Model {
         match self.image_classifier() {
             Some(c) => c.classify_t(x, train),
             None => candle_core::bail!("a {} network does not classify images", self.architecture),
+        }
+    }
+
+    /// Starts a mini-batch's dropout masks of an image classifier from `seed`.
+    pub fn seed_dropout(&self, seed: u64) {
+        if let Some(c) = self.network.as_image_classifier() {
+            c.seed_dropout(seed);
         }
     }
 

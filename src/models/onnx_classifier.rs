@@ -309,6 +309,10 @@ impl OnnxClassifier {
 }
 
 impl ImageClassifier for OnnxClassifier {
+    fn seed_dropout(&self, seed: u64) {
+        self.graph.seed_dropout(seed);
+    }
+
     fn classify_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let x = self.prepare(x)?;
         let b = x.dim(0)?;

@@ -224,6 +224,14 @@ impl ImageClassifier for WideResNet {
     fn classify_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         self.forward_t(x, train)
     }
+
+    /// Each block's masks from stream [block] of `seed`.
+    fn seed_dropout(&self, seed: u64) {
+        for (i, b) in self.blocks.iter().enumerate() {
+            b.dropout
+                .reseed(NoiseRng::stream(seed, &[i as u64]).next_u64());
+        }
+    }
 }
 
 impl WideResNet {

@@ -169,6 +169,15 @@ fn scaled(t: &OnnxTensor, s: f32) -> OnnxTensor {
 }
 
 impl AnalogGraph {
+    /// Restarts the dropout masks of every dropout node from `seed` (stream [node index]),
+    /// per mini-batch, so that a resumed run draws the masks an uninterrupted one draws.
+    pub fn seed_dropout(&self, seed: u64) {
+        for step in &self.steps {
+            step.params
+                .seed_dropout(NoiseRng::stream(seed, &[step.index as u64]).next_u64());
+        }
+    }
+
     /// Builds `model` (with its folded `constants`) on tiles of `tile`: the weights of its
     /// analog nodes and the parameters of its learning digital nodes (`trainable.rs`) from `vb`
     /// (named by each node's first output), the tiles' noise and dropout seeded by `rng`.

@@ -126,6 +126,13 @@ impl NodeParams {
         Ok(out)
     }
 
+    /// Restarts the node's dropout masks from `seed`, if it is a dropout.
+    pub fn seed_dropout(&self, seed: u64) {
+        if let Some(TrainOp::Dropout(d)) = &self.train {
+            d.reseed(seed);
+        }
+    }
+
     /// Whether input `i` is one of the node's variables.
     pub fn replaces(&self, i: usize) -> bool {
         self.params.iter().any(|(k, _)| *k == i)

@@ -71,7 +71,7 @@ pub fn float(name: &str, v: f32) -> AttributeProto {
 }
 
 /// A float tensor value info of shape `dims` (`None`: a symbolic dimension).
-pub(super) fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
+pub fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
     typed_value_info(name, dims, DataType::Float)
 }
 

@@ -66,6 +66,9 @@ pub fn train_stage(
                 let key = [run.stage_key, step, i as u64];
                 m.set_batch_seed(NoiseRng::stream(seed, &key).next_u64());
             }
+            let key = [run.stage_key, step, u64::MAX];
+            run.model
+                .seed_dropout(NoiseRng::stream(seed, &key).next_u64());
             let (x, y) = loader.batch(k, dev)?;
             let logits = run.model.classify_t(&x, true)?;
             let loss = match (&run.teacher, run.plan.hwa) {
