@@ -7,6 +7,8 @@
 //! except where the different order of the sums moves a value across an ADC level (one level,
 //! in under 0.5 % of the outputs: the criterion of the fused inference pass's test).
 
+mod common;
+
 use aimc::device::resolve_device;
 use aimc::models::bert::{BertConfig, Pooling};
 use aimc::models::resnet::ResNetConfig;
@@ -187,6 +189,25 @@ fn layers_written_with_their_periphery_compute_the_noise_free_tiles() {
     }
 }
 
+/// `config` built from `seed` on the noise-free standard tile (256 x 256), its variables in the
+/// returned map.
+fn build(config: &ModelConfig, seed: u64) -> (Model, VarMap) {
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, seed, DType::F32, &Device::Cpu);
+    let model = Model::build(config, vb, &noise_free(256, 256), NoiseRng::new(2)).unwrap();
+    (model, varmap)
+}
+
+/// A ResNet-8 of width 4 for 3 channels and 10 classes.
+fn resnet_config() -> ModelConfig {
+    ModelConfig::Resnet(ResNetConfig {
+        depth: 8,
+        classes: 10,
+        in_channels: 3,
+        width: 4,
+    })
+}
+
 /// A ResNet-8 (width 4) and BERT (2 layers) on the noise-free standard tile (256 x 256), in
 /// HWA's parametrisation with input ranges 1.2 to 3 and, for the ResNet, batch-norm statistics
 /// moved by three training passes, exported with their periphery through `Model::onnx_bytes`
@@ -194,20 +215,7 @@ fn layers_written_with_their_periphery_compute_the_noise_free_tiles() {
 /// tiles compute, to f32 rounding (single-tile layers: the same sums in the same order).
 #[test]
 fn networks_written_with_their_periphery_compute_the_tiles_logits() {
-    let tile = noise_free(256, 256);
-    let build = |config: &ModelConfig, seed: u64| {
-        let varmap = VarMap::new();
-        let vb = seeded_var_builder(&varmap, seed, DType::F32, &Device::Cpu);
-        let model = Model::build(config, vb, &tile, NoiseRng::new(2)).unwrap();
-        (model, varmap)
-    };
-    let resnet = ModelConfig::Resnet(ResNetConfig {
-        depth: 8,
-        classes: 10,
-        in_channels: 3,
-        width: 4,
-    });
-    let (model, varmap) = build(&resnet, 5);
+    let (model, varmap) = build(&resnet_config(), 5);
     for seed in 0..3 {
         model
             .classify_t(&randn(&[4, 3, 16, 16], 1.0, seed), true)
@@ -309,5 +317,54 @@ fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model:
     assert!(
         p > 100.0 * bound,
         "{name}: the plain export is as close: {p}"
+    );
+}
+
+/// The ResNet-8 of the test above without training passes (seed 5, HWA's parametrisation,
+/// input ranges 1.2 to 3) written with its periphery and run by the ONNX project's reference
+/// evaluator (`scripts/onnx-export-reference.py` on
+/// `tests/fixtures/onnx-export/resnet-periphery.onnx`; input x[k] = ((7919 k) mod 1000) / 1000
+/// - 0.5 of shape [2, 3, 16, 16]): the tiles' logits to f32 rounding. Sign, Floor, Clip and the
+/// rest of the written periphery compute in another implementation what they compute in aimc.
+/// Today's export is byte-identical to the fixture on processors with the fixtures' matrix
+/// kernels (`AIMC_WRITE_FIXTURES=1` writes it anew).
+#[test]
+fn the_written_periphery_runs_in_the_reference_evaluator_as_on_the_tiles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx-export");
+    let (model, varmap) = build(&resnet_config(), 5);
+    aimc::train::hwa::remap_all(&model).unwrap();
+    set_input_ranges(&varmap);
+    let bytes = model
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], true)
+        .unwrap()
+        .unwrap();
+    let file = dir.join("resnet-periphery.onnx");
+    if std::env::var_os("AIMC_WRITE_FIXTURES").is_some() {
+        std::fs::write(&file, &bytes).unwrap();
+        return;
+    } else if common::same_kernels_as_fixtures() {
+        assert!(std::fs::read(&file).unwrap() == bytes, "{}", file.display());
+    }
+    let n = 2 * 3 * 16 * 16;
+    let x: Vec<f32> = (0..n)
+        .map(|k| ((k * 7919) % 1000) as f32 / 1000.0 - 0.5)
+        .collect();
+    let x = Tensor::from_vec(x, (2, 3, 16, 16), &Device::Cpu).unwrap();
+    let want = model.classify_t(&x, false).unwrap();
+    let text = std::fs::read_to_string(dir.join("resnet-periphery.txt")).unwrap();
+    assert_eq!(text.lines().next().unwrap(), "2 10");
+    let reference: Vec<f32> = text.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    let reference = Tensor::from_vec(reference, (2, 10), &Device::Cpu).unwrap();
+    let plain = model
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], false)
+        .unwrap()
+        .unwrap();
+    let plain = run_bytes(&plain, &[("input", x)]);
+    assert_logits(
+        "resnet vs the reference evaluator",
+        &reference,
+        &want,
+        &plain,
+        &model,
     );
 }
