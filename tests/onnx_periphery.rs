@@ -323,8 +323,9 @@ fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model:
 /// The ResNet-8 of the test above without training passes (seed 5, HWA's parametrisation,
 /// input ranges 1.2 to 3) written with its periphery and run by the ONNX project's reference
 /// evaluator (`scripts/onnx-export-reference.py` on
-/// `tests/fixtures/onnx-export/resnet-periphery.onnx`; input x[k] = ((7919 k) mod 1000) / 1000
-/// - 0.5 of shape [2, 3, 16, 16]): the tiles' logits to f32 rounding. Sign, Floor, Clip and the
+/// `tests/fixtures/onnx-export/resnet-periphery.onnx`; input
+/// x[k] = ((7919 k) mod 1000) / 1000 - 0.5 of shape [2, 3, 16, 16]): the tiles' logits to f32
+/// rounding. Sign, Floor, Clip and the
 /// rest of the written periphery compute in another implementation what they compute in aimc.
 /// Today's export is byte-identical to the fixture on processors with the fixtures' matrix
 /// kernels (`AIMC_WRITE_FIXTURES=1` writes it anew).
