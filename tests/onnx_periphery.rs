@@ -300,6 +300,13 @@ fn run_bytes(bytes: &[u8], inputs: &[(&str, Tensor)]) -> Tensor {
 /// while the plain export `plain` (the acting weights alone) is far from them: the periphery is
 /// what makes the difference.
 fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model: &Model) {
+    let fan_ins: usize = matrices(model).iter().map(|m| m.matrix_size().0).sum();
+    assert_close(name, got, want, plain, fan_ins);
+}
+
+/// [`assert_logits`] for a network whose matrices have `fan_ins` rows in all.
+fn assert_close(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, fan_ins: usize) {
+    assert_eq!(got.dims(), want.dims(), "{name}");
     let v = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     let (got, want, plain) = (v(got), v(want), v(plain));
     let scale = want.iter().fold(0f32, |m, x| m.max(x.abs()));
@@ -309,7 +316,6 @@ fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model:
             .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
             / scale
     };
-    let fan_ins: usize = matrices(model).iter().map(|m| m.matrix_size().0).sum();
     let bound = 6.0 * 2f32.sqrt() * 2f32.powi(-24) * (fan_ins as f32).sqrt();
     let (e, p) = (err(&got), err(&plain));
     eprintln!("{name}: periphery export vs tiles {e} (bound {bound}), plain export {p}");
@@ -325,7 +331,7 @@ fn assert_logits(name: &str, got: &Tensor, want: &Tensor, plain: &Tensor, model:
 /// evaluator (`scripts/onnx-export-reference.py` on
 /// `tests/fixtures/onnx-export/resnet-periphery.onnx`; input
 /// x[k] = ((7919 k) mod 1000) / 1000 - 0.5 of shape [2, 3, 16, 16]): the tiles' logits to f32
-/// rounding. Sign, Floor, Clip and the
+/// rounding. Floor, Clip and the
 /// rest of the written periphery compute in another implementation what they compute in aimc.
 /// Today's export is byte-identical to the fixture on processors with the fixtures' matrix
 /// kernels (`AIMC_WRITE_FIXTURES=1` writes it anew).
@@ -368,4 +374,144 @@ fn the_written_periphery_runs_in_the_reference_evaluator_as_on_the_tiles() {
         &plain,
         &model,
     );
+}
+
+/// Imported graphs on the noise-free standard tile of 16 x 8 (layers split over several
+/// tiles), in HWA's parametrisation with input ranges 1.2, 1.5, ..., written back with their
+/// periphery (`aimc export --periphery` of an imported network) and imported again: the tiles'
+/// outputs, to f32 rounding (the plain export is far from them). A convolution of two groups
+/// with a constant bias, then a Gemm (alpha 0.5) with a constant C (opset 13); a MatMul, and a
+/// Gemm with transA and a beta C that is a graph input, in opset 8 (Clip's bounds as
+/// attributes, no Sign); a 1-D convolution whose bias is a graph input (opset 13).
+#[test]
+fn imported_graphs_written_with_their_periphery_compute_their_tiles() {
+    use aimc::onnx::analog::{AnalogGraph, GraphOptions};
+    use aimc::onnx::export::export_bytes;
+    use aimc::onnx::export_periphery::export_periphery_bytes;
+    use aimc::onnx::write::{float, int, ints, value_info};
+    use common::onnx_graph::{init, model, node};
+    let mut rng = NoiseRng::new(11);
+    // (what, the model, its inputs' names and shapes)
+    type Case = (&'static str, Vec<u8>, Vec<(&'static str, Vec<usize>)>);
+    let graphs: Vec<Case> = vec![
+        (
+            "grouped conv, gemm",
+            model(
+                vec![
+                    node(
+                        "Conv",
+                        &["x", "w", "b"],
+                        "c",
+                        vec![
+                            int("group", 2),
+                            ints("pads", &[1, 1, 1, 1]),
+                            ints("strides", &[2, 2]),
+                        ],
+                    ),
+                    node("Relu", &["c"], "r", vec![]),
+                    node("Flatten", &["r"], "f", vec![]),
+                    node(
+                        "Gemm",
+                        &["f", "g", "gc"],
+                        "y",
+                        vec![int("transB", 1), float("alpha", 0.5)],
+                    ),
+                ],
+                vec![
+                    init("w", &[6, 2, 3, 3], false, &mut rng),
+                    init("b", &[6], false, &mut rng),
+                    init("g", &[5, 96], false, &mut rng),
+                    init("gc", &[5], false, &mut rng),
+                ],
+                vec![value_info("x", &[None, Some(4), Some(7), Some(7)])],
+                &["y"],
+                13,
+            ),
+            vec![("x", vec![2, 4, 7, 7])],
+        ),
+        (
+            "matmul, gemm transA (opset 8)",
+            model(
+                vec![
+                    node("MatMul", &["x", "m"], "h", vec![]),
+                    node(
+                        "Gemm",
+                        &["h", "g", "c"],
+                        "y",
+                        vec![int("transA", 1), float("beta", 2.0)],
+                    ),
+                ],
+                vec![
+                    init("m", &[30, 20], false, &mut rng),
+                    init("g", &[20, 10], false, &mut rng),
+                ],
+                vec![
+                    value_info("x", &[Some(20), Some(30)]),
+                    value_info("c", &[Some(10)]),
+                ],
+                &["y"],
+                8,
+            ),
+            vec![("x", vec![20, 30]), ("c", vec![10])],
+        ),
+        (
+            "1-D conv with a bias input",
+            model(
+                vec![node(
+                    "Conv",
+                    &["x", "w", "b"],
+                    "y",
+                    vec![ints("pads", &[1, 1])],
+                )],
+                vec![init("w", &[10, 3, 3], false, &mut rng)],
+                vec![
+                    value_info("x", &[None, Some(3), Some(9)]),
+                    value_info("b", &[Some(10)]),
+                ],
+                &["y"],
+                13,
+            ),
+            vec![("x", vec![2, 3, 9]), ("b", vec![10])],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, inputs) in graphs {
+        // The export reads the file it rewrites.
+        let file = dir.path().join("g.onnx");
+        std::fs::write(&file, &bytes).unwrap();
+        let onnx = aimc::onnx::read_model(&file).unwrap();
+        let constants = fold_constants(&onnx).unwrap();
+        let varmap = VarMap::new();
+        let vb = seeded_var_builder(&varmap, 0, DType::F32, &Device::Cpu);
+        let graph = AnalogGraph::build(
+            &onnx,
+            &constants,
+            GraphOptions::default(),
+            vb,
+            &noise_free(16, 8),
+            NoiseRng::new(1),
+        )
+        .unwrap();
+        aimc::train::hwa::remap_all(&graph).unwrap();
+        set_input_ranges(&varmap);
+        let inputs: HashMap<String, Tensor> = (inputs.iter().enumerate())
+            .map(|(k, (n, dims))| (n.to_string(), randn(dims, 0.9, 40 + k as u64)))
+            .collect();
+        let want = graph.forward(&inputs, false).unwrap().remove(0);
+        let run = |bytes: &[u8]| {
+            let onnx = parse_model(bytes, Path::new("w.onnx"), Path::new(".")).unwrap();
+            let constants = fold_constants(&onnx).unwrap();
+            run_graph(&onnx, &constants, &inputs, &Device::Cpu)
+                .unwrap()
+                .remove(0)
+        };
+        let got = run(&export_periphery_bytes(&onnx, &graph).unwrap());
+        let plain = run(&export_bytes(&onnx, &graph.trained_values().unwrap()).unwrap());
+        let fan_ins: usize = matrices(&graph).iter().map(|m| m.matrix_size().0).sum();
+        assert!(
+            matrices(&graph).iter().all(|m| m.tile_count() > 1),
+            "{name}"
+        );
+        assert_close(name, &got, &want, &plain, fan_ins);
+    }
 }

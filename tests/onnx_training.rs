@@ -8,91 +8,27 @@ mod common;
 use aimc::nn::seeded_var_builder;
 use aimc::onnx::analog::{AnalogGraph, GraphOptions};
 use aimc::onnx::fold::fold_constants;
-use aimc::onnx::proto::tensor_proto::DataType;
-use aimc::onnx::proto::{
-    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
-    ValueInfoProto, attribute_proto::AttributeType,
-};
+use aimc::onnx::proto::attribute_proto::AttributeType;
+use aimc::onnx::proto::{AttributeProto, ModelProto, NodeProto, TensorProto, ValueInfoProto};
 use aimc::onnx::read::parse_model;
 use aimc::onnx::trainable::BatchNormMode;
+use aimc::onnx::write::{int, ints};
 use aimc::rng::NoiseRng;
 use aimc::tile::TileConfig;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
+use common::onnx_graph::{init, model, node, scalar};
 use prost::Message;
 use std::collections::HashMap;
 use std::path::Path;
 
-fn ints(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Ints as i32),
-        ints: v.to_vec(),
-        ..Default::default()
-    }
-}
-
-fn int(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Int as i32),
-        i: Some(v),
-        ..Default::default()
-    }
-}
-
-fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>) -> NodeProto {
-    NodeProto {
-        name: Some(output.into()),
-        op_type: Some(op.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
-        attribute,
-        ..Default::default()
-    }
-}
-
-/// An initializer of shape `dims` with values from a seeded stream (`positive`: in [0.5, 1.5]).
-fn init(name: &str, dims: &[i64], positive: bool, rng: &mut NoiseRng) -> TensorProto {
-    let n: i64 = dims.iter().product();
-    let float_data = (0..n)
-        .map(|_| {
-            let u = rng.uniform() as f32;
-            if positive { 0.5 + u } else { u - 0.5 }
-        })
-        .collect();
-    TensorProto {
-        name: Some(name.into()),
-        dims: dims.to_vec(),
-        data_type: Some(DataType::Float as i32),
-        float_data,
-        ..Default::default()
-    }
-}
-
-/// A graph of `nodes` over input `x`, output `y`, opset 13.
+/// A graph of `nodes` over input `x` (untyped), opset 13.
 fn graph(nodes: Vec<NodeProto>, initializer: Vec<TensorProto>, outputs: &[&str]) -> Vec<u8> {
-    let value = |name: &str| ValueInfoProto {
-        name: Some(name.into()),
+    let x = ValueInfoProto {
+        name: Some("x".into()),
         ..Default::default()
     };
-    ModelProto {
-        ir_version: Some(8),
-        opset_import: vec![OperatorSetIdProto {
-            domain: Some(String::new()),
-            version: Some(13),
-        }],
-        graph: Some(GraphProto {
-            name: Some("g".into()),
-            node: nodes,
-            initializer,
-            input: vec![value("x")],
-            output: outputs.iter().map(|o| value(o)).collect(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    model(nodes, initializer, vec![x], outputs, 13)
 }
 
 /// `bytes` built on `tile` with batch normalisation `mode`, its variables in the returned map.
@@ -310,13 +246,7 @@ fn batch_norm_learns_in_training_and_is_frozen_by_the_key() {
 /// 4.5 sigma = 4.5 sqrt(n / 4) of n / 2.
 #[test]
 fn dropout_is_active_in_training_only() {
-    let ratio = TensorProto {
-        name: Some("ratio".into()),
-        dims: vec![],
-        data_type: Some(DataType::Float as i32),
-        float_data: vec![0.5],
-        ..Default::default()
-    };
+    let ratio = scalar("ratio", 0.5);
     let bytes = graph(
         vec![node("Dropout", &["x", "ratio"], "y", vec![])],
         vec![ratio],
@@ -357,13 +287,7 @@ fn an_imported_graph_with_dropout_resumes_exactly() {
     use aimc::train::trainer::train_stage;
     let dir = tempfile::tempdir().unwrap();
     let mut rng = NoiseRng::new(3);
-    let ratio = TensorProto {
-        name: Some("ratio".into()),
-        dims: vec![],
-        data_type: Some(DataType::Float as i32),
-        float_data: vec![0.5],
-        ..Default::default()
-    };
+    let ratio = scalar("ratio", 0.5);
     let bytes = graph(
         vec![
             node("Flatten", &["x"], "f", vec![]),

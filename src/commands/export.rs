@@ -14,6 +14,7 @@ use crate::models::{Interface, ModelConfig};
 use crate::nn::seeded_init::fnv1a;
 use crate::nn::{program_all, read_all};
 use crate::onnx::export::export_model;
+use crate::onnx::export_periphery::export_periphery_model;
 use crate::onnx::read_model;
 use crate::rng::NoiseRng;
 use crate::sweep::times::parse_time;
@@ -33,7 +34,8 @@ pub struct Programmed {
 /// the same device, time and seed; drift compensation folded into the output scales).
 ///
 /// With `periphery` each analog layer is written as its tiles with their deterministic
-/// periphery on the experiment's tile (`onnx/write_periphery.rs`): the file computes aimc's
+/// periphery on the experiment's tile (`onnx/write_periphery.rs`; an imported graph's analog
+/// nodes replaced in its own graph, `onnx/export_periphery.rs`): the file computes aimc's
 /// noise-free tile output.
 pub fn export(
     target: &Path,
@@ -90,17 +92,12 @@ pub fn export(
             .ok_or_else(not_yet)??;
         return crate::fsutil::write_atomic(out, &bytes);
     };
-    if periphery {
-        return Err(Error::invalid_argument(
-            "--periphery",
-            "a built-in network (ResNet, WRN, BERT); an imported graph is exported with its \
-             own nodes and weights only",
-            format!("the imported network {}", config.file),
-        ));
-    }
     let net = model
         .downcast_ref::<OnnxClassifier>()
         .ok_or_else(|| Error::Tensor("an onnx model that is not an OnnxClassifier".into()))?;
     let onnx = read_model(Path::new(&config.file))?;
+    if periphery {
+        return export_periphery_model(&onnx, net.graph(), out);
+    }
     export_model(&onnx, net.graph(), out)
 }

@@ -11,6 +11,7 @@ pub mod analog;
 pub mod attributes;
 pub mod execute;
 pub mod export;
+pub mod export_periphery;
 pub mod fold;
 pub mod lstm;
 pub mod map;

@@ -38,6 +38,9 @@ pub struct GraphWriter {
     /// Analog layers written with their tiles' deterministic periphery (`write_periphery.rs`)
     /// instead of as one product with their acting weights.
     periphery: bool,
+    /// The opset of the graph written into when not [`OPSET`] (an imported file's), for the
+    /// ops whose form changed (Clip, Unsqueeze); and a prefix of every fresh name.
+    target: Option<(i64, String)>,
 }
 
 /// An integer-list attribute.
@@ -75,6 +78,16 @@ pub fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
     typed_value_info(name, dims, DataType::Float)
 }
 
+/// The value info of initializer `t` (before IR 4 every initializer is also a graph input).
+pub(super) fn initializer_info(t: &TensorProto) -> ValueInfoProto {
+    let dims: Vec<Option<usize>> = t.dims.iter().map(|&d| Some(d as usize)).collect();
+    let elem = match t.data_type {
+        Some(d) if d == DataType::Int64 as i32 => DataType::Int64,
+        _ => DataType::Float,
+    };
+    typed_value_info(t.name.as_deref().unwrap_or(""), &dims, elem)
+}
+
 /// A tensor value info of element type `elem` and shape `dims`.
 fn typed_value_info(name: &str, dims: &[Option<usize>], elem: DataType) -> ValueInfoProto {
     let dim = dims
@@ -106,10 +119,57 @@ fn typed_value_info(name: &str, dims: &[Option<usize>], elem: DataType) -> Value
 }
 
 impl GraphWriter {
+    /// A writer of nodes for a graph of opset `opset` whose names start with `prefix` (nodes
+    /// put into an imported file: `export_periphery.rs`).
+    pub fn for_graph(opset: i64, prefix: &str) -> Self {
+        Self {
+            target: Some((opset, prefix.to_string())),
+            ..Self::default()
+        }
+    }
+
+    /// The opset of the graph written.
+    fn opset(&self) -> i64 {
+        self.target.as_ref().map_or(OPSET, |t| t.0)
+    }
+
     /// A fresh value name with `hint`.
     fn fresh(&mut self, hint: &str) -> String {
         self.count += 1;
-        format!("{hint}_{}", self.count)
+        let prefix = self.target.as_ref().map_or("", |t| t.1.as_str());
+        format!("{prefix}{hint}_{}", self.count)
+    }
+
+    /// `x` clipped to [`lo`, `hi`] (bounds as attributes before opset 11, as inputs from then).
+    pub fn clip(&mut self, x: &str, lo: f32, hi: f32, hint: &str) -> Result<String> {
+        if self.opset() < 11 {
+            return Ok(self.node("Clip", &[x], vec![float("min", lo), float("max", hi)]));
+        }
+        let cpu = candle_core::Device::Cpu;
+        let lo = self.init(&format!("{hint}.min"), &Tensor::new(lo, &cpu)?)?;
+        let hi = self.init(&format!("{hint}.max"), &Tensor::new(hi, &cpu)?)?;
+        Ok(self.node("Clip", &[x, &lo, &hi], vec![]))
+    }
+
+    /// `x` with size-1 axes `axes` inserted (an attribute before opset 13, an input from then).
+    pub fn unsqueeze(&mut self, x: &str, axes: &[i64]) -> Result<String> {
+        if self.opset() < 13 {
+            return Ok(self.node("Unsqueeze", &[x], vec![ints("axes", axes)]));
+        }
+        let axes = self.init_i64("axes", &Tensor::new(axes, &candle_core::Device::Cpu)?)?;
+        Ok(self.node("Unsqueeze", &[x, &axes], vec![]))
+    }
+
+    /// The nodes and initializers written so far, taken out, the node computing `value`
+    /// renamed to output `name`.
+    pub fn drain(&mut self, value: &str, name: &str) -> (Vec<NodeProto>, Vec<TensorProto>) {
+        if let Some(last) = self.nodes.iter_mut().rev().find(|n| n.output[0] == value) {
+            last.output[0] = name.to_string();
+        }
+        (
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.initializers),
+        )
     }
 
     /// Adds initializer `t` (f32) named after `hint`; returns its name.
@@ -168,11 +228,12 @@ impl GraphWriter {
         if self.periphery {
             let product = Product::Conv {
                 channels: conv.in_channels(),
-                kernel: (kh, kw),
+                kernel: vec![kh, kw],
                 attrs,
+                row_offset: 0,
             };
             let y = self.tiles(x, m, &product)?;
-            return self.digital_bias(&y, conv.bias(), m.name(), true);
+            return self.digital_bias(&y, conv.bias(), m.name(), &product);
         }
         let w = m.acting_weight()?;
         let w = w.reshape((w.dim(0)?, conv.in_channels(), kh, kw))?;
@@ -191,7 +252,7 @@ impl GraphWriter {
         let m = l.matrix();
         if self.periphery {
             let y = self.tiles(x, m, &Product::Linear)?;
-            return self.digital_bias(&y, l.bias(), m.name(), false);
+            return self.digital_bias(&y, l.bias(), m.name(), &Product::Linear);
         }
         let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
@@ -280,7 +341,7 @@ impl GraphWriter {
         let m = l.matrix();
         if self.periphery {
             let y = self.tiles(x, m, &Product::Linear)?;
-            return self.digital_bias(&y, l.bias(), m.name(), false);
+            return self.digital_bias(&y, l.bias(), m.name(), &Product::Linear);
         }
         let (w, tile_bias) = acting(m)?;
         let name = m.name().to_string();
@@ -295,23 +356,19 @@ impl GraphWriter {
         }
     }
 
-    /// `y` plus the digital bias `bias` [out] of layer `name`, if any (on axis 1 when
-    /// `channels_first`, else the last).
-    fn digital_bias(
+    /// `y` plus the digital bias `bias` [out] of layer `name`, if any, on the outputs' axis
+    /// of `product`.
+    pub(super) fn digital_bias(
         &mut self,
         y: &str,
         bias: Option<&Tensor>,
         name: &str,
-        channels_first: bool,
+        product: &Product,
     ) -> Result<String> {
         let Some(b) = bias else {
             return Ok(y.to_string());
         };
-        let b = if channels_first {
-            b.reshape((1, b.elem_count(), 1, 1))?
-        } else {
-            b.clone()
-        };
+        let b = product.per_output(b)?;
         let b = self.init(&format!("{name}.bias"), &b)?;
         Ok(self.node("Add", &[y, &b], vec![]))
     }

@@ -7,7 +7,8 @@
 //! in row order, the column chunks concatenated. Every tile reads the whole input through
 //! weights that are zero outside its rows, so a convolution split mid-channel needs no slicing.
 //! The quantisers round half away from zero as aimc's do: sign(z) floor(|z| + 1/2) (which
-//! differs from aimc's rounding only for |z| = 1/2 - 2^-25). Output and read noise are random
+//! differs from aimc's rounding only for |z| = 1/2 - 2^-25), the sign as clip(4 z, -1, 1) so
+//! that files of opsets 7 and 8 (no Sign) take it too. Output and read noise are random
 //! draws and are not written; dynamic and iterative input scaling are refused.
 
 use super::proto::AttributeProto;
@@ -25,12 +26,14 @@ use std::collections::BTreeMap;
 pub enum Product {
     /// x [..., in] MatMul W^T: outputs on the last axis.
     Linear,
-    /// A convolution of x [B, C, H, W] with kernels [out, C, kh, kw] and the node attributes
-    /// `attrs` (kernel shape, strides, dilations, pads): outputs on axis 1.
+    /// A convolution of x [B, C, H, W] (or [B, C, L]) with kernels [out, C, kh, kw] (or
+    /// [out, C, k]) and the node attributes `attrs` (kernel shape, strides, dilations, pads):
+    /// outputs on axis 1. The matrix's rows are the kernel's from `row_offset` on (a group's).
     Conv {
         channels: usize,
-        kernel: (usize, usize),
+        kernel: Vec<usize>,
         attrs: Vec<AttributeProto>,
+        row_offset: usize,
     },
 }
 
@@ -44,20 +47,39 @@ impl Product {
     }
 
     /// A per-output vector [m] shaped to broadcast against the outputs.
-    fn per_output(&self, v: &Tensor) -> Result<Tensor> {
+    pub(super) fn per_output(&self, v: &Tensor) -> Result<Tensor> {
         let m = v.elem_count();
         Ok(match self {
             Product::Linear => v.reshape(m)?,
-            Product::Conv { .. } => v.reshape((1, m, 1, 1))?,
+            Product::Conv { kernel, .. } => {
+                let mut dims = vec![1, m];
+                dims.extend(kernel.iter().map(|_| 1));
+                v.reshape(dims)?
+            }
         })
+    }
+
+    /// Where a matrix of `inputs` rows lies in the product's weights: (first row, rows).
+    fn placement(&self, inputs: usize) -> (usize, usize) {
+        match self {
+            Product::Linear => (0, inputs),
+            Product::Conv {
+                channels,
+                kernel,
+                row_offset,
+                ..
+            } => (*row_offset, channels * kernel.iter().product::<usize>()),
+        }
     }
 }
 
-/// What the writer needs of one tile beyond its block: the layer's input count, whether the
-/// tile holds the analog bias row and DAC(1/alpha), the value that row is driven with.
+/// What the writer needs of one tile beyond its block: where the matrix's rows lie in the
+/// product's weights (first row, rows), the tile's rows of inputs, whether it holds the analog
+/// bias row and DAC(1/alpha), the value that row is driven with.
 #[derive(Debug, Clone, Copy)]
 struct TileInputs {
-    inputs: usize,
+    offset: usize,
+    total: usize,
     real: usize,
     bias_row: bool,
     dac_one: f32,
@@ -89,19 +111,18 @@ impl GraphWriter {
     fn quantize(&mut self, z: &str, q: Quantizer, hint: &str) -> Result<String> {
         let inv = scalar(self, &format!("{hint}.inv_step"), q.inv_step())?;
         let step = scalar(self, &format!("{hint}.step"), q.step())?;
-        let half = scalar(self, "half", 0.5)?;
-        let (lo, hi) = (
-            scalar(self, &format!("{hint}.min"), -q.bound)?,
-            scalar(self, &format!("{hint}.max"), q.bound)?,
-        );
+        let (half, four) = (scalar(self, "half", 0.5)?, scalar(self, "four", 4.0)?);
         let levels = self.node("Mul", &[z, &inv], vec![]);
-        let sign = self.node("Sign", &[&levels], vec![]);
+        // sign(l) as clip(4 l, -1, 1): exactly +-1 for |l| >= 1/4, and below 1/2 the floor is
+        // 0 anyway (Sign exists from opset 9 only).
+        let four_l = self.node("Mul", &[&levels, &four], vec![]);
+        let sign = self.clip(&four_l, -1.0, 1.0, &format!("{hint}.sign"))?;
         let abs = self.node("Abs", &[&levels], vec![]);
         let shifted = self.node("Add", &[&abs, &half], vec![]);
         let floor = self.node("Floor", &[&shifted], vec![]);
         let rounded = self.node("Mul", &[&sign, &floor], vec![]);
         let y = self.node("Mul", &[&rounded, &step], vec![]);
-        Ok(self.node("Clip", &[&y, &lo, &hi], vec![]))
+        self.clip(&y, -q.bound, q.bound, hint)
     }
 
     /// `x` times weights `w` [m, inputs] in the form of `product`.
@@ -115,9 +136,11 @@ impl GraphWriter {
                 channels,
                 kernel,
                 attrs,
+                ..
             } => {
-                let m = w.dim(0)?;
-                let w = self.init(hint, &w.reshape((m, *channels, kernel.0, kernel.1))?)?;
+                let mut dims = vec![w.dim(0)?, *channels];
+                dims.extend(kernel);
+                let w = self.init(hint, &w.reshape(dims)?)?;
                 Ok(self.node("Conv", &[x, &w], attrs.clone()))
             }
         }
@@ -173,8 +196,10 @@ impl GraphWriter {
             xq = self.quantize(&xq, q, &format!("{hint}.dac"))?;
         }
         let real = tile.rows.end.min(inputs) - tile.rows.start;
+        let (offset, total) = product.placement(inputs);
         let t = TileInputs {
-            inputs,
+            offset,
+            total,
             real,
             bias_row: tile.rows.end > inputs,
             dac_one: p.dac.map_or(inv_alpha, |q| q.apply(inv_alpha)),
@@ -211,7 +236,7 @@ impl GraphWriter {
         hint: &str,
         product: &Product,
     ) -> Result<String> {
-        let w_in = padded(&w.narrow(1, 0, t.real)?, start, t.inputs)?;
+        let w_in = padded(&w.narrow(1, 0, t.real)?, t.offset + start, t.total)?;
         let y = self.product(xq, &w_in, &format!("{hint}.weight"), product)?;
         if !t.bias_row {
             return Ok(y);

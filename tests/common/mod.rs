@@ -2,6 +2,8 @@
 //! training options, the tensors of a checkpoint and the output fixtures.
 #![allow(dead_code)]
 
+pub mod onnx_graph;
+
 use std::path::Path;
 use std::process::Command;
 
