@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference logits of the networks `aimc export` wrote into tests/fixtures/onnx-export/ (see
 tests/onnx_export.rs), from the ONNX project's own reference evaluator (onnx 1.16.2, `pip
-install onnx==1.16.2 numpy`; batch normalisation as the operator defines it, see
+install onnx==1.16.2 numpy`; batch normalisation and Scan as the operators define them, see
 onnx_reference_ops.py). Input: x[k] = ((k * 7919) % 1000) / 1000 - 0.5 over the flat index k
 of shape [2, 3, 16, 16]; for a language model (int64 input) the token ids (7919 k) mod vocabulary
 of shape [2, 4]; for a sentence classifier (int64 input and a second input, the attention
@@ -18,7 +18,7 @@ import onnx
 from onnx.reference import ReferenceEvaluator
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_reference_ops import BatchNormalization  # noqa: E402
+from onnx_reference_ops import BatchNormalization, Scan  # noqa: E402
 
 assert onnx.__version__ == "1.16.2", onnx.__version__
 directory = sys.argv[1]
@@ -43,7 +43,7 @@ for name in sorted(os.listdir(directory)):
         x = (((np.arange(n, dtype=np.int64) * 7919) % 1000) / 1000.0 - 0.5).astype(np.float32)
         x = x.reshape(dims)
     feeds[inp.name] = x
-    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization]).run(None, feeds)
+    (y,) = ReferenceEvaluator(model, new_ops=[BatchNormalization, Scan]).run(None, feeds)
     out = os.path.join(directory, name[: -len(".onnx")] + ".txt")
     with open(out + ".tmp", "w") as f:
         f.write(" ".join(str(d) for d in y.shape) + "\n")

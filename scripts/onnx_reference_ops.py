@@ -41,3 +41,23 @@ class LRN(OpRun):
             square_sum[:, c, :, :] = np.sum(x[:, begin:end, :, :] ** 2, axis=1)
         y = x / ((bias + (alpha / size) * square_sum) ** beta)
         return (y.astype(x.dtype),)
+
+
+from onnx.reference.ops.op_scan import Scan as _Scan  # noqa: E402
+
+
+class Scan(_Scan):
+    """ONNX operator Scan. onnx 1.16.2's Scan takes the first `num_scan_inputs` body inputs as
+    the names of the loop-state variables instead of the first N - num_scan_inputs (and as many
+    body outputs as their new values), so a body of two states and one scan input (an LSTM
+    step: h, c and the step's input) is fed its first state only; this replaces those two lines
+    of its bookkeeping."""
+
+    op_domain = ""
+
+    def _common_run_shape(self, *args):
+        shape = list(super()._common_run_shape(*args))
+        states = shape[0]  # num_loop_state_vars
+        shape[6] = self.input_names[:states]  # state_names_in
+        shape[7] = self.output_names[:states]  # state_names_out
+        return tuple(shape)

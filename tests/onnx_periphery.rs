@@ -515,3 +515,66 @@ fn imported_graphs_written_with_their_periphery_compute_their_tiles() {
         assert_close(name, &got, &want, &plain, fan_ins);
     }
 }
+
+/// The LSTM language model (2 layers; vocabulary 20, embedding 6, hidden 5) on the noise-free
+/// standard tile of 4 x 8 (each matrix over several tiles), in HWA's parametrisation with input
+/// ranges 1.2, 1.5, ..., written with its periphery (each layer a Scan over time, which aimc's
+/// importer does not run) and run by the ONNX project's reference evaluator
+/// (`tests/fixtures/onnx-export/lstm-lm-periphery.onnx`, token ids (7919 k) mod 20 of shape
+/// [2, 4]): the logits the tiles compute from zero states, to f32 rounding.
+#[test]
+fn the_language_model_written_with_its_periphery_runs_in_the_reference_evaluator() {
+    use aimc::models::lstm_lm::LstmLmConfig;
+    let config = ModelConfig::LstmLm(LstmLmConfig {
+        vocab: 20,
+        embedding: 6,
+        hidden: 5,
+        layers: 2,
+        dropout: 0.0,
+    });
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 3, DType::F32, &Device::Cpu);
+    let model = Model::build(&config, vb, &noise_free(4, 8), NoiseRng::new(2)).unwrap();
+    aimc::train::hwa::remap_all(&model).unwrap();
+    set_input_ranges(&varmap);
+    assert!(matrices(&model).iter().all(|m| m.tile_count() > 1));
+    let bytes = model
+        .onnx_bytes(&[None, None], &[None, None, Some(20)], true)
+        .unwrap()
+        .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx-export");
+    let file = dir.join("lstm-lm-periphery.onnx");
+    if std::env::var_os("AIMC_WRITE_FIXTURES").is_some() {
+        std::fs::write(&file, &bytes).unwrap();
+        return;
+    } else if common::same_kernels_as_fixtures() {
+        assert!(std::fs::read(&file).unwrap() == bytes, "{}", file.display());
+    }
+    let ids: Vec<u32> = (0..8).map(|k| (k * 7919) % 20).collect();
+    let tokens = Tensor::from_vec(ids, (2, 4), &Device::Cpu).unwrap();
+    let lm = model.language_model().unwrap();
+    let states = lm
+        .zero_states(2, &Tensor::zeros(1, DType::F32, &Device::Cpu).unwrap())
+        .unwrap();
+    let want = lm.forward_t(&tokens, &states, false).unwrap().0;
+    let text = std::fs::read_to_string(dir.join("lstm-lm-periphery.txt")).unwrap();
+    assert_eq!(text.lines().next().unwrap(), "2 4 20");
+    let reference: Vec<f32> = text.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    let reference = Tensor::from_vec(reference, (2, 4, 20), &Device::Cpu).unwrap();
+    let plain = model
+        .onnx_bytes(&[None, None], &[None, None, Some(20)], false)
+        .unwrap()
+        .unwrap();
+    let ids: Vec<i64> = (0..8).map(|k| (k * 7919) % 20).collect();
+    let ids = Tensor::from_vec(ids, (2, 4), &Device::Cpu).unwrap();
+    let plain = run_bytes(&plain, &[("input", ids)]);
+    // Four steps: every matrix's rows enter the sums four times over.
+    let fan_ins: usize = matrices(&model).iter().map(|m| m.matrix_size().0).sum();
+    assert_close(
+        "lstm-lm vs the reference evaluator",
+        &reference,
+        &want,
+        &plain,
+        4 * fan_ins,
+    );
+}

@@ -35,8 +35,8 @@ pub struct ExportArgs {
     /// Write each analog layer as its tiles with their deterministic periphery on the
     /// experiment's `[tile]`: input ranges, DAC, IR drop, ADC and output scales in standard ONNX
     /// ops (output and read noise, being random, left out), so that the file computes aimc's
-    /// noise-free tile output. For every network but the LSTM language model (an LSTM's
-    /// products are inside the ONNX LSTM operator); the tiles' input ranges must be static.
+    /// noise-free tile output (the LSTM language model's layers as a Scan over time; an imported
+    /// graph's LSTM nodes are refused). The tiles' input ranges must be static.
     #[arg(long)]
     periphery: bool,
 }

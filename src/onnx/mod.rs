@@ -26,6 +26,7 @@ pub mod tensor;
 pub mod trainable;
 pub mod write;
 pub mod write_periphery;
+pub mod write_scan;
 
 pub use read::{OnnxModel, read_model};
 pub use tensor::{Tensor, TensorData};

@@ -38,6 +38,8 @@ pub struct GraphWriter {
     /// Analog layers written with their tiles' deterministic periphery (`write_periphery.rs`)
     /// instead of as one product with their acting weights.
     periphery: bool,
+    /// LSTM layers written so far (each Scan body's names).
+    lstm_layers: usize,
     /// The opset of the graph written into when not [`OPSET`] (an imported file's), for the
     /// ops whose form changed (Clip, Unsqueeze); and a prefix of every fresh name.
     target: Option<(i64, String)>,
@@ -199,6 +201,43 @@ impl GraphWriter {
         Ok(name)
     }
 
+    /// Adds a node `op` of `inputs` and `attribute`s with `count` outputs; returns their names.
+    pub fn node_outputs(
+        &mut self,
+        op: &str,
+        inputs: &[&str],
+        count: usize,
+        attribute: Vec<AttributeProto>,
+    ) -> Vec<String> {
+        let outputs: Vec<String> = (0..count).map(|_| self.fresh(&op.to_lowercase())).collect();
+        self.nodes.push(NodeProto {
+            name: Some(outputs[0].clone()),
+            op_type: Some(op.into()),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.clone(),
+            attribute,
+            ..Default::default()
+        });
+        outputs
+    }
+
+    /// The nodes and initializers written as a (sub)graph `name` with `input` and `output`.
+    pub(super) fn into_graph(
+        self,
+        name: &str,
+        input: Vec<ValueInfoProto>,
+        output: Vec<ValueInfoProto>,
+    ) -> GraphProto {
+        GraphProto {
+            name: Some(name.into()),
+            node: self.nodes,
+            initializer: self.initializers,
+            input,
+            output,
+            ..Default::default()
+        }
+    }
+
     /// Adds a node `op` of `inputs` and `attribute`s; returns its output's name.
     pub fn node(&mut self, op: &str, inputs: &[&str], attribute: Vec<AttributeProto>) -> String {
         let output = self.fresh(&op.to_lowercase());
@@ -308,16 +347,13 @@ impl GraphWriter {
     }
 
     /// `x` [T, B, in] through the LSTM layer `l` (gates reordered from aimc's i, f, g, o to
-    /// ONNX's i, o, f, c; weights as they act): [T, B, hidden], from zero states.
+    /// ONNX's i, o, f, c; weights as they act): [T, B, hidden], from zero states. With the
+    /// periphery, a Scan over time instead (`write_scan.rs`).
     pub fn lstm(&mut self, x: &str, l: &AnalogLstm) -> Result<String> {
         let (w_ih, w_hh, b_ih, b_hh) = l.parts();
         if self.periphery {
-            return Err(crate::error::Error::invalid_argument(
-                "--periphery",
-                "networks of Conv, Gemm and MatMul layers (an LSTM's products are inside the \
-                 ONNX LSTM operator, where no periphery can be written)",
-                format!("the LSTM layer {}", w_ih.name()),
-            ));
+            self.lstm_layers += 1;
+            return self.lstm_periphery(x, l, self.lstm_layers);
         }
         let h = l.hidden();
         let onnx_order = |t: &Tensor| -> Result<Tensor> {
