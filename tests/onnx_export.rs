@@ -6,7 +6,7 @@
 
 mod common;
 
-use aimc::models::bert::{BertConfig, Pooling};
+use aimc::models::bert::Pooling;
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::wide_resnet::WideResNetConfig;
 use aimc::models::{Model, ModelConfig};
@@ -69,14 +69,7 @@ fn export(model: &Model) -> Vec<u8> {
 /// A 2-layer LSTM language model (vocabulary 20, embedding 6, hidden 5) from seed 3, in HWA's
 /// parametrisation.
 fn language_model() -> Model {
-    use aimc::models::lstm_lm::LstmLmConfig;
-    let config = ModelConfig::LstmLm(LstmLmConfig {
-        vocab: 20,
-        embedding: 6,
-        hidden: 5,
-        layers: 2,
-        dropout: 0.0,
-    });
+    let config = common::models::tiny_lstm_lm();
     let varmap = VarMap::new();
     let vb = seeded_var_builder(&varmap, 3, DType::F32, &Device::Cpu);
     let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();
@@ -87,20 +80,7 @@ fn language_model() -> Model {
 /// A 2-layer BERT (vocabulary 30, hidden 8, 2 heads, FFN 16, 3 labels) from seed 6 with
 /// `pooling`, in HWA's parametrisation.
 fn bert(pooling: Pooling) -> Model {
-    let config = ModelConfig::Bert(BertConfig {
-        pretrained: None,
-        vocab_size: 30,
-        hidden_size: 8,
-        num_hidden_layers: 2,
-        num_attention_heads: 2,
-        intermediate_size: 16,
-        max_position_embeddings: 16,
-        type_vocab_size: 2,
-        num_labels: 3,
-        pooling,
-        dropout: 0.0,
-        layer_norm_eps: 1e-12,
-    });
+    let config = common::models::tiny_bert(pooling);
     let varmap = VarMap::new();
     let vb = seeded_var_builder(&varmap, 6, DType::F32, &Device::Cpu);
     let model = Model::build(&config, vb, &TileConfig::ideal(), NoiseRng::new(2)).unwrap();

@@ -10,7 +10,7 @@
 mod common;
 
 use aimc::device::resolve_device;
-use aimc::models::bert::{BertConfig, Pooling};
+use aimc::models::bert::Pooling;
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::{Model, ModelConfig};
 use aimc::nn::matrices;
@@ -237,20 +237,7 @@ fn networks_written_with_their_periphery_compute_the_tiles_logits() {
     let ideal = run_bytes(&plain, &[("input", randn(&[4, 3, 16, 16], 1.0, 9))]);
     assert_logits("resnet", &got, &want, &ideal, &model);
 
-    let bert = ModelConfig::Bert(BertConfig {
-        pretrained: None,
-        vocab_size: 30,
-        hidden_size: 8,
-        num_hidden_layers: 2,
-        num_attention_heads: 2,
-        intermediate_size: 16,
-        max_position_embeddings: 16,
-        type_vocab_size: 2,
-        num_labels: 3,
-        pooling: Pooling::Cls,
-        dropout: 0.0,
-        layer_norm_eps: 1e-12,
-    });
+    let bert = common::models::tiny_bert(Pooling::Cls);
     let (model, varmap) = build(&bert, 6);
     aimc::train::hwa::remap_all(&model).unwrap();
     set_input_ranges(&varmap);
@@ -524,14 +511,7 @@ fn imported_graphs_written_with_their_periphery_compute_their_tiles() {
 /// [2, 4]): the logits the tiles compute from zero states, to f32 rounding.
 #[test]
 fn the_language_model_written_with_its_periphery_runs_in_the_reference_evaluator() {
-    use aimc::models::lstm_lm::LstmLmConfig;
-    let config = ModelConfig::LstmLm(LstmLmConfig {
-        vocab: 20,
-        embedding: 6,
-        hidden: 5,
-        layers: 2,
-        dropout: 0.0,
-    });
+    let config = common::models::tiny_lstm_lm();
     let varmap = VarMap::new();
     let vb = seeded_var_builder(&varmap, 3, DType::F32, &Device::Cpu);
     let model = Model::build(&config, vb, &noise_free(4, 8), NoiseRng::new(2)).unwrap();

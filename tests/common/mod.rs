@@ -2,6 +2,7 @@
 //! training options, the tensors of a checkpoint and the output fixtures.
 #![allow(dead_code)]
 
+pub mod models;
 pub mod onnx_graph;
 
 use std::path::Path;
