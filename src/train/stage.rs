@@ -129,20 +129,22 @@ fn trained_params(varmap: &VarMap, model: &Model, hwa: Option<&HwaStage>) -> Vec
     params
 }
 
-/// The first non-finite parameter, if any.
+/// The first non-finite parameter, if any: every parameter's sum in one tensor, read with one
+/// transfer from the device (a non-finite element makes its sum non-finite).
 fn non_finite_param(params: &[Param]) -> Result<Option<String>> {
-    for p in params {
-        let s = p
-            .var
-            .as_tensor()
-            .sum_all()?
-            .to_dtype(DType::F32)?
-            .to_scalar::<f32>()?;
-        if !s.is_finite() {
-            return Ok(Some(p.name.clone()));
-        }
+    if params.is_empty() {
+        return Ok(None);
     }
-    Ok(None)
+    let sums = params
+        .iter()
+        .map(|p| p.var.as_tensor().sum_all()?.to_dtype(DType::F32))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    let sums = Tensor::stack(&sums, 0)?.to_vec1::<f32>()?;
+    Ok(params
+        .iter()
+        .zip(&sums)
+        .find(|(_, s)| !s.is_finite())
+        .map(|(p, _)| p.name.clone()))
 }
 
 /// A stage in progress.
@@ -449,4 +451,32 @@ pub fn history_csv(history: &[EpochRecord], metric: Metric, items: &str) -> Stri
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Var;
+
+    fn param(name: &str, values: &[f32]) -> Param {
+        Param {
+            name: name.into(),
+            var: Var::from_slice(values, values.len(), &Device::Cpu).unwrap(),
+            lr_scale: 1.0,
+            decay: true,
+        }
+    }
+
+    /// The check names the first parameter holding a NaN or an infinity, in parameter order.
+    #[test]
+    fn the_first_non_finite_parameter_is_named() {
+        let finite = param("a", &[1.0, -2.0]);
+        let nan = param("b", &[0.0, f32::NAN]);
+        let inf = param("c", &[f32::INFINITY]);
+        assert_eq!(non_finite_param(&[]).unwrap(), None);
+        assert_eq!(non_finite_param(std::slice::from_ref(&finite)).unwrap(), None);
+        let all = [finite, nan, inf];
+        assert_eq!(non_finite_param(&all).unwrap().as_deref(), Some("b"));
+        assert_eq!(non_finite_param(&all[2..]).unwrap().as_deref(), Some("c"));
+    }
 }
