@@ -474,7 +474,10 @@ mod tests {
         let nan = param("b", &[0.0, f32::NAN]);
         let inf = param("c", &[f32::INFINITY]);
         assert_eq!(non_finite_param(&[]).unwrap(), None);
-        assert_eq!(non_finite_param(std::slice::from_ref(&finite)).unwrap(), None);
+        assert_eq!(
+            non_finite_param(std::slice::from_ref(&finite)).unwrap(),
+            None
+        );
         let all = [finite, nan, inf];
         assert_eq!(non_finite_param(&all).unwrap().as_deref(), Some("b"));
         assert_eq!(non_finite_param(&all[2..]).unwrap().as_deref(), Some("c"));
