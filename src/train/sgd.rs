@@ -18,9 +18,13 @@ pub fn sgd_update(
     lr: f64,
     weight_decay: f64,
 ) -> Result<()> {
-    let mut g = grad.clone();
+    // Detached: an update built from the variable's tensor would record the operation, and the
+    // momentum buffer would then hold every earlier step's buffer alive through it (a few
+    // parameter-sized tensors more every step).
+    let w = var.as_tensor().detach();
+    let mut g = grad.detach();
     if weight_decay != 0.0 {
-        g = (g + (var.as_tensor() * weight_decay)?)?;
+        g = (g + (&w * weight_decay)?)?;
     }
     if c.momentum != 0.0 {
         let b = match buf.take() {
@@ -34,7 +38,7 @@ pub fn sgd_update(
         };
         *buf = Some(b);
     }
-    var.set(&(var.as_tensor() - (g * lr)?)?)
+    var.set(&(w - (g * lr)?)?)
 }
 
 /// SGD with momentum over a set of variables.
