@@ -202,3 +202,25 @@ fn map_refuses_bad_input() {
         "{err}"
     );
 }
+
+/// `--compute cpu` is the default (the same output, to the byte); `--compute cuda` in a build
+/// without CUDA is an error naming the flag (issue 19: the GPU check compares cuda with cpu).
+#[test]
+fn tile_error_computes_where_asked() {
+    let args = [
+        "tile", "error", "--batch", "20", "--rows", "64", "--cols", "32", "--format", "json",
+    ];
+    let default = ok(&aimc(&args));
+    let mut on_cpu = args.to_vec();
+    on_cpu.extend(["--compute", "cpu"]);
+    assert_eq!(ok(&aimc(&on_cpu)), default);
+    if !cfg!(feature = "cuda") {
+        let mut on_cuda = args.to_vec();
+        on_cuda.extend(["--compute", "cuda"]);
+        let err = fails(&aimc(&on_cuda));
+        assert!(
+            err.contains("--compute cuda") && err.contains("features cuda"),
+            "{err}"
+        );
+    }
+}

@@ -155,7 +155,15 @@ fn ideal_preset_has_zero_mvm_error() {
 #[test]
 fn standard_tile_errors_are_ordered_sensibly() {
     let spec = aimc::device::resolve_device("pcm").unwrap();
-    let rows = mvm_error_report(&TileConfig::standard(), &spec, 100, 0.0, 0).unwrap();
+    let rows = mvm_error_report(
+        &TileConfig::standard(),
+        &spec,
+        100,
+        0.0,
+        0,
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
     let get = |k: &str| rows.iter().find(|r| r.nonideality == k).unwrap().eps_m;
     // Each non-ideality alone adds error; at t = 0 there is no drift.
     for k in [

@@ -1,6 +1,7 @@
 //! `aimc tile error`: the MVM error of a tile configuration, with all its non-idealities and
 //! with each alone.
 
+use super::train_cmd::DeviceArg;
 use aimc::commands::tile_error::{TileErrorRequest, tile_error};
 use aimc::report::TextTable;
 use aimc::report::format::to_json;
@@ -39,6 +40,9 @@ pub struct ErrorArgs {
     seed: u64,
     #[arg(long, value_enum, default_value = "table")]
     format: ErrorFormat,
+    /// Where to compute (the tile's --device is the analog device).
+    #[arg(long, value_enum, default_value = "cpu")]
+    compute: DeviceArg,
 }
 
 /// `--format` of `tile error`.
@@ -58,6 +62,7 @@ pub fn run(cmd: TileCommand) -> anyhow::Result<()> {
         batch: args.batch,
         t_s: args.t_s,
         seed: args.seed,
+        compute: aimc::commands::compute_device(args.compute == DeviceArg::Cuda, "--compute")?,
     })?;
     let (t_s, batch) = (args.t_s, args.batch);
     match args.format {

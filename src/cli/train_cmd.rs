@@ -56,7 +56,7 @@ pub struct TrainArgs {
 
 /// The compute device of `d`.
 pub(super) fn device(d: DeviceArg) -> anyhow::Result<candle_core::Device> {
-    Ok(compute_device(d == DeviceArg::Cuda)?)
+    Ok(compute_device(d == DeviceArg::Cuda, "--device")?)
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {

@@ -15,8 +15,9 @@ pub mod train;
 
 use crate::error::{Error, Result};
 
-/// Where to compute: the CPU, or the first CUDA GPU (a build with `--features cuda`).
-pub fn compute_device(cuda: bool) -> Result<candle_core::Device> {
+/// Where to compute: the CPU, or the first CUDA GPU (a build with `--features cuda`); `flag`
+/// names the option that asked, for the error of a build without CUDA.
+pub fn compute_device(cuda: bool, flag: &str) -> Result<candle_core::Device> {
     if !cuda {
         return Ok(candle_core::Device::Cpu);
     }
@@ -24,7 +25,7 @@ pub fn compute_device(cuda: bool) -> Result<candle_core::Device> {
         Ok(candle_core::Device::new_cuda(0)?)
     } else {
         Err(Error::invalid_argument(
-            "--device cuda",
+            format!("{flag} cuda"),
             "a binary built with CUDA (`cargo build --release --features cuda`)",
             "a build without it",
         ))

@@ -20,6 +20,8 @@ pub struct TileErrorRequest {
     /// Time after programming, s.
     pub t_s: f64,
     pub seed: u64,
+    /// Where to compute.
+    pub compute: candle_core::Device,
 }
 
 /// The configuration measured and its rows.
@@ -51,6 +53,6 @@ pub fn tile_error(req: &TileErrorRequest) -> Result<TileErrorOutcome> {
         ));
     }
     let spec = resolve_device(&config.device)?;
-    let rows = mvm_error_report(&config, &spec, req.batch, req.t_s, req.seed)?;
+    let rows = mvm_error_report(&config, &spec, req.batch, req.t_s, req.seed, &req.compute)?;
     Ok(TileErrorOutcome { config, rows })
 }

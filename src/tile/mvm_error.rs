@@ -89,13 +89,27 @@ pub fn isolate(
     Ok((c, AnalogDevice::Statistical(d)))
 }
 
-/// eps_M of `config` with `device` at `t_s` after programming, for `batch` inputs (seeded).
+/// eps_M of `config` with `device` at `t_s` after programming, for `batch` inputs (seeded),
+/// computed on the CPU.
 pub fn mvm_error(
     config: &TileConfig,
     device: &AnalogDevice,
     batch: usize,
     t_s: f64,
     seed: u64,
+) -> Result<f64> {
+    mvm_error_on(config, device, batch, t_s, seed, &Device::Cpu)
+}
+
+/// [`mvm_error`] computed on `dev` (the same weights, inputs and noise seeds: on another
+/// device, within sampling error of the CPU's).
+pub fn mvm_error_on(
+    config: &TileConfig,
+    device: &AnalogDevice,
+    batch: usize,
+    t_s: f64,
+    seed: u64,
+    dev: &Device,
 ) -> Result<f64> {
     if batch == 0 {
         return Err(Error::invalid_argument(
@@ -104,7 +118,6 @@ pub fn mvm_error(
             0,
         ));
     }
-    let dev = Device::Cpu;
     let (rows, cols) = (config.rows, config.cols);
     let mut rng = NoiseRng::stream(seed, &[0]);
     let w: Vec<f32> = (0..rows * cols)
@@ -114,8 +127,8 @@ pub fn mvm_error(
         .map(|_| (2.0 * rng.uniform() - 1.0) as f32)
         .collect();
     let run = || -> candle_core::Result<f64> {
-        let w = Tensor::from_vec(w, (cols, rows), &dev)?;
-        let x = Tensor::from_vec(x, (batch, rows), &dev)?;
+        let w = Tensor::from_vec(w, (cols, rows), dev)?;
+        let x = Tensor::from_vec(x, (batch, rows), dev)?;
         let ideal = x.matmul(&w.t()?)?;
         let m = TiledMatrix::new("tile", w, config, NoiseRng::stream(seed, &[1]))?;
         m.program(device, NoiseRng::stream(seed, &[2]).next_u64())?;
@@ -131,13 +144,14 @@ pub fn mvm_error(
     Ok(run()?)
 }
 
-/// eps_M for every entry of [`nonidealities`].
+/// eps_M for every entry of [`nonidealities`], computed on `dev`.
 pub fn mvm_error_report(
     tile: &TileConfig,
     device: &DeviceSpec,
     batch: usize,
     t_s: f64,
     seed: u64,
+    dev: &Device,
 ) -> Result<Vec<MvmErrorRow>> {
     nonidealities()
         .into_iter()
@@ -145,7 +159,7 @@ pub fn mvm_error_report(
             let (c, d) = isolate(which, tile, device)?;
             Ok(MvmErrorRow {
                 nonideality: which.to_string(),
-                eps_m: mvm_error(&c, &d, batch, t_s, seed)?,
+                eps_m: mvm_error_on(&c, &d, batch, t_s, seed, dev)?,
             })
         })
         .collect()
