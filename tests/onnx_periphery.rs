@@ -558,3 +558,69 @@ fn the_language_model_written_with_its_periphery_runs_in_the_reference_evaluator
         4 * fan_ins,
     );
 }
+
+/// What `--periphery` cannot write is refused with an error naming the flag and what was found:
+/// tiles whose input range is not static (here dynamic), and an imported graph's LSTM node.
+#[test]
+fn what_the_periphery_cannot_write_is_refused_by_name() {
+    use aimc::onnx::analog::{AnalogGraph, GraphOptions};
+    use aimc::onnx::export_periphery::export_periphery_bytes;
+    use aimc::onnx::write::{int, value_info};
+    use aimc::tile::periphery::InputScaling;
+    use common::onnx_graph::{init, model, node};
+    let dynamic = noise_free(256, 256)
+        .edit(|t| t.periphery.input_scaling.mode = InputScaling::Dynamic)
+        .unwrap();
+    let varmap = VarMap::new();
+    let vb = seeded_var_builder(&varmap, 5, DType::F32, &Device::Cpu);
+    let resnet = Model::build(&resnet_config(), vb, &dynamic, NoiseRng::new(2)).unwrap();
+    let err = resnet
+        .onnx_bytes(&[None, Some(3), None, None], &[None, Some(10)], true)
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--periphery") && err.contains("Dynamic"),
+        "{err}"
+    );
+
+    let mut rng = NoiseRng::new(8);
+    let bytes = model(
+        vec![node(
+            "LSTM",
+            &["x", "W", "R"],
+            "y",
+            vec![int("hidden_size", 4)],
+        )],
+        vec![
+            init("W", &[1, 16, 3], false, &mut rng),
+            init("R", &[1, 16, 4], false, &mut rng),
+        ],
+        vec![value_info("x", &[Some(5), Some(2), Some(3)])],
+        &["y"],
+        13,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lstm.onnx");
+    std::fs::write(&file, &bytes).unwrap();
+    let onnx = aimc::onnx::read_model(&file).unwrap();
+    let constants = fold_constants(&onnx).unwrap();
+    let vb = seeded_var_builder(&VarMap::new(), 0, DType::F32, &Device::Cpu);
+    let tile = noise_free(16, 8);
+    let graph = AnalogGraph::build(
+        &onnx,
+        &constants,
+        GraphOptions::default(),
+        vb,
+        &tile,
+        NoiseRng::new(1),
+    )
+    .unwrap();
+    let err = export_periphery_bytes(&onnx, &graph)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--periphery") && err.contains("LSTM node"),
+        "{err}"
+    );
+}
