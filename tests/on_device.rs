@@ -5,6 +5,8 @@
 //! gradient for every variable, the same loss). On the CPU both sides take the same path: the
 //! run checks the harness (the GPU check's dry run).
 
+mod common;
+
 use aimc::models::resnet::ResNetConfig;
 use aimc::models::{Model, ModelConfig};
 use aimc::nn::{AnalogModule, matrices, seeded_var_builder};
@@ -13,6 +15,7 @@ use aimc::tile::TileConfig;
 use aimc::train::distill::cross_entropy;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
+use common::wrn_step::WrnStep;
 
 /// The device of `AIMC_TEST_DEVICE`.
 fn test_device() -> Device {
@@ -105,4 +108,43 @@ fn an_hwa_step_on_the_device_matches_the_cpu() {
     let (cpu, dev) = (step(&Device::Cpu), step(&test_device()));
     eprintln!("HWA loss: cpu {cpu}, device {dev}");
     assert!((dev - cpu).abs() <= 1e-4 * cpu.abs(), "{dev} vs {cpu}");
+}
+
+/// A whole number from the environment variable `name`, else `default`.
+fn env_count(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v}: expected a whole number")),
+        _ => default,
+    }
+}
+
+/// The GPU check's step timer (issue 19): WRN-16-4 training steps on CIFAR-sized inputs at
+/// batch `AIMC_STEP_BATCH` (default 128) on the device, FP (ideal tile) and HWA (standard PCM
+/// tile): one warm-up step each (kernel loading, allocator growth), then the mean of
+/// `AIMC_STEP_REPEATS` (default 3) steps, each ending with its loss on the host. Prints one
+/// `step-time` line that scripts/gpu-check.sh reads; the losses must be finite.
+#[test]
+#[ignore = "minutes on a CPU: scripts/gpu-check.sh runs it"]
+fn wrn_16_4_step_time() {
+    let device = test_device();
+    let batch = env_count("AIMC_STEP_BATCH", 128);
+    let repeats = env_count("AIMC_STEP_REPEATS", 3).max(1);
+    let time = |hwa: bool| {
+        let mut s = WrnStep::new(16, 4, batch, hwa, &device);
+        assert!(s.run().is_finite(), "warm-up loss");
+        let start = std::time::Instant::now();
+        for _ in 0..repeats {
+            let loss = s.run();
+            assert!(loss.is_finite(), "loss {loss} (hwa {hwa})");
+        }
+        start.elapsed().as_secs_f64() / repeats as f64
+    };
+    let fp = time(false);
+    let hwa = time(true);
+    println!(
+        "step-time batch={batch} repeats={repeats} fp_s={fp:.4} hwa_s={hwa:.4} ratio={:.2}",
+        hwa / fp
+    );
 }

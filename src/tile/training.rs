@@ -45,9 +45,15 @@ impl TrainingState {
         if let Some(d) = deltas[tile].as_ref().filter(|d| d.shape() == w.shape()) {
             return w + d;
         }
-        let values = w.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
         let seed = NoiseRng::stream(self.batch_seed, &[tile as u64]).next_u64();
-        let noisy = Tensor::from_vec(m.apply(&values, seed), w.shape(), w.device())?;
+        // On the CPU the host kernel; elsewhere tensor operations on the device, so that the
+        // weights are not copied to the host every mini-batch (issue 19).
+        let noisy = if w.device().is_cpu() {
+            let values = w.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+            Tensor::from_vec(m.apply(&values, seed), w.shape(), w.device())?
+        } else {
+            m.apply_tensor(w, seed)?
+        };
         let delta = (noisy.to_dtype(w.dtype())? - w)?.detach();
         deltas[tile] = Some(delta.clone());
         w + delta
@@ -68,9 +74,14 @@ impl TrainingState {
             return Ok(None);
         };
         let x = x.detach().to_dtype(DType::F32)?;
-        let abs_max = x.abs()?.max_all()?.to_scalar::<f32>()? as f64;
-        let mean = x.mean_all()?.to_scalar::<f32>()? as f64;
-        let var = x.sqr()?.mean_all()?.to_scalar::<f32>()? as f64 - mean * mean;
+        // One transfer to the host: abs-max, mean and mean square.
+        let stats = Tensor::stack(
+            &[x.abs()?.max_all()?, x.mean_all()?, x.sqr()?.mean_all()?],
+            0,
+        )?
+        .to_vec1::<f32>()?;
+        let (abs_max, mean) = (stats[0] as f64, stats[1] as f64);
+        let var = stats[2] as f64 - mean * mean;
         let mut c = c.lock().expect("lock");
         let estimate = abs_max.min(c.std_factor * var.max(0.0).sqrt());
         c.sum[tile] += estimate;

@@ -9,16 +9,20 @@ use candle_core::backprop::GradStore;
 /// Clips the gradients of `params` in `grads` to a global norm of `max_norm`; returns the norm
 /// before clipping.
 pub fn clip_grad_norm(grads: &mut GradStore, params: &[Param], max_norm: f64) -> Result<f64> {
-    let mut sum_sq = 0.0f64;
-    for p in params {
-        if let Some(g) = grads.get(&p.var) {
-            sum_sq += g
-                .sqr()?
-                .sum_all()?
-                .to_dtype(candle_core::DType::F64)?
-                .to_scalar::<f64>()?;
-        }
+    // Each gradient's sum of squares on its device, read back in one transfer (issue 19) and
+    // added on the host in parameter order.
+    let sums = params
+        .iter()
+        .filter_map(|p| grads.get(&p.var))
+        .map(|g| g.sqr()?.sum_all()?.to_dtype(candle_core::DType::F64))
+        .collect::<Result<Vec<_>>>()?;
+    if sums.is_empty() {
+        return Ok(0.0);
     }
+    let sum_sq: f64 = candle_core::Tensor::stack(&sums, 0)?
+        .to_vec1::<f64>()?
+        .iter()
+        .sum();
     let norm = sum_sq.sqrt();
     if norm > max_norm {
         let factor = max_norm / (norm + 1e-6);

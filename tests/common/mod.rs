@@ -4,6 +4,7 @@
 
 pub mod models;
 pub mod onnx_graph;
+pub mod wrn_step;
 
 use std::path::Path;
 use std::process::Command;
