@@ -45,11 +45,17 @@ check_start=$(date +%s)
 
 # The binaries: aimc and the test binary of tests/on_device.rs.
 if [ -n "$prebuilt" ]; then
-  aimc="$prebuilt/aimc"
-  on_device="$prebuilt/on_device"
-  for f in "$aimc" "$on_device"; do
-    [ -x "$f" ] || { echo "gpu-check: --prebuilt $prebuilt: no executable $f (build it with scripts/gpu-bundle.sh)" >&2; exit 2; }
+  # scripts/gpu-bundle.sh's binaries, xz-compressed (unpacked with Python's lzma: no xz needed).
+  mkdir -p "$out/bin"
+  for name in aimc on_device; do
+    [ -f "$prebuilt/$name.xz" ] || { echo "gpu-check: --prebuilt $prebuilt: no $name.xz (build it with scripts/gpu-bundle.sh)" >&2; exit 2; }
+    python3 -c 'import lzma, shutil, sys
+with lzma.open(sys.argv[1]) as f, open(sys.argv[2], "wb") as g:
+    shutil.copyfileobj(f, g)' "$prebuilt/$name.xz" "$out/bin/$name" || exit 2
+    chmod +x "$out/bin/$name"
   done
+  aimc="$out/bin/aimc"
+  on_device="$out/bin/on_device"
 else
   features=""
   if [ "$device" = cuda ]; then
