@@ -37,7 +37,7 @@ fn failure(o: &Output) -> String {
 #[test]
 fn list_shows_every_shipped_device() {
     let out = stdout(&aimc(repo(), &["device", "list"]));
-    for name in ["ideal", "pcm", "pcm-custom-drift", "reram-like"] {
+    for (name, _) in aimc::device::registry::BUILTIN_DEVICES {
         assert!(
             out.lines().any(|l| l.starts_with(name)),
             "{name} missing:\n{out}"
@@ -47,7 +47,10 @@ fn list_shows_every_shipped_device() {
     let tmp = tempfile::tempdir().unwrap();
     let out = stdout(&aimc(tmp.path(), &["device", "list", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        aimc::device::registry::BUILTIN_DEVICES.len()
+    );
     assert!(out.contains("built-in"));
 }
 

@@ -279,3 +279,112 @@ fn refuses_non_finite_numbers() {
         &["drift.mu.slope", "finite"],
     );
 }
+
+/// A custom device whose three laws are formulas (the drift of PCM written out, a constant
+/// programming noise, HERMES's two-device read level at the programmed conductance).
+const FORMULAS: &str = r#"
+kind = "custom"
+g_max_us = 25.0
+[programming_noise]
+law = "formula"
+sigma_us = "0.2 + 0.01 * g"
+[drift]
+law = "formula"
+mu = "clip(-0.0155 * ln(max(x, 1e-7)) + 0.0244, 0.049, 0.1)"
+sigma = "clip(-0.0125 * ln(max(x, 1e-7)) - 0.0059, 0.008, 0.045)"
+[read_noise]
+law = "one_over_f_formula"
+level = "if(x < 0.16, clip(-0.0117 * ln(x) - 0.0069, 0.015, 0.04), 0.0069 * x^3 - 0.0280 * x^2 + 0.0211 * x + 0.0123)"
+level_at = "programmed"
+"#;
+
+/// Formula laws evaluate what they say (PCM's drift law as a formula gives PCM's drift), write
+/// back as written, and read back to the same device.
+#[test]
+fn formula_laws_evaluate_and_round_trip() {
+    let spec = parse_device("f.toml", FORMULAS, "f").unwrap();
+    let d = spec.device.as_statistical().unwrap();
+    let p = pcm();
+    for g in [0.0, 0.01, 1.0, 5.0, 12.5, 25.0] {
+        let (ours, paper) = (d.target_laws(g), p.target_laws(g));
+        assert!((ours.mu_nu - paper.mu_nu).abs() < 1e-6, "mu at {g}");
+        assert!(
+            (ours.sigma_nu - paper.sigma_nu).abs() < 1e-6,
+            "sigma at {g}"
+        );
+        assert!((ours.sigma_prog_us - (0.2 + 0.01 * g)).abs() < 1e-6);
+    }
+    assert!((d.target_laws(25.0).read_level - 0.0123).abs() < 1e-6);
+    assert!((d.target_laws(0.0).read_level - 0.04).abs() < 1e-7);
+    let text = toml::to_string(&resolved_file(&spec)).unwrap();
+    assert!(text.contains("mu = \"clip(-0.0155 * ln(max(x, 1e-7)) + 0.0244, 0.049, 0.1)\""));
+    assert!(text.contains("level_at = \"programmed\""));
+    let again = parse_device("again.toml", &text, "f").unwrap();
+    assert_eq!(again.device, spec.device);
+}
+
+#[test]
+fn refuses_bad_formulas_by_key_line_and_column() {
+    let with = |from: &str, to: &str| FORMULAS.replace(from, to);
+    // A syntax error: the key, its line, the column and what was expected.
+    assert_err(
+        &with("0.2 + 0.01 * g", "0.2 + * g"),
+        &[
+            "bad.toml:6",
+            "programming_noise.sigma_us",
+            "column 7",
+            "a number, a name or `(`",
+        ],
+    );
+    // An unknown variable or function.
+    assert_err(
+        &with("0.2 + 0.01 * g", "0.2 + t"),
+        &[
+            "programming_noise.sigma_us",
+            "one of the variables x, g, found `t`",
+        ],
+    );
+    assert_err(
+        &with("clip(-0.0155", "clamp(-0.0155"),
+        &["bad.toml:9", "drift.mu", "a function (ln, log10"],
+    );
+    // A formula negative somewhere on [g_min, g_max], or not finite.
+    assert_err(
+        &with("0.2 + 0.01 * g", "0.2 - 0.01 * g"),
+        &[
+            "programming_noise.sigma_us",
+            ">= 0 everywhere",
+            "at g = 20.125 µS",
+        ],
+    );
+    assert_err(
+        &with("level = \"if", "level = \"ln(x) + 0 * if"),
+        &["read_noise.level", "finite", "at g = 0 µS"],
+    );
+    // A formula where a list or a table is expected, and the other way round.
+    assert_err(
+        &with(
+            "law = \"formula\"\nsigma_us",
+            "law = \"table\"\ng_us = [0.0, 25.0]\nsigma_us",
+        ),
+        &[
+            "programming_noise.sigma_us",
+            "a list of numbers with law = \"table\"",
+        ],
+    );
+    assert_err(
+        &with("law = \"formula\"\nmu", "law = \"log_linear\"\nmu"),
+        &[
+            "drift.mu",
+            "a table { slope, intercept, min, max } with law = \"log_linear\"",
+        ],
+    );
+    assert_err(
+        &with("sigma_us = \"0.2 + 0.01 * g\"", "sigma_us = 3"),
+        &["a list of numbers (a table) or a formula (a string)"],
+    );
+    assert_err(
+        &with("level_at = \"programmed\"", "level_at = \"drifted\""),
+        &["level_at", "target", "programmed"],
+    );
+}

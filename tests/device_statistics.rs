@@ -75,6 +75,18 @@ fn pcm_moments_match_theory() {
     check_device("pcm", &pcm(), &[0.0, 0.5, 5.0, 12.5, 25.0], 1);
 }
 
+/// Formula laws (HERMES: piecewise drift and read-noise laws, the read level at the programmed
+/// conductance, whose moments integrate over g_P).
+#[test]
+fn formula_law_moments_match_theory() {
+    for (name, g_max) in [("hermes-1dev", 10.35), ("hermes-2dev", 20.7)] {
+        let spec = resolve_device(name).unwrap();
+        let d = spec.device.as_statistical().unwrap();
+        let targets: Vec<f64> = [0.0, 0.05, 0.3, 1.0].iter().map(|x| x * g_max).collect();
+        check_device(name, d, &targets, 5);
+    }
+}
+
 #[test]
 fn table_drift_moments_match_theory() {
     let spec = resolve_device("pcm-custom-drift").unwrap();

@@ -116,6 +116,7 @@ impl Device {
                 drift_scale: 0.0,
                 read_noise: ReadNoiseLaw::None,
                 read_noise_scale: 0.0,
+                read_level_at: Default::default(),
                 stuck: StuckProbabilities::default(),
             })
             .expect("an ideal device's view is valid"),

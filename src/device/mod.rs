@@ -2,10 +2,12 @@
 //! state, the ideal device, the statistical device (PCM and TOML-defined custom devices, one
 //! code path, checked when built), its laws (`laws/`, one file per family, each with its section
 //! of a device file), device files (`file/`), the sensitivity knobs of a device, analytic
-//! moments, Monte-Carlo sampling, and device files fitted to measurements (`fit/`).
+//! moments, Monte-Carlo sampling, device files fitted to measurements (`fit/`), and the
+//! formulas laws can be written as (`formula/`).
 
 pub mod file;
 pub mod fit;
+pub mod formula;
 pub mod ideal;
 pub mod kind;
 pub mod knobs;

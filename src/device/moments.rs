@@ -5,7 +5,10 @@
 //! folded, nu = k|Y| with Y ~ N(mu, sigma^2) (Eq. 9); the drift factor exp(-nu L),
 //! L = ln((t + t0)/t0) (Eq. 8), is independent of g_P; the read noise is relative, so
 //! g = g_D max(0, 1 + r xi) with r = level * time factor (Eq. 10-12). Stuck devices mix in.
+//! Where the level is evaluated at the programmed conductance (`read_level_at = programmed`),
+//! r depends on g_P: those moments integrate over g_P numerically.
 
+use super::laws::read_noise::LevelAt;
 use super::model::DeviceModel;
 use super::statistical::StatisticalDevice;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -62,6 +65,43 @@ pub fn folded_normal_exp_moment(mu: f64, sigma: f64, c: f64) -> f64 {
         + (c * mu + half).exp() * phi_cdf(-mu / sigma - c * sigma)
 }
 
+/// E[g_P R1(r(g_P))] and E[g_P^2 R2(r(g_P))] with g_P = max(0, X), X ~ N(m, s^2), r(g) the
+/// device's read level at g times `factor`, and R1, R2 the raw moments of max(0, 1 + r xi):
+/// composite Simpson over X within 12 s of m (4,000 intervals; g_P = 0 contributes nothing).
+fn programmed_level_moments(d: &StatisticalDevice, m: f64, s: f64, factor: f64) -> (f64, f64) {
+    let at = |g: f64| {
+        let r = d.target_laws(g).read_level * factor;
+        let (r1, r2) = rectified_normal_moments(1.0, r);
+        (g * r1, g * g * r2)
+    };
+    if s <= 0.0 {
+        return at(m.max(0.0));
+    }
+    let (lo, hi) = ((m - 12.0 * s).max(0.0), m + 12.0 * s);
+    if hi <= lo {
+        return (0.0, 0.0);
+    }
+    let intervals = 4000;
+    let h = (hi - lo) / intervals as f64;
+    let (mut e1, mut e2) = (0.0, 0.0);
+    for k in 0..=intervals {
+        let x = lo + k as f64 * h;
+        let w = match k {
+            0 => 1.0,
+            k if k == intervals => 1.0,
+            k if k % 2 == 1 => 4.0,
+            _ => 2.0,
+        } * h
+            / 3.0
+            * phi_pdf((x - m) / s)
+            / s;
+        let (a, b) = at(x);
+        e1 += w * a;
+        e2 += w * b;
+    }
+    (e1, e2)
+}
+
 /// Mean and std of the conductance read and of the drift exponent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeviceMoments {
@@ -84,10 +124,18 @@ pub fn device_moments(d: &StatisticalDevice, g_us: f64, t_s: f64) -> DeviceMomen
     };
     let f1 = folded_normal_exp_moment(laws.mu_nu, laws.sigma_nu, k * log_ratio);
     let f2 = folded_normal_exp_moment(laws.mu_nu, laws.sigma_nu, 2.0 * k * log_ratio);
-    let r = laws.read_level * d.read_time_factor(t_s);
-    let (r1, r2) = rectified_normal_moments(1.0, r);
+    let factor = d.read_time_factor(t_s);
     // Not stuck.
-    let (g1_ok, g2_ok) = (gp1 * f1 * r1, gp2 * f2 * r2);
+    let (g1_ok, g2_ok) = match d.read_level_at {
+        LevelAt::Target => {
+            let (r1, r2) = rectified_normal_moments(1.0, laws.read_level * factor);
+            (gp1 * f1 * r1, gp2 * f2 * r2)
+        }
+        LevelAt::Programmed => {
+            let (e1, e2) = programmed_level_moments(d, g_us, laws.sigma_prog_us, factor);
+            (e1 * f1, e2 * f2)
+        }
+    };
     let (n1_ok, n2_ok) = (k * nu1, k * k * nu2);
     // Mixture with stuck devices (nu = 0, no read noise).
     let s = &d.stuck;

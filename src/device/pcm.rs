@@ -57,6 +57,7 @@ pub fn pcm_params() -> DeviceParams {
         drift_scale: 1.0,
         read_noise: PCM_READ_NOISE,
         read_noise_scale: 1.0,
+        read_level_at: Default::default(),
         stuck: StuckProbabilities::default(),
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The shipped device files, built into the binary so it works from any directory.
-pub const BUILTIN_DEVICES: [(&str, &str); 4] = [
+pub const BUILTIN_DEVICES: [(&str, &str); 7] = [
     ("ideal", include_str!("../../devices/ideal.toml")),
     ("pcm", include_str!("../../devices/pcm.toml")),
     (
@@ -15,6 +15,18 @@ pub const BUILTIN_DEVICES: [(&str, &str); 4] = [
         include_str!("../../devices/pcm-custom-drift.toml"),
     ),
     ("reram-like", include_str!("../../devices/reram-like.toml")),
+    (
+        "hermes-1dev",
+        include_str!("../../devices/hermes-1dev.toml"),
+    ),
+    (
+        "hermes-2dev",
+        include_str!("../../devices/hermes-2dev.toml"),
+    ),
+    (
+        "state-independent",
+        include_str!("../../devices/state-independent.toml"),
+    ),
 ];
 
 /// Environment variable naming an extra device directory, searched first.

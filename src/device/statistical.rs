@@ -2,6 +2,7 @@
 //! and stuck devices, each given by a law of `laws/` (physics.md section 2). PCM is this device
 //! with the paper's laws (`pcm.rs`); custom TOML devices are this device with the user's laws.
 
+use super::laws::read_noise::LevelAt;
 use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities, ln_g_hat_into};
 use super::model::DeviceModel;
 use super::state::ProgrammedState;
@@ -30,6 +31,8 @@ pub struct DeviceParams {
     pub read_noise: ReadNoiseLaw,
     /// read_noise_scale: multiplies sigma_read.
     pub read_noise_scale: f64,
+    /// Where the read-noise level is evaluated (target or programmed conductance).
+    pub read_level_at: LevelAt,
     pub stuck: StuckProbabilities,
 }
 
@@ -48,11 +51,12 @@ impl DeviceParams {
         positive("t0_s", self.t0_s)?;
         positive("t_read_s", self.t_read_s)?;
         non_negative("programming_noise.scale", self.programming_noise_scale)?;
-        self.programming_noise.validate()?;
+        let (g_min, g_max) = (self.g_min_us, self.g_max_us);
+        self.programming_noise.validate(g_min, g_max)?;
         non_negative("drift.scale", self.drift_scale)?;
-        self.drift.validate()?;
+        self.drift.validate(g_min, g_max)?;
         non_negative("read_noise.scale", self.read_noise_scale)?;
-        self.read_noise.validate()?;
+        self.read_noise.validate(g_min, g_max)?;
         self.stuck.validate()
     }
 }
@@ -162,10 +166,15 @@ impl StatisticalDevice {
         ln_g_hat_into(&out.g_hat, &mut out.ln_g_hat);
         self.programming_noise
             .sigma_into(g_us, &out.g_hat, self.g_max_us, &mut out.sigma_prog_us);
-        self.drift
-            .mu_sigma_into(g_us, &out.ln_g_hat, &mut out.mu_nu, &mut out.sigma_nu);
+        self.drift.mu_sigma_into(
+            g_us,
+            &out.g_hat,
+            &out.ln_g_hat,
+            &mut out.mu_nu,
+            &mut out.sigma_nu,
+        );
         self.read_noise
-            .level_into(&out.ln_g_hat, &mut out.read_level);
+            .level_into(g_us, &out.g_hat, &out.ln_g_hat, &mut out.read_level);
         let (ps, rs) = (
             self.programming_noise_scale as f32,
             self.read_noise_scale as f32,
@@ -215,12 +224,14 @@ impl DeviceModel for StatisticalDevice {
     }
 
     /// Eq. 7 and 9, one draw each per device:
-    /// g_P = max(0, g_T + sigma_P xi1), nu = drift_scale * |mu_nu + sigma_nu xi2|.
+    /// g_P = max(0, g_T + sigma_P xi1), nu = drift_scale * |mu_nu + sigma_nu xi2|; the read
+    /// level at g_T, or at g_P for `read_level_at = programmed`.
     fn program_into(&self, g_target_us: &[f32], rng: &mut NoiseRng, state: &mut ProgrammedState) {
         state.reset(g_target_us.len());
         let with_stuck = self.stuck.any();
         let drift_scale = self.drift_scale as f32;
         let mut laws = LawBatch::default();
+        let mut at_programmed = LawBatch::default();
         let mut xi = vec![0.0f32; 2 * BATCH];
         for (b, targets) in g_target_us.chunks(BATCH).enumerate() {
             self.laws_into(targets, &mut laws);
@@ -236,6 +247,10 @@ impl DeviceModel for StatisticalDevice {
                 g_prog[k] = (targets[k] + laws.sigma_prog_us[k] * xi[2 * k]).max(0.0);
                 nu[k] = drift_scale * (laws.mu_nu[k] + laws.sigma_nu[k] * xi[2 * k + 1]).abs();
                 level[k] = laws.read_level[k];
+            }
+            if self.read_level_at == LevelAt::Programmed {
+                self.laws_into(g_prog, &mut at_programmed);
+                level.copy_from_slice(&at_programmed.read_level);
             }
             if with_stuck {
                 for k in 0..n {

@@ -104,7 +104,8 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
     let (programming_noise, programming_noise_scale) =
         programming_noise::read_section(c, raw.programming_noise, base, g_max_us)?;
     let (drift, drift_scale) = drift::read_section(c, raw.drift, base)?;
-    let (read_noise, read_noise_scale) = read_noise::read_section(c, raw.read_noise, base)?;
+    let (read_noise, read_noise_scale, read_level_at) =
+        read_noise::read_section(c, raw.read_noise, base)?;
     let stuck = stuck::read_section(raw.stuck.unwrap_or_default());
     let device = StatisticalDevice::new(DeviceParams {
         g_max_us,
@@ -117,6 +118,7 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
         drift_scale,
         read_noise,
         read_noise_scale,
+        read_level_at,
         stuck,
     })
     .map_err(|e| c.invalid(e))?;

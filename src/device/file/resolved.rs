@@ -27,7 +27,11 @@ pub fn resolved_file(spec: &DeviceSpec) -> DeviceFile {
         d.programming_noise_scale,
     ));
     file.drift = Some(drift::write_section(&d.drift, d.drift_scale));
-    file.read_noise = Some(read_noise::write_section(d.read_noise, d.read_noise_scale));
+    file.read_noise = Some(read_noise::write_section(
+        &d.read_noise,
+        d.read_noise_scale,
+        d.read_level_at,
+    ));
     file.stuck = Some(stuck::write_section(&d.stuck));
     file
 }

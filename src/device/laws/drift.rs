@@ -1,9 +1,10 @@
 //! Drift (physics.md section 2, Eq. 8-9): the drift exponent nu = |N(mu_nu, sigma_nu)|, drawn
 //! once at programming, with mu_nu and sigma_nu as clipped log-linear laws in g/g_max, tables
-//! over g, or no drift; and the `[drift]` section of a device file (`law`, `mu`, `sigma`,
-//! `g_us`, `nu_mean`, `nu_std`, `scale`), read and written back.
+//! over g, formulas in x = g/g_max and g, or no drift; and the `[drift]` section of a device
+//! file (`law`, `mu`, `sigma`, `g_us`, `nu_mean`, `nu_std`, `scale`), read and written back.
 
 use super::super::file::checker::Checker;
+use super::super::formula::{FieldsOrFormula, Formula};
 use super::super::statistical::DeviceParams;
 use super::super::table::PiecewiseLinear;
 use crate::error::{Error, InvalidKey};
@@ -70,12 +71,21 @@ pub enum DriftLaw {
         mu: PiecewiseLinear,
         sigma: PiecewiseLinear,
     },
+    /// mu_nu and sigma_nu by formulas in x = g/g_max and g (µS).
+    Formula { mu: Formula, sigma: Formula },
 }
 
 impl DriftLaw {
-    /// (mu_nu, sigma_nu) for each target `g_us` with clamped `ln(g_hat)`.
+    /// (mu_nu, sigma_nu) for each target `g_us` with `g_hat` and clamped `ln(g_hat)`.
     #[inline(always)]
-    pub fn mu_sigma_into(&self, g_us: &[f32], ln_g_hat: &[f32], mu: &mut [f32], sigma: &mut [f32]) {
+    pub fn mu_sigma_into(
+        &self,
+        g_us: &[f32],
+        g_hat: &[f32],
+        ln_g_hat: &[f32],
+        mu: &mut [f32],
+        sigma: &mut [f32],
+    ) {
         match self {
             DriftLaw::None => {
                 mu.fill(0.0);
@@ -91,15 +101,27 @@ impl DriftLaw {
                     *os = (s.eval(g as f64) as f32).max(0.0);
                 }
             }
+            DriftLaw::Formula { mu: m, sigma: s } => {
+                m.eval_conductance_into(g_us, g_hat, mu);
+                s.eval_conductance_into(g_us, g_hat, sigma);
+                for o in sigma.iter_mut() {
+                    *o = o.max(0.0);
+                }
+            }
         }
     }
 
-    /// Checks the law (tables are checked when built).
-    pub fn validate(&self) -> Result<(), InvalidKey> {
+    /// Checks the law (tables are checked when built; formulas finite over [g_min, g_max],
+    /// sigma >= 0).
+    pub fn validate(&self, g_min_us: f64, g_max_us: f64) -> Result<(), InvalidKey> {
         match self {
             DriftLaw::LogLinear { mu, sigma } => {
                 mu.validate("drift.mu", false)?;
                 sigma.validate("drift.sigma", true)
+            }
+            DriftLaw::Formula { mu, sigma } => {
+                mu.check_conductance("drift.mu", f64::MIN, g_min_us, g_max_us)?;
+                sigma.check_conductance("drift.sigma", 0.0, g_min_us, g_max_us)
             }
             DriftLaw::None | DriftLaw::Table { .. } => Ok(()),
         }
@@ -113,6 +135,7 @@ pub enum DriftLawName {
     None,
     LogLinear,
     Table,
+    Formula,
 }
 
 /// `{ slope, intercept, min, max }` of a clipped log-linear law.
@@ -130,11 +153,11 @@ pub struct ClippedLogLinearSection {
 #[serde(deny_unknown_fields)]
 pub struct DriftSection {
     pub law: Option<DriftLawName>,
-    /// Log-linear: mu_nu and sigma_nu laws in ln(g/g_max).
+    /// Log-linear: mu_nu and sigma_nu laws in ln(g/g_max); formula: in x and g.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mu: Option<ClippedLogLinearSection>,
+    pub mu: Option<FieldsOrFormula<ClippedLogLinearSection>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sigma: Option<ClippedLogLinearSection>,
+    pub sigma: Option<FieldsOrFormula<ClippedLogLinearSection>>,
     /// Table: conductances (µS), mu_nu and sigma_nu at each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub g_us: Option<Vec<f64>>,
@@ -189,10 +212,11 @@ pub(crate) fn read_section(
         (None, Some(DriftLaw::None)) => DriftLawName::None,
         (None, Some(DriftLaw::LogLinear { .. })) => DriftLawName::LogLinear,
         (None, Some(DriftLaw::Table { .. })) => DriftLawName::Table,
+        (None, Some(DriftLaw::Formula { .. })) => DriftLawName::Formula,
         (None, None) => {
             return Err(c.err(
                 "drift.law",
-                "\"none\", \"log_linear\" or \"table\" (required here)",
+                "\"none\", \"log_linear\", \"table\" or \"formula\" (required here)",
                 "nothing",
             ));
         }
@@ -219,8 +243,17 @@ pub(crate) fn read_section(
                 _ => (None, None),
             };
             DriftLaw::LogLinear {
-                mu: read_clipped(c, "drift.mu", s.mu, bm)?,
-                sigma: read_clipped(c, "drift.sigma", s.sigma, bs)?,
+                mu: read_clipped(c, "drift.mu", fields(c, "drift.mu", s.mu)?, bm)?,
+                sigma: read_clipped(c, "drift.sigma", fields(c, "drift.sigma", s.sigma)?, bs)?,
+            }
+        }
+        DriftLawName::Formula => {
+            c.unused("drift.g_us", &s.g_us, "formula")?;
+            c.unused("drift.nu_mean", &s.nu_mean, "formula")?;
+            c.unused("drift.nu_std", &s.nu_std, "formula")?;
+            DriftLaw::Formula {
+                mu: formula(c, "drift.mu", s.mu)?,
+                sigma: formula(c, "drift.sigma", s.sigma)?,
             }
         }
         DriftLawName::Table => {
@@ -234,7 +267,48 @@ pub(crate) fn read_section(
     Ok((law, scale))
 }
 
-fn clipped_section(l: &ClippedLogLinear) -> ClippedLogLinearSection {
+/// The `{ slope, intercept, min, max }` table at `key` (log_linear), refusing a formula.
+fn fields(
+    c: &Checker,
+    key: &str,
+    v: Option<FieldsOrFormula<ClippedLogLinearSection>>,
+) -> Result<Option<ClippedLogLinearSection>, Error> {
+    match v {
+        Some(FieldsOrFormula::Formula(_)) => Err(c.err(
+            key,
+            "a table { slope, intercept, min, max } with law = \"log_linear\"",
+            "a formula",
+        )),
+        Some(FieldsOrFormula::Fields(f)) => Ok(Some(f)),
+        None => Ok(None),
+    }
+}
+
+/// The formula at `key` (law = "formula"), in x = g/g_max and g.
+fn formula(
+    c: &Checker,
+    key: &str,
+    v: Option<FieldsOrFormula<ClippedLogLinearSection>>,
+) -> Result<Formula, Error> {
+    let source = match v {
+        Some(FieldsOrFormula::Formula(f)) => f,
+        Some(FieldsOrFormula::Fields(_)) => {
+            return Err(c.err(
+                key,
+                "a formula (a string) with law = \"formula\"",
+                "a table",
+            ));
+        }
+        None => c.required(key, None, "a formula in x = g/g_max and g")?,
+    };
+    Formula::of_conductance(key, &source).map_err(|e| c.invalid(e))
+}
+
+fn clipped_section(l: &ClippedLogLinear) -> FieldsOrFormula<ClippedLogLinearSection> {
+    FieldsOrFormula::Fields(clipped_section_fields(l))
+}
+
+fn clipped_section_fields(l: &ClippedLogLinear) -> ClippedLogLinearSection {
     ClippedLogLinearSection {
         slope: Some(l.slope),
         intercept: Some(l.intercept),
@@ -261,6 +335,11 @@ pub(crate) fn write_section(law: &DriftLaw, scale: f64) -> DriftSection {
             s.g_us = Some(mu.x().to_vec());
             s.nu_mean = Some(mu.y().to_vec());
             s.nu_std = Some(sigma.y().to_vec());
+        }
+        DriftLaw::Formula { mu, sigma } => {
+            s.law = Some(DriftLawName::Formula);
+            s.mu = Some(FieldsOrFormula::Formula(mu.source().to_string()));
+            s.sigma = Some(FieldsOrFormula::Formula(sigma.source().to_string()));
         }
     }
     s

@@ -1,9 +1,10 @@
 //! Programming noise (physics.md section 2, Eq. 7): the standard deviation sigma_P of the
-//! programmed conductance around its target, as a polynomial in g/g_max or a table over g; and
-//! the `[programming_noise]` section of a device file (`law`, `coefficients_us`,
-//! `reference_g_max_us`, `g_us`, `sigma_us`, `scale`), read and written back.
+//! programmed conductance around its target, as a polynomial in g/g_max, a table over g or a
+//! formula in x = g/g_max and g; and the `[programming_noise]` section of a device file (`law`,
+//! `coefficients_us`, `reference_g_max_us`, `g_us`, `sigma_us`, `scale`), read and written back.
 
 use super::super::file::checker::Checker;
+use super::super::formula::{Formula, NumbersOrFormula};
 use super::super::statistical::DeviceParams;
 use super::super::table::PiecewiseLinear;
 use crate::error::{Error, InvalidKey};
@@ -20,10 +21,15 @@ pub enum ProgNoiseLaw {
     },
     /// sigma_P interpolated over a table of (g in µS, sigma in µS).
     Table(PiecewiseLinear),
+    /// sigma_P in µS by a formula in x = g/g_max and g (µS).
+    Formula(Formula),
 }
 
 /// The key of the coefficients.
 const COEFFICIENTS: &str = "programming_noise.coefficients_us";
+
+/// The key of a table's or a formula's sigma.
+const SIGMA: &str = "programming_noise.sigma_us";
 
 impl ProgNoiseLaw {
     /// sigma_P in µS for each target `g_us` (with `g_hat = g / g_max`), before the scale factor.
@@ -55,18 +61,28 @@ impl ProgNoiseLaw {
                     *o = (t.eval(g as f64) as f32).max(0.0);
                 }
             }
+            ProgNoiseLaw::Formula(f) => {
+                f.eval_conductance_into(g_us, g_hat, out);
+                for o in out.iter_mut() {
+                    *o = o.max(0.0);
+                }
+            }
         }
     }
 
     /// Checks the law: at least one finite coefficient, a reference g_max > 0, and a
-    /// polynomial sigma >= 0 over g/g_max in [0, 1] (tables are checked when built).
-    pub fn validate(&self) -> Result<(), InvalidKey> {
-        let ProgNoiseLaw::Polynomial {
-            coefficients_us,
-            reference_g_max_us,
-        } = self
-        else {
-            return Ok(());
+    /// polynomial sigma >= 0 over g/g_max in [0, 1]; a formula finite and >= 0 over
+    /// [g_min, g_max] (tables are checked when built).
+    pub fn validate(&self, g_min_us: f64, g_max_us: f64) -> Result<(), InvalidKey> {
+        let (coefficients_us, reference_g_max_us) = match self {
+            ProgNoiseLaw::Polynomial {
+                coefficients_us,
+                reference_g_max_us,
+            } => (coefficients_us, reference_g_max_us),
+            ProgNoiseLaw::Table(_) => return Ok(()),
+            ProgNoiseLaw::Formula(f) => {
+                return f.check_conductance(SIGMA, 0.0, g_min_us, g_max_us);
+            }
         };
         if coefficients_us.is_empty() {
             return Err(InvalidKey::new(
@@ -103,9 +119,10 @@ impl ProgNoiseLaw {
 pub enum ProgNoiseLawName {
     Polynomial,
     Table,
+    Formula,
 }
 
-/// `[programming_noise]`: sigma_P as a polynomial in g/g_max or a table over g.
+/// `[programming_noise]`: sigma_P as a polynomial in g/g_max, a table over g or a formula.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgNoiseSection {
@@ -115,11 +132,11 @@ pub struct ProgNoiseSection {
     pub coefficients_us: Option<Vec<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_g_max_us: Option<f64>,
-    /// Table: conductances (µS) and sigma (µS) at each.
+    /// Table: conductances (µS) and sigma (µS) at each; formula: sigma (µS) in x and g.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub g_us: Option<Vec<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sigma_us: Option<Vec<f64>>,
+    pub sigma_us: Option<NumbersOrFormula>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
 }
@@ -140,10 +157,11 @@ pub(crate) fn read_section(
         (Some(l), _) => l,
         (None, Some(ProgNoiseLaw::Polynomial { .. })) => ProgNoiseLawName::Polynomial,
         (None, Some(ProgNoiseLaw::Table(_))) => ProgNoiseLawName::Table,
+        (None, Some(ProgNoiseLaw::Formula(_))) => ProgNoiseLawName::Formula,
         (None, None) => {
             return Err(c.err(
                 "programming_noise.law",
-                "\"polynomial\" or \"table\" (required here)",
+                "\"polynomial\", \"table\" or \"formula\" (required here)",
                 "nothing",
             ));
         }
@@ -175,7 +193,45 @@ pub(crate) fn read_section(
                 &s.reference_g_max_us,
                 "table",
             )?;
-            ProgNoiseLaw::Table(c.table("programming_noise", s.g_us, "sigma_us", s.sigma_us)?)
+            let sigma = match s.sigma_us {
+                Some(NumbersOrFormula::Formula(_)) => {
+                    return Err(c.err(
+                        SIGMA,
+                        "a list of numbers with law = \"table\"",
+                        "a formula",
+                    ));
+                }
+                Some(NumbersOrFormula::Numbers(v)) => Some(v),
+                None => None,
+            };
+            ProgNoiseLaw::Table(c.table("programming_noise", s.g_us, "sigma_us", sigma)?)
+        }
+        ProgNoiseLawName::Formula => {
+            c.unused(COEFFICIENTS, &s.coefficients_us, "formula")?;
+            c.unused(
+                "programming_noise.reference_g_max_us",
+                &s.reference_g_max_us,
+                "formula",
+            )?;
+            c.unused("programming_noise.g_us", &s.g_us, "formula")?;
+            let source = match s.sigma_us {
+                Some(NumbersOrFormula::Formula(f)) => f,
+                Some(NumbersOrFormula::Numbers(_)) => {
+                    return Err(c.err(
+                        SIGMA,
+                        "a formula (a string) with law = \"formula\"",
+                        "a list",
+                    ));
+                }
+                None => c.required(
+                    SIGMA,
+                    None,
+                    "a formula of sigma_P in µS, in x = g/g_max and g",
+                )?,
+            };
+            ProgNoiseLaw::Formula(
+                Formula::of_conductance(SIGMA, &source).map_err(|e| c.invalid(e))?,
+            )
         }
     };
     Ok((law, scale))
@@ -199,7 +255,11 @@ pub(crate) fn write_section(law: &ProgNoiseLaw, scale: f64) -> ProgNoiseSection 
         ProgNoiseLaw::Table(t) => {
             s.law = Some(ProgNoiseLawName::Table);
             s.g_us = Some(t.x().to_vec());
-            s.sigma_us = Some(t.y().to_vec());
+            s.sigma_us = Some(NumbersOrFormula::Numbers(t.y().to_vec()));
+        }
+        ProgNoiseLaw::Formula(f) => {
+            s.law = Some(ProgNoiseLawName::Formula);
+            s.sigma_us = Some(NumbersOrFormula::Formula(f.source().to_string()));
         }
     }
     s
@@ -230,6 +290,6 @@ mod tests {
         let mut out = [1.0f32];
         law.sigma_into(&[0.5], &[0.5], 1.0, &mut out);
         assert_eq!(out[0], 0.0);
-        assert_eq!(law.validate().unwrap_err().key, COEFFICIENTS);
+        assert_eq!(law.validate(0.0, 1.0).unwrap_err().key, COEFFICIENTS);
     }
 }

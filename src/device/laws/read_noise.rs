@@ -1,9 +1,11 @@
 //! Read noise (physics.md section 2, Eq. 10-12): the relative std of a read as a per-device level
-//! times a function of the time since programming (accumulated 1/f noise, a constant relative
-//! sigma, or none); and the `[read_noise]` section of a device file (`law`, `q_coeff`,
-//! `q_exponent`, `q_max`, `sigma_rel`, `scale`), read and written back.
+//! times a function of the time since programming (accumulated 1/f noise with Q_s as a power law
+//! or a formula, a constant relative sigma, or none); and the `[read_noise]` section of a device
+//! file (`law`, `q_coeff`, `q_exponent`, `q_max`, `sigma_rel`, `level`, `scale`), read and
+//! written back.
 
 use super::super::file::checker::Checker;
+use super::super::formula::Formula;
 use super::super::statistical::DeviceParams;
 use crate::error::{Error, InvalidKey};
 use crate::fastmath::exp_f32;
@@ -11,7 +13,7 @@ use crate::value_check::{finite, non_negative};
 use serde::{Deserialize, Serialize};
 
 /// Read noise: the relative std of a read, as a per-device level times a function of time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReadNoiseLaw {
     /// No read noise.
     None,
@@ -24,16 +26,19 @@ pub enum ReadNoiseLaw {
     },
     /// sigma_read = sigma_rel * g_D(t), independent of t (for t > 0).
     ConstantRelative { sigma_rel: f64 },
+    /// Accumulated 1/f noise as `OneOverF`, with the level Q_s by a formula in x = g/g_max and
+    /// g (µS) of the target.
+    OneOverFFormula(Formula),
 }
 
 impl ReadNoiseLaw {
-    /// The per-device level (Q_s for 1/f, sigma_rel for constant) for each clamped `ln(g_hat)`,
-    /// before the scale factor.
+    /// The per-device level (Q_s for 1/f, sigma_rel for constant) for each target `g_us` with
+    /// `g_hat` and clamped `ln(g_hat)`, before the scale factor.
     ///
     /// # Formula
     /// Q_s = min(q_coeff * exp(-q_exponent * ln(g_hat)), q_max) (physics.md Eq. 11).
     #[inline(always)]
-    pub fn level_into(&self, ln_g_hat: &[f32], out: &mut [f32]) {
+    pub fn level_into(&self, g_us: &[f32], g_hat: &[f32], ln_g_hat: &[f32], out: &mut [f32]) {
         match *self {
             ReadNoiseLaw::None => out.fill(0.0),
             ReadNoiseLaw::OneOverF {
@@ -47,6 +52,12 @@ impl ReadNoiseLaw {
                 }
             }
             ReadNoiseLaw::ConstantRelative { sigma_rel } => out.fill(sigma_rel as f32),
+            ReadNoiseLaw::OneOverFFormula(ref f) => {
+                f.eval_conductance_into(g_us, g_hat, out);
+                for o in out.iter_mut() {
+                    *o = o.max(0.0);
+                }
+            }
         }
     }
 
@@ -61,16 +72,19 @@ impl ReadNoiseLaw {
         }
         match self {
             ReadNoiseLaw::None => 0.0,
-            ReadNoiseLaw::OneOverF { .. } => ((t_s + t0_s + t_read_s) / (2.0 * t_read_s))
-                .ln()
-                .max(0.0)
-                .sqrt(),
+            ReadNoiseLaw::OneOverF { .. } | ReadNoiseLaw::OneOverFFormula(_) => {
+                ((t_s + t0_s + t_read_s) / (2.0 * t_read_s))
+                    .ln()
+                    .max(0.0)
+                    .sqrt()
+            }
             ReadNoiseLaw::ConstantRelative { .. } => 1.0,
         }
     }
 
-    /// Checks the law: levels >= 0, a finite exponent.
-    pub fn validate(&self) -> Result<(), InvalidKey> {
+    /// Checks the law: levels >= 0, a finite exponent; a formula finite and >= 0 over
+    /// [g_min, g_max].
+    pub fn validate(&self, g_min_us: f64, g_max_us: f64) -> Result<(), InvalidKey> {
         match *self {
             ReadNoiseLaw::None => {}
             ReadNoiseLaw::OneOverF {
@@ -85,10 +99,26 @@ impl ReadNoiseLaw {
             ReadNoiseLaw::ConstantRelative { sigma_rel } => {
                 non_negative("read_noise.sigma_rel", sigma_rel)?;
             }
+            ReadNoiseLaw::OneOverFFormula(ref f) => {
+                f.check_conductance(LEVEL, 0.0, g_min_us, g_max_us)?;
+            }
         }
         Ok(())
     }
 }
+
+/// Where a device's read-noise level is evaluated: at its target (physics.md section 2, the
+/// paper's PCM) or at its programmed conductance (as IBM aihwkit's noise models do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelAt {
+    #[default]
+    Target,
+    Programmed,
+}
+
+/// The key of the level formula.
+const LEVEL: &str = "read_noise.level";
 
 /// `law` of `[read_noise]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,9 +127,11 @@ pub enum ReadNoiseLawName {
     None,
     OneOverF,
     Constant,
+    OneOverFFormula,
 }
 
-/// `[read_noise]`: 1/f law, constant relative sigma, or none.
+/// `[read_noise]`: 1/f law (Q_s a power law or a formula `level`), constant relative sigma, or
+/// none.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadNoiseSection {
@@ -112,28 +144,39 @@ pub struct ReadNoiseSection {
     pub q_max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigma_rel: Option<f64>,
+    /// one_over_f_formula: Q_s by a formula in x = g/g_max and g.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Where the level is evaluated: "target" (default) or "programmed".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_at: Option<LevelAt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
 }
 
-/// The law and scale of section `s` (absent: the base's, for pcm).
+/// The law, scale and level position of section `s` (absent: the base's, for pcm).
 pub(crate) fn read_section(
     c: &Checker,
     s: Option<ReadNoiseSection>,
     base: Option<&DeviceParams>,
-) -> Result<(ReadNoiseLaw, f64), Error> {
+) -> Result<(ReadNoiseLaw, f64, LevelAt), Error> {
     let s = c.section_or_base(s, base, "read_noise")?;
     let scale = s.scale.unwrap_or(base.map_or(1.0, |b| b.read_noise_scale));
-    let base_law = base.map(|b| b.read_noise);
+    let level_at = s
+        .level_at
+        .unwrap_or(base.map_or(LevelAt::Target, |b| b.read_level_at));
+    let base_law = base.map(|b| &b.read_noise);
     let law = match (s.law, base_law) {
         (Some(l), _) => l,
         (None, Some(ReadNoiseLaw::None)) => ReadNoiseLawName::None,
         (None, Some(ReadNoiseLaw::OneOverF { .. })) => ReadNoiseLawName::OneOverF,
         (None, Some(ReadNoiseLaw::ConstantRelative { .. })) => ReadNoiseLawName::Constant,
+        (None, Some(ReadNoiseLaw::OneOverFFormula(_))) => ReadNoiseLawName::OneOverFFormula,
         (None, None) => {
             return Err(c.err(
                 "read_noise.law",
-                "\"none\", \"one_over_f\" or \"constant\" (required here)",
+                "\"none\", \"one_over_f\", \"one_over_f_formula\" or \"constant\" (required \
+                 here)",
                 "nothing",
             ));
         }
@@ -151,16 +194,18 @@ pub(crate) fn read_section(
             {
                 c.unused(k, v, "none")?;
             }
+            c.unused(LEVEL, &s.level, "none")?;
             ReadNoiseLaw::None
         }
         ReadNoiseLawName::OneOverF => {
             c.unused("read_noise.sigma_rel", &s.sigma_rel, "one_over_f")?;
+            c.unused(LEVEL, &s.level, "one_over_f")?;
             let (bc, be, bm) = match base_law {
                 Some(ReadNoiseLaw::OneOverF {
                     q_coeff,
                     q_exponent,
                     q_max,
-                }) => (Some(q_coeff), Some(q_exponent), Some(q_max)),
+                }) => (Some(*q_coeff), Some(*q_exponent), Some(*q_max)),
                 _ => (None, None, None),
             };
             let get = |k: &str, v: Option<f64>, b: Option<f64>| -> Result<f64, Error> {
@@ -176,19 +221,35 @@ pub(crate) fn read_section(
             for (k, v) in &one_over_f_keys {
                 c.unused(k, v, "constant")?;
             }
+            c.unused(LEVEL, &s.level, "constant")?;
             let k = "read_noise.sigma_rel";
             ReadNoiseLaw::ConstantRelative {
                 sigma_rel: c.required(k, s.sigma_rel, "a relative sigma")?,
             }
         }
+        ReadNoiseLawName::OneOverFFormula => {
+            for (k, v) in &one_over_f_keys {
+                c.unused(k, v, "one_over_f_formula")?;
+            }
+            c.unused("read_noise.sigma_rel", &s.sigma_rel, "one_over_f_formula")?;
+            let source = c.required(
+                LEVEL,
+                s.level,
+                "a formula of the relative level Q_s in x = g/g_max and g",
+            )?;
+            ReadNoiseLaw::OneOverFFormula(
+                Formula::of_conductance(LEVEL, &source).map_err(|e| c.invalid(e))?,
+            )
+        }
     };
-    Ok((law, scale))
+    Ok((law, scale, level_at))
 }
 
-/// The section of `law` with `scale`, every key explicit.
-pub(crate) fn write_section(law: ReadNoiseLaw, scale: f64) -> ReadNoiseSection {
+/// The section of `law` with `scale` and `level_at`, every key explicit.
+pub(crate) fn write_section(law: &ReadNoiseLaw, scale: f64, level_at: LevelAt) -> ReadNoiseSection {
     let mut s = ReadNoiseSection {
         scale: Some(scale),
+        level_at: Some(level_at),
         ..Default::default()
     };
     match law {
@@ -199,13 +260,17 @@ pub(crate) fn write_section(law: ReadNoiseLaw, scale: f64) -> ReadNoiseSection {
             q_max,
         } => {
             s.law = Some(ReadNoiseLawName::OneOverF);
-            s.q_coeff = Some(q_coeff);
-            s.q_exponent = Some(q_exponent);
-            s.q_max = Some(q_max);
+            s.q_coeff = Some(*q_coeff);
+            s.q_exponent = Some(*q_exponent);
+            s.q_max = Some(*q_max);
         }
         ReadNoiseLaw::ConstantRelative { sigma_rel } => {
             s.law = Some(ReadNoiseLawName::Constant);
-            s.sigma_rel = Some(sigma_rel);
+            s.sigma_rel = Some(*sigma_rel);
+        }
+        ReadNoiseLaw::OneOverFFormula(f) => {
+            s.law = Some(ReadNoiseLawName::OneOverFFormula);
+            s.level = Some(f.source().to_string());
         }
     }
     s
