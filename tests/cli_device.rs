@@ -261,3 +261,42 @@ fn every_command_has_help() {
         assert!(out.contains("Usage:"), "{args:?}: {out}");
     }
 }
+
+/// A device measured only up to some time (reram-wan2022: 2 days) is refused later by the
+/// commands, naming the time and the device.
+#[test]
+fn times_beyond_a_measured_device_are_refused() {
+    let sample = aimc(
+        repo(),
+        &[
+            "device",
+            "sample",
+            "reram-wan2022",
+            "--t-s",
+            "1,31536000",
+            "--n",
+            "10",
+        ],
+    );
+    let msg = failure(&sample);
+    assert!(msg.contains("a time up to 172800 s"), "{msg}");
+    assert!(msg.contains("31536000 s"), "{msg}");
+    let tile = aimc(
+        repo(),
+        &[
+            "tile",
+            "error",
+            "--device",
+            "reram-wan2022",
+            "--t-s",
+            "200000",
+            "--batch",
+            "10",
+        ],
+    );
+    let msg = failure(&tile);
+    assert!(
+        msg.contains("device `reram-wan2022` is measured only up to then"),
+        "{msg}"
+    );
+}

@@ -64,24 +64,41 @@ fn moments(v: &[f64]) -> Moments {
 
 /// aimc's device `name` against `model` at `targets` (µS) and [`TIMES`].
 fn compare(name: &str, model: &Published, targets: &[f64]) {
+    assert_eq!(
+        resolve_device(name).unwrap().device.g_max_us(),
+        model.g_max,
+        "{name}: g_max"
+    );
+    compare_with(name, targets, &TIMES, |g_t, t, rng| {
+        model.sample(g_t, t, rng)
+    });
+}
+
+/// aimc's device `name` against a sampler of the published model (one device programmed to
+/// g_T and read at t) at `targets` (µS) and `times` (s).
+fn compare_with(
+    name: &str,
+    targets: &[f64],
+    times: &[f64],
+    published: impl Fn(f64, f64, &mut NoiseRng) -> f64,
+) {
     let d: StatisticalDevice = resolve_device(name)
         .unwrap()
         .device
         .as_statistical()
         .unwrap()
         .clone();
-    assert_eq!(d.g_max_us, model.g_max, "{name}: g_max");
     let mut rng = NoiseRng::new(11);
     let mut reference_rng = NoiseRng::new(12);
     let mut g = vec![0f32; N];
     let n = N as f64;
     for &g_t in targets {
         let state = d.program(&vec![g_t as f32; N], &mut rng);
-        for &t in &TIMES {
+        for &t in times {
             d.read(&state, t, &mut rng, &mut g);
             let ours: Vec<f64> = g.iter().map(|&v| v as f64).collect();
             let theirs: Vec<f64> = (0..N)
-                .map(|_| model.sample(g_t, t, &mut reference_rng))
+                .map(|_| published(g_t, t, &mut reference_rng))
                 .collect();
             let (a, b) = (moments(&ours), moments(&theirs));
             let se_mean = (a.var / n + b.var / n).sqrt();
@@ -182,4 +199,58 @@ fn state_independent_is_the_published_model() {
         read_level: |_| 1.0 / 25.0,
     };
     compare("state-independent", &model, &[0.0, 2.0, 12.5, 25.0]);
+}
+
+/// aihwkit's ReRamCMONoiseModel (defaults: the 0.2 % programming fit, relaxation additive in ln t,
+/// read noise K log10(g) sqrt(ln((t + t_read) / (2 t_read))), clamped to [g_min, g_max]).
+#[test]
+fn reram_cmo_is_the_published_model() {
+    let (g_min, g_max) = (9.0, 88.199997);
+    compare_with(
+        "reram-cmo",
+        &[9.0, 20.0, 48.6, 88.199997],
+        &TIMES,
+        |g_t, t, rng| {
+            let mut xi = [0f32; 3];
+            rng.fill_normal(&mut xi);
+            let g_prog = g_t + (0.00081107 + 0.00106879 * g_t) * xi[0] as f64;
+            let mean = g_prog - 0.08900206 * t.ln();
+            let sigma_relaxation = 0.04201137 * t.ln() + 0.41183342;
+            let g_drift = mean + xi[1] as f64 * sigma_relaxation;
+            let sigma_read =
+                0.0277316483 * g_drift.log10() * ((t + 1e-6) / (2.0 * 1e-6)).ln().sqrt();
+            (g_drift + sigma_read * xi[2] as f64).clamp(g_min, g_max)
+        },
+    );
+}
+
+/// aihwkit's ReRamWan2022NoiseModel (defaults): the deviation around the target drawn at each
+/// measured time from that time's quartic fit, clamped at 0; compared at the measured times (away
+/// from g = 0, see the device file).
+#[test]
+fn reram_wan2022_is_the_published_model() {
+    let fits: [(f64, [f64; 5]); 3] = [
+        (1.0, [0.348, 16.030, -43.853, 45.393, -16.815]),
+        (86_400.0, [0.701, 22.086, -50.773, 47.095, -16.458]),
+        (172_800.0, [0.782, 20.274, -43.507, 37.062, -11.934]),
+    ];
+    let times: Vec<f64> = fits.iter().map(|f| f.0).collect();
+    compare_with(
+        "reram-wan2022",
+        &[6.25, 12.5, 25.0],
+        &times,
+        |g_t, t, rng| {
+            let c = fits.iter().find(|f| f.0 == t).unwrap().1;
+            let x = g_t / 25.0;
+            let sigma = c[0] + c[1] * x + c[2] * x * x + c[3] * x.powi(3) + c[4] * x.powi(4);
+            let mut xi = [0f32; 1];
+            rng.fill_normal(&mut xi);
+            (g_t + sigma * xi[0] as f64).max(0.0)
+        },
+    );
+    // After the last measured time there is no model: refused.
+    let d = resolve_device("reram-wan2022").unwrap().device;
+    assert_eq!(d.max_time_s(), Some(172_800.0));
+    let e = aimc::device::sample::sample_device(&d, &[12.5], &[1e6], 10, 0).unwrap_err();
+    assert!(e.to_string().contains("a time up to 172800 s"), "{e}");
 }

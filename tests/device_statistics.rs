@@ -87,6 +87,16 @@ fn formula_law_moments_match_theory() {
     }
 }
 
+/// Relaxation and an absolute read noise (the CMO ReRAM) where its clamp to [g_min, g_max] is
+/// out of reach: normal programming and relaxation, read noise integrated over the relaxed
+/// conductance.
+#[test]
+fn relaxation_moments_match_theory() {
+    let spec = resolve_device("reram-cmo").unwrap();
+    let d = spec.device.as_statistical().unwrap();
+    check_device("reram-cmo", d, &[30.0, 48.6], 6);
+}
+
 #[test]
 fn table_drift_moments_match_theory() {
     let spec = resolve_device("pcm-custom-drift").unwrap();
@@ -136,6 +146,7 @@ fn drift_factors_closed_form() {
         g_prog_us: vec![1.0],
         nu: vec![0.049],
         read_level: vec![0.0],
+        ..Default::default()
     };
     for (t, rounded) in [
         (1.0, 0.998),

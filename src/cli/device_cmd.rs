@@ -33,7 +33,7 @@ pub enum DeviceCommand {
         /// A device name (see `aimc device list`) or a path to a .toml file.
         device: String,
         /// Target conductances in µS, comma-separated [default: 2 %, 50 % and 100 % of the
-        /// device's g_max; 0.5,12.5,25 for PCM].
+        /// way from the device's g_min to its g_max; 0.5,12.5,25 for PCM].
         #[arg(long = "g-us", value_delimiter = ',')]
         g_us: Vec<f64>,
         /// Times after programming in s, comma-separated.
@@ -253,7 +253,8 @@ fn sample(
 ) -> anyhow::Result<()> {
     let spec = resolve_device(device)?;
     let g_max = aimc::device::DeviceModel::g_max_us(&spec.device);
-    let defaults = [0.02 * g_max, 0.5 * g_max, g_max];
+    let g_min = aimc::device::DeviceModel::g_min_us(&spec.device);
+    let defaults = [0.02, 0.5, 1.0].map(|f| g_min + f * (g_max - g_min));
     let g_us = if g_us.is_empty() { &defaults[..] } else { g_us };
     let rows = sample_device(&spec.device, g_us, t_s, n, seed)?;
     if format == OutputFormat::Json {

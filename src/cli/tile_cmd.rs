@@ -78,8 +78,12 @@ pub fn run(cmd: TileCommand) -> anyhow::Result<()> {
                 t.push(vec![r.nonideality.clone(), format!("{:.5}", r.eps_m)]);
             }
             let c = &outcome.config;
+            let mapping = match &c.mapping {
+                m if m.is_pair() => String::new(),
+                m => format!(", mapping {m:?}"),
+            };
             println!(
-                "tile {}x{}, device {}, t = {} s, {} inputs",
+                "tile {}x{}, device {}{mapping}, t = {} s, {} inputs",
                 c.rows, c.cols, c.device, t_s, batch
             );
             print!("{}", t.to_text());

@@ -53,6 +53,7 @@ pub fn tile_error(req: &TileErrorRequest) -> Result<TileErrorOutcome> {
         ));
     }
     let spec = resolve_device(&config.device)?;
+    crate::device::check_times(&format!("device `{}`", spec.name), &spec.device, &[req.t_s])?;
     let rows = mvm_error_report(&config, &spec, req.batch, req.t_s, req.seed, &req.compute)?;
     Ok(TileErrorOutcome { config, rows })
 }

@@ -84,6 +84,10 @@ impl DeviceModel for Device {
     fn read(&self, state: &ProgrammedState, t_s: f64, rng: &mut NoiseRng, g_out_us: &mut [f32]) {
         self.model().read(state, t_s, rng, g_out_us)
     }
+
+    fn max_time_s(&self) -> Option<f64> {
+        self.model().max_time_s()
+    }
 }
 
 /// A resolved device file: its name, kind, description and model.
@@ -117,6 +121,8 @@ impl Device {
                 read_noise: ReadNoiseLaw::None,
                 read_noise_scale: 0.0,
                 read_level_at: Default::default(),
+                relaxation: Default::default(),
+                clamp: Default::default(),
                 stuck: StuckProbabilities::default(),
             })
             .expect("an ideal device's view is valid"),

@@ -30,3 +30,28 @@ pub use pcm::pcm;
 pub use registry::{list_devices, load_device_file, resolve_device};
 pub use state::ProgrammedState;
 pub use statistical::{DeviceParams, StatisticalDevice};
+
+/// Refuses times after programming beyond what device `name`'s model describes (a model
+/// measured only up to some time, see `laws/relaxation.rs`).
+pub fn check_times(
+    name: &str,
+    device: &dyn DeviceModel,
+    times_s: &[f64],
+) -> crate::error::Result<()> {
+    if let (Some(max), Some(&t)) = (
+        device.max_time_s(),
+        times_s
+            .iter()
+            .find(|&&t| t > device.max_time_s().unwrap_or(f64::MAX)),
+    ) {
+        return Err(crate::error::Error::invalid_argument(
+            "time",
+            format!(
+                "a time up to {max} s ({name} is measured only up to then; aimc does not \
+                 extrapolate it)"
+            ),
+            format!("{t} s"),
+        ));
+    }
+    Ok(())
+}

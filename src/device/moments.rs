@@ -102,6 +102,101 @@ fn programmed_level_moments(d: &StatisticalDevice, m: f64, s: f64, factor: f64) 
     (e1, e2)
 }
 
+/// The raw moments (`g1`, `g2`) of a read at `t_s` > 0 with the relaxation (independent of the
+/// drift: its mean adds, its variance adds), the absolute read noise (E[sigma(G)^2] added, G
+/// normal with the moments so far: Simpson within 8 std) and the clamp to [g_min, g_max] (the
+/// moments of the clamped normal). Exact without clamping and with a read noise of constant
+/// sigma; otherwise these normal approximations (a clamp acts only near g_min and g_max).
+fn relaxed_read_moments(
+    d: &StatisticalDevice,
+    g_us: f64,
+    t_s: f64,
+    g1: f64,
+    g2: f64,
+) -> (f64, f64) {
+    use super::laws::ReadNoiseLaw;
+    use super::statistical::Clamp;
+    let absolute = matches!(d.read_noise, ReadNoiseLaw::Absolute(_));
+    if !d.relaxation.any() && !absolute && d.clamp == Clamp::Zero {
+        return (g1, g2);
+    }
+    let (mut mean, mut var) = (g1, (g2 - g1 * g1).max(0.0));
+    if d.relaxation.any() {
+        let laws = d.target_laws(g_us);
+        let (mut m, mut s) = ([0f32], [0f32]);
+        let g = [g_us as f32];
+        let h = [(g_us / d.g_max_us) as f32];
+        d.relaxation
+            .mean_std_into(t_s, &g, &h, &[laws.sigma_prog_us as f32], &mut m, &mut s);
+        mean += m[0] as f64;
+        var += (s[0] as f64).powi(2);
+    }
+    if let ReadNoiseLaw::Absolute(f) = &d.read_noise {
+        let sd = var.sqrt();
+        let sigma2 = |g: f64| {
+            let v = f.eval(&[t_s, g / d.g_max_us, g]).abs() * d.read_noise_scale;
+            if v.is_finite() { v * v } else { 0.0 }
+        };
+        var += if sd > 0.0 {
+            let intervals = 2000;
+            let (lo, hi) = (mean - 8.0 * sd, mean + 8.0 * sd);
+            let h = (hi - lo) / intervals as f64;
+            (0..=intervals)
+                .map(|k| {
+                    let x = lo + k as f64 * h;
+                    let w = match k {
+                        0 => 1.0,
+                        k if k == intervals => 1.0,
+                        k if k % 2 == 1 => 4.0,
+                        _ => 2.0,
+                    };
+                    w * h / 3.0 * phi_pdf((x - mean) / sd) / sd * sigma2(x)
+                })
+                .sum::<f64>()
+        } else {
+            sigma2(mean)
+        };
+    }
+    match d.clamp {
+        Clamp::Zero if !d.relaxation.any() && !absolute => (g1, g2),
+        Clamp::Zero => clamped_normal_moments(mean, var.sqrt(), 0.0, f64::INFINITY),
+        Clamp::Range => clamped_normal_moments(mean, var.sqrt(), d.g_min_us, d.g_max_us),
+    }
+}
+
+/// First two raw moments of clamp(X, a, b), X ~ N(m, s^2).
+///
+/// # Formula
+/// With alpha = (a - m)/s, beta = (b - m)/s and Z the standard normal: the mass below a sits at
+/// a, above b at b, and between them E[X 1] = m (Phi(beta) - Phi(alpha)) + s (phi(alpha) -
+/// phi(beta)), E[X^2 1] = (m^2 + s^2)(Phi(beta) - Phi(alpha)) + 2 m s (phi(alpha) - phi(beta))
+/// + s^2 (alpha phi(alpha) - beta phi(beta)).
+pub fn clamped_normal_moments(m: f64, s: f64, a: f64, b: f64) -> (f64, f64) {
+    if s <= 0.0 {
+        let v = m.clamp(a, b);
+        return (v, v * v);
+    }
+    let (alpha, beta) = ((a - m) / s, (b - m) / s);
+    let (ca, cb) = (
+        phi_cdf(alpha),
+        if b.is_finite() { phi_cdf(beta) } else { 1.0 },
+    );
+    let (pa, pb) = (
+        phi_pdf(alpha),
+        if b.is_finite() { phi_pdf(beta) } else { 0.0 },
+    );
+    let (ta, tb) = (alpha * pa, if b.is_finite() { beta * pb } else { 0.0 });
+    let inside = cb - ca;
+    let e1 = m * inside + s * (pa - pb);
+    let e2 = (m * m + s * s) * inside + 2.0 * m * s * (pa - pb) + s * s * (ta - tb);
+    let above = if b.is_finite() { 1.0 - cb } else { 0.0 };
+    let b_part = if b.is_finite() { b } else { 0.0 };
+    (
+        e1 + a * ca + b_part * above,
+        e2 + a * a * ca + b_part * b_part * above,
+    )
+}
+
 /// Mean and std of the conductance read and of the drift exponent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeviceMoments {
@@ -144,6 +239,11 @@ pub fn device_moments(d: &StatisticalDevice, g_us: f64, t_s: f64) -> DeviceMomen
     let g1 = p_ok * g1_ok + s.p_g_max * b + s.p_random * (a + b) / 2.0;
     let g2 = p_ok * g2_ok + s.p_g_max * b * b + s.p_random * (a * a + a * b + b * b) / 3.0;
     let (nu_m1, nu_m2) = (p_ok * n1_ok, p_ok * n2_ok);
+    let (g1, g2) = if t_s > 0.0 {
+        relaxed_read_moments(d, g_us, t_s, g1, g2)
+    } else {
+        (g1, g2)
+    };
     DeviceMoments {
         g_mean_us: g1,
         g_std_us: (g2 - g1 * g1).max(0.0).sqrt(),
@@ -175,6 +275,44 @@ mod tests {
         let (m1, m2) = folded_normal_moments(0.0, 1.0);
         assert!((m1 - (2.0 / PI).sqrt()).abs() < 1e-12);
         assert_eq!(m2, 1.0);
+    }
+
+    #[test]
+    fn clamped_normal_limits() {
+        // No clamp within reach: the normal's moments; at zero: the rectified normal's.
+        let (m1, m2) = clamped_normal_moments(10.0, 1.0, -100.0, 100.0);
+        assert!((m1 - 10.0).abs() < 1e-12 && (m2 - 101.0).abs() < 1e-9);
+        let (r1, r2) = rectified_normal_moments(0.3, 1.0);
+        let (c1, c2) = clamped_normal_moments(0.3, 1.0, 0.0, f64::INFINITY);
+        assert!((r1 - c1).abs() < 1e-12 && (r2 - c2).abs() < 1e-12);
+        // Symmetric about the middle of [a, b]: mean m.
+        let (e1, _) = clamped_normal_moments(5.0, 2.0, 3.0, 7.0);
+        assert!((e1 - 5.0).abs() < 1e-12);
+        // Against numerical integration of clamp(x, a, b)^k against the normal density
+        // (composite Simpson within 12 s, 24,000 intervals: error far below 1e-9).
+        let (m, sd, a, b) = (4.0, 2.0, 3.0, 7.0);
+        let n = 24_000;
+        let (lo, h) = (m - 12.0 * sd, 24.0 * sd / n as f64);
+        let (mut q1, mut q2) = (0.0, 0.0);
+        for k in 0..=n {
+            let x: f64 = lo + k as f64 * h;
+            let w = if k == 0 || k == n {
+                1.0
+            } else if k % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            let p = w * h / 3.0 * phi_pdf((x - m) / sd) / sd;
+            let c = x.clamp(a, b);
+            q1 += p * c;
+            q2 += p * c * c;
+        }
+        let (w1, w2) = clamped_normal_moments(m, sd, a, b);
+        assert!(
+            (w1 - q1).abs() < 1e-9 && (w2 - q2).abs() < 1e-9,
+            "{w1} {q1} {w2} {q2}"
+        );
     }
 
     #[test]

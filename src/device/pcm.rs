@@ -58,6 +58,8 @@ pub fn pcm_params() -> DeviceParams {
         read_noise: PCM_READ_NOISE,
         read_noise_scale: 1.0,
         read_level_at: Default::default(),
+        relaxation: Default::default(),
+        clamp: Default::default(),
         stuck: StuckProbabilities::default(),
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The shipped device files, built into the binary so it works from any directory.
-pub const BUILTIN_DEVICES: [(&str, &str); 7] = [
+pub const BUILTIN_DEVICES: [(&str, &str); 9] = [
     ("ideal", include_str!("../../devices/ideal.toml")),
     ("pcm", include_str!("../../devices/pcm.toml")),
     (
@@ -26,6 +26,11 @@ pub const BUILTIN_DEVICES: [(&str, &str); 7] = [
     (
         "state-independent",
         include_str!("../../devices/state-independent.toml"),
+    ),
+    ("reram-cmo", include_str!("../../devices/reram-cmo.toml")),
+    (
+        "reram-wan2022",
+        include_str!("../../devices/reram-wan2022.toml"),
     ),
 ];
 

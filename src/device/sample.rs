@@ -64,6 +64,7 @@ pub fn sample_device(
             return Err(Error::invalid_argument("time", "a finite time >= 0 s", t));
         }
     }
+    super::check_times("the device", device, times_s)?;
     let mut rows = Vec::with_capacity(g_targets_us.len() * times_s.len());
     let mut g_read = vec![0.0f32; n];
     for (i, &g) in g_targets_us.iter().enumerate() {

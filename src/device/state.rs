@@ -11,6 +11,10 @@ pub struct ProgrammedState {
     /// Relative read-noise level of each device (Q_s for 1/f noise, Eq. 11), scale applied;
     /// 0 for devices without read noise (ideal or stuck).
     pub read_level: Vec<f32>,
+    /// Devices that relax (see `laws/relaxation.rs`): each one's normal xi_r, drawn once (NaN
+    /// for a stuck device), and its target in µS. Empty for devices that do not relax.
+    pub relax_xi: Vec<f32>,
+    pub target_us: Vec<f32>,
 }
 
 impl ProgrammedState {
@@ -20,6 +24,8 @@ impl ProgrammedState {
             g_prog_us: vec![0.0; n],
             nu: vec![0.0; n],
             read_level: vec![0.0; n],
+            relax_xi: Vec::new(),
+            target_us: Vec::new(),
         }
     }
 
@@ -29,6 +35,8 @@ impl ProgrammedState {
         for v in [&mut self.g_prog_us, &mut self.nu, &mut self.read_level] {
             v.resize(n, 0.0);
         }
+        self.relax_xi.clear();
+        self.target_us.clear();
     }
 
     /// Number of devices.

@@ -3,12 +3,24 @@
 //! with the paper's laws (`pcm.rs`); custom TOML devices are this device with the user's laws.
 
 use super::laws::read_noise::LevelAt;
+use super::laws::relaxation::RelaxationLaw;
 use super::laws::{DriftLaw, ProgNoiseLaw, ReadNoiseLaw, StuckProbabilities, ln_g_hat_into};
 use super::model::DeviceModel;
 use super::state::ProgrammedState;
 use crate::error::InvalidKey;
 use crate::rng::NoiseRng;
 use crate::value_check::{non_negative, positive};
+
+/// Where the conductance read is clamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clamp {
+    /// g >= 0 (physics.md section 2).
+    #[default]
+    Zero,
+    /// g in [g_min, g_max] (as aihwkit's CMO ReRAM model).
+    Range,
+}
 
 /// Every parameter of a statistical device, as plain data (unchecked: a device is made of it by
 /// [`StatisticalDevice::new`]).
@@ -33,6 +45,10 @@ pub struct DeviceParams {
     pub read_noise_scale: f64,
     /// Where the read-noise level is evaluated (target or programmed conductance).
     pub read_level_at: LevelAt,
+    /// Additive relaxation over time (none for PCM).
+    pub relaxation: RelaxationLaw,
+    /// Where a read is clamped: at 0, or to [g_min, g_max].
+    pub clamp: Clamp,
     pub stuck: StuckProbabilities,
 }
 
@@ -57,6 +73,14 @@ impl DeviceParams {
         self.drift.validate(g_min, g_max)?;
         non_negative("read_noise.scale", self.read_noise_scale)?;
         self.read_noise.validate(g_min, g_max)?;
+        let sigma_prog = |g: f64| {
+            let mut out = [0f32];
+            let g32 = g as f32;
+            self.programming_noise
+                .sigma_into(&[g32], &[(g / g_max) as f32], g_max, &mut out);
+            out[0] as f64 * self.programming_noise_scale
+        };
+        self.relaxation.validate(g_min, g_max, &sigma_prog)?;
         self.stuck.validate()
     }
 }
@@ -197,6 +221,33 @@ impl StatisticalDevice {
         }
     }
 
+    /// Adds each relaxing device's m(t) + s(t) xi_r at `t_s` > 0 to `g_out_us`.
+    fn relax(&self, state: &ProgrammedState, t_s: f64, g_out_us: &mut [f32]) {
+        let mut laws = LawBatch::default();
+        let mut mean = vec![0f32; BATCH];
+        let mut std = vec![0f32; BATCH];
+        for (b, chunk) in g_out_us.chunks_mut(BATCH).enumerate() {
+            let n = chunk.len();
+            let offset = b * BATCH;
+            let targets = &state.target_us[offset..offset + n];
+            self.laws_into(targets, &mut laws);
+            self.relaxation.mean_std_into(
+                t_s,
+                targets,
+                &laws.g_hat,
+                &laws.sigma_prog_us,
+                &mut mean[..n],
+                &mut std[..n],
+            );
+            for k in 0..n {
+                let xi = state.relax_xi[offset + k];
+                if !xi.is_nan() {
+                    chunk[k] += mean[k] + std[k] * xi;
+                }
+            }
+        }
+    }
+
     /// Draws the stuck value of a device, if it is stuck.
     #[inline]
     fn draw_stuck(&self, rng: &mut NoiseRng) -> Option<f32> {
@@ -232,6 +283,8 @@ impl DeviceModel for StatisticalDevice {
         let drift_scale = self.drift_scale as f32;
         let mut laws = LawBatch::default();
         let mut at_programmed = LawBatch::default();
+        let relaxes = self.relaxation.any();
+        let mut stuck = Vec::with_capacity(BATCH);
         let mut xi = vec![0.0f32; 2 * BATCH];
         for (b, targets) in g_target_us.chunks(BATCH).enumerate() {
             self.laws_into(targets, &mut laws);
@@ -252,20 +305,110 @@ impl DeviceModel for StatisticalDevice {
                 self.laws_into(g_prog, &mut at_programmed);
                 level.copy_from_slice(&at_programmed.read_level);
             }
+            stuck.clear();
+            stuck.resize(n, false);
             if with_stuck {
                 for k in 0..n {
                     if let Some(g) = self.draw_stuck(rng) {
                         g_prog[k] = g;
                         nu[k] = 0.0;
                         level[k] = 0.0;
+                        stuck[k] = true;
                     }
                 }
+            }
+            // Relaxing devices: then one normal each (NaN marks a stuck device: no relaxation).
+            if relaxes {
+                let mut r = vec![0f32; n];
+                rng.fill_normal(&mut r);
+                for k in 0..n {
+                    state.relax_xi.push(if stuck[k] { f32::NAN } else { r[k] });
+                }
+                state.target_us.extend_from_slice(targets);
             }
         }
     }
 
     fn t0_s(&self) -> f64 {
         self.t0_s
+    }
+
+    /// Eq. 8 plus the relaxation (`laws/relaxation.rs`), clamped to [g_min, g_max] with
+    /// `clamp = range` (t > 0).
+    fn drift(&self, state: &ProgrammedState, t_s: f64, g_out_us: &mut [f32]) {
+        super::model::power_law_drift(self.t0_s, state, t_s, g_out_us);
+        if t_s > 0.0 && !state.relax_xi.is_empty() {
+            self.relax(state, t_s, g_out_us);
+            if self.clamp == Clamp::Zero {
+                for g in g_out_us.iter_mut() {
+                    *g = g.max(0.0);
+                }
+            }
+        }
+        if t_s > 0.0 && self.clamp == Clamp::Range {
+            let (lo, hi) = (self.g_min_us as f32, self.g_max_us as f32);
+            for g in g_out_us.iter_mut() {
+                *g = g.clamp(lo, hi);
+            }
+        }
+    }
+
+    /// Drift (and relaxation), then fresh read noise: relative (Eq. 10-12, clamped at 0) or
+    /// absolute by a formula; clamped to [g_min, g_max] with `clamp = range` (t > 0).
+    fn read(&self, state: &ProgrammedState, t_s: f64, rng: &mut NoiseRng, g_out_us: &mut [f32]) {
+        match &self.read_noise {
+            ReadNoiseLaw::Absolute(f) if t_s > 0.0 => {
+                super::model::power_law_drift(self.t0_s, state, t_s, g_out_us);
+                if !state.relax_xi.is_empty() {
+                    self.relax(state, t_s, g_out_us);
+                }
+                let scale = self.read_noise_scale as f32;
+                let (g_max, lo, hi) = (
+                    self.g_max_us as f32,
+                    self.g_min_us as f32,
+                    self.g_max_us as f32,
+                );
+                let mut xi = [0f32; BATCH];
+                let mut sigma = [0f32; BATCH];
+                let mut g_hat = [0f32; BATCH];
+                let t = [t_s as f32; BATCH];
+                for chunk in g_out_us.chunks_mut(BATCH) {
+                    let n = chunk.len();
+                    for (h, &g) in g_hat.iter_mut().zip(chunk.iter()) {
+                        *h = g / g_max;
+                    }
+                    f.eval_into(&[&t[..n], &g_hat[..n], chunk], &mut sigma[..n]);
+                    rng.fill_normal(&mut xi[..n]);
+                    for k in 0..n {
+                        let s = if sigma[k].is_finite() {
+                            sigma[k].abs()
+                        } else {
+                            0.0
+                        };
+                        let g = chunk[k] + scale * s * xi[k];
+                        chunk[k] = match self.clamp {
+                            Clamp::Zero => g.max(0.0),
+                            Clamp::Range => g.clamp(lo, hi),
+                        };
+                    }
+                }
+            }
+            _ => {
+                self.drift(state, t_s, g_out_us);
+                let factor = self.read_time_factor(t_s) as f32;
+                super::model::add_relative_read_noise(state, factor, rng, g_out_us);
+                if factor != 0.0 && self.clamp == Clamp::Range {
+                    let (lo, hi) = (self.g_min_us as f32, self.g_max_us as f32);
+                    for g in g_out_us.iter_mut() {
+                        *g = g.clamp(lo, hi);
+                    }
+                }
+            }
+        }
+    }
+
+    fn max_time_s(&self) -> Option<f64> {
+        self.relaxation.max_time_s()
     }
 
     fn read_time_factor(&self, t_s: f64) -> f64 {

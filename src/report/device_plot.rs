@@ -145,8 +145,11 @@ impl DeviceFigure {
         let mut series = Vec::new();
         for (i, (name, d)) in self.devices.iter().enumerate() {
             for (k, frac) in TIME_PANEL_TARGETS.iter().enumerate() {
-                let g = frac * d.g_max_us;
+                let g = d.g_min_us + frac * (d.g_max_us - d.g_min_us);
+                // A device measured only up to some time is drawn only up to it.
+                let end = d.relaxation.max_time_s().unwrap_or(f64::INFINITY);
                 let pts: Vec<(f64, f64)> = logspace(t0, t1, 80)
+                    .filter(|&t| t <= end * (1.0 + 1e-9))
                     .map(|t| (t, device_moments(d, g, t).g_mean_us))
                     .collect();
                 let c = lighten(color(i), 0.3 * k as f64);

@@ -78,6 +78,10 @@ pub fn run_sweep(
     device: &Device,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SweepResult> {
+    let seconds: Vec<f64> = spec.times.iter().map(|t| t.seconds).collect();
+    for (name, analog) in &spec.devices {
+        crate::device::check_times(&format!("device `{name}`"), analog, &seconds)?;
+    }
     // The digital network on the swept tile's geometry (its input ranges calibrate a direct
     // mapping tile by tile).
     let digital = spec.tile.digital();

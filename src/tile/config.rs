@@ -8,6 +8,7 @@
 //! stage's check, so that files, command-line flags and sensitivity knobs meet the same rules.
 
 use super::geometry::TileGeometry;
+use super::mapping::WeightMapping;
 use super::periphery::PeripheryConfig;
 use crate::error::{Error, InvalidKey, Result};
 use crate::toml_file::{section_value, take_keys, unknown_key};
@@ -30,6 +31,7 @@ struct ArrayKeys {
     cols: usize,
     device: String,
     weight_scaling: WeightScaling,
+    mapping: WeightMapping,
 }
 
 /// Every key of a `[tile]` section, as plain data (unchecked; see [`TileConfig`]).
@@ -42,6 +44,11 @@ pub struct TileSettings {
     /// Device name (devices/NAME.toml or built-in) or path to a device file.
     pub device: String,
     pub weight_scaling: WeightScaling,
+    /// How a weight lies on devices (`mapping/`): `"pair"` (default), `"single_device"`,
+    /// `{ pairs = N }` or `{ significance = [F0, F1, ...] }`. Written out only when not the
+    /// default (files and reports of pair tiles are as before).
+    #[serde(default, skip_serializing_if = "WeightMapping::is_pair")]
+    pub mapping: WeightMapping,
     /// Every periphery stage (keys flattened, in list order).
     #[serde(flatten)]
     pub periphery: PeripheryConfig,
@@ -91,6 +98,7 @@ impl TileConfig {
         for stage in settings.periphery.stages() {
             stage.validate()?;
         }
+        settings.mapping.validate()?;
         Ok(Self(settings))
     }
 
@@ -115,6 +123,7 @@ impl TileConfig {
             cols: 512,
             device: "pcm".into(),
             weight_scaling: WeightScaling::PerColumn,
+            mapping: WeightMapping::Pair,
             periphery: PeripheryConfig::default(),
         })
     }
@@ -193,6 +202,7 @@ impl TileConfig {
             cols: s.cols,
             device: s.device.clone(),
             weight_scaling: s.weight_scaling,
+            mapping: s.mapping.clone(),
         };
         let array = take_keys(&array, &mut table, file, text, "tile")?;
         let periphery = PeripheryConfig::take_keys(&s.periphery, &mut table, file, text, "tile")?;
@@ -204,6 +214,7 @@ impl TileConfig {
             cols: array.cols,
             device: array.device,
             weight_scaling: array.weight_scaling,
+            mapping: array.mapping,
             periphery,
         })
         .map_err(|e| e.in_file(file, text, "tile"))
@@ -216,7 +227,10 @@ impl TileConfig {
         let keys = text
             .lines()
             .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()));
-        std::iter::once("preset".to_string()).chain(keys).collect()
+        std::iter::once("preset".to_string())
+            .chain(keys)
+            .chain(std::iter::once("mapping".to_string()))
+            .collect()
     }
 
     /// Geometry of one tile.
@@ -345,6 +359,7 @@ drift_compensation = "per_column"
             "bm_max_iterations",
             "digital_bias",
             "drift_compensation",
+            "mapping",
         ];
         assert_eq!(keys, expected);
     }

@@ -82,6 +82,8 @@ pub fn isolate(
             }
             if which != DRIFT {
                 p.drift_scale = 0.0;
+                // A relaxation is part of the device's change over time.
+                p.relaxation = crate::device::laws::relaxation::RelaxationLaw::None;
             }
             p.read_noise_scale = 0.0;
         })

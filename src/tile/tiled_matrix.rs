@@ -8,7 +8,7 @@
 
 use super::config::{TileConfig, WeightScaling};
 use super::geometry::TileGrid;
-use super::mapping::{output_scales, pair_targets, pair_weights};
+use super::mapping::output_scales;
 use super::periphery::Periphery;
 use super::periphery::drift_compensation::compensated_scales;
 use super::training::TrainingState;
@@ -422,7 +422,8 @@ impl TiledMatrix {
                     .flat_map(|(row, g)| row.iter().map(move |v| v / g))
                     .collect();
                 let mut rng = NoiseRng::stream(seed, &[t as u64]);
-                let state = device.program(&pair_targets(&w_norm, g_min, g_max), &mut rng);
+                let targets = self.config.mapping.targets(&w_norm, g_min, g_max);
+                let state = device.program(&targets, &mut rng);
                 let dev = self.weight.device();
                 tiles.push(ProgrammedTile {
                     state,
@@ -463,6 +464,13 @@ impl TiledMatrix {
         let Some(p) = guard.as_mut() else {
             candle_core::bail!("{}: read before programming", self.name);
         };
+        if let Some(max) = p.device.max_time_s().filter(|&m| t_s > m) {
+            candle_core::bail!(
+                "{}: a read {t_s} s after programming, but the device is measured only up to \
+                 {max} s (aimc does not extrapolate it)",
+                self.name
+            );
+        }
         let (g_min, g_max) = (p.device.g_min_us() as f32, p.device.g_max_us() as f32);
         for (t, tile) in p.tiles.iter_mut().enumerate() {
             let mut rng = NoiseRng::stream(seed, &[t as u64, 1]);
@@ -470,7 +478,7 @@ impl TiledMatrix {
             p.device.read(&tile.state, t_s, &mut rng, &mut g);
             let (m, n) = tile.weights.dims2()?;
             tile.weights = Tensor::from_vec(
-                pair_weights(&g, g_min, g_max),
+                self.config.mapping.weights(&g, g_min, g_max),
                 (m, n),
                 tile.weights.device(),
             )?;

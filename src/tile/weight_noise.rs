@@ -10,7 +10,7 @@
 //! times the (ramped) noise scale. Additive: w~ + scale sigma xi; multiplicative:
 //! w~ (1 + scale sigma xi).
 
-use super::mapping::pair_targets;
+use super::mapping::WeightMapping;
 use crate::device::{DeviceModel, StatisticalDevice, statistical::LawBatch};
 use crate::rng::NoiseRng;
 use candle_core::{DType, Tensor};
@@ -19,10 +19,12 @@ use candle_core::{DType, Tensor};
 #[derive(Debug, Clone, PartialEq)]
 pub enum WeightNoise {
     None,
-    /// The device's programming noise plus read noise at `t_read_noise_s`.
+    /// The device's programming noise plus read noise at `t_read_noise_s`, on the devices of
+    /// `mapping`.
     Device {
         device: Box<StatisticalDevice>,
         t_read_noise_s: f64,
+        mapping: WeightMapping,
     },
     /// w~ + sigma xi.
     Additive {
@@ -97,10 +99,11 @@ impl WeightModifier {
                 WeightNoise::Device {
                     device,
                     t_read_noise_s,
+                    mapping,
                 },
                 Some(xi),
             ) => {
-                let sigma = device_sigma(device, w, *t_read_noise_s);
+                let sigma = device_sigma(device, mapping, w, *t_read_noise_s);
                 let s = self.scale as f32;
                 w.iter()
                     .zip(xi)
@@ -142,10 +145,11 @@ impl WeightModifier {
                 WeightNoise::Device {
                     device,
                     t_read_noise_s,
+                    mapping,
                 },
                 Some(xi),
             ) => {
-                let sd = device_sigma_tensor(device, &w, *t_read_noise_s)?;
+                let sd = device_sigma_tensor(device, mapping, &w, *t_read_noise_s)?;
                 ((sd.affine(self.scale as f32 as f64, 0.0)? * upload(xi)?)? + &w)?
             }
         };
@@ -181,11 +185,12 @@ pub fn sigma_table_grid() -> Vec<f32> {
 /// the table away from w~ = 0.
 pub fn device_sigma_tensor(
     device: &StatisticalDevice,
+    mapping: &WeightMapping,
     w: &Tensor,
     t_s: f64,
 ) -> candle_core::Result<Tensor> {
     let k = SIGMA_TABLE_INTERVALS;
-    let s = device_sigma(device, &sigma_table_grid(), t_s);
+    let s = device_sigma(device, mapping, &sigma_table_grid(), t_s);
     let slope: Vec<f32> = s.windows(2).map(|p| p[1] - p[0]).collect();
     let dev = w.device();
     let u = ((w.clamp(-1f32, 1f32)? + 1.0)? * (k as f64 / 2.0))?;
@@ -202,11 +207,18 @@ pub fn device_sigma_tensor(
     at(base)? + (frac * at(slope)?)?
 }
 
-/// The standard deviation, in normalised-weight units, of the pair noise of each weight in `w`
-/// (module header): programming noise of both devices plus read noise at `t_s`, no drift.
-pub fn device_sigma(device: &StatisticalDevice, w: &[f32], t_s: f64) -> Vec<f32> {
+/// The standard deviation, in normalised-weight units, of the device noise of each weight in
+/// `w` (module header) on the devices of `mapping`: programming noise plus read noise at `t_s`,
+/// no drift, of each device k, weighted by its coefficient: sigma_w^2 = sum_k c_k^2 var_k /
+/// (g_max - g_min)^2.
+pub fn device_sigma(
+    device: &StatisticalDevice,
+    mapping: &WeightMapping,
+    w: &[f32],
+    t_s: f64,
+) -> Vec<f32> {
     let (g_min, g_max) = (device.g_min_us as f32, device.g_max_us as f32);
-    let g = pair_targets(w, g_min, g_max);
+    let g = mapping.targets(w, g_min, g_max);
     let mut laws = LawBatch::default();
     device.laws_into(&g, &mut laws);
     let f = device.read_time_factor(t_s) as f32;
@@ -218,7 +230,20 @@ pub fn device_sigma(device: &StatisticalDevice, w: &[f32], t_s: f64) -> Vec<f32>
         .collect();
     let inv = 1.0 / (g_max - g_min);
     let n = w.len();
-    (0..n).map(|k| (var[k] + var[n + k]).sqrt() * inv).collect()
+    if mapping.is_pair() {
+        return (0..n).map(|k| (var[k] + var[n + k]).sqrt() * inv).collect();
+    }
+    let (c, _) = mapping.coefficients();
+    (0..n)
+        .map(|k| {
+            let v: f32 = c
+                .iter()
+                .enumerate()
+                .map(|(d, ck)| ck * ck * var[d * n + k])
+                .sum();
+            v.sqrt() * inv
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -244,7 +269,7 @@ mod tests {
         let f = ((40.0f64 + 2.5e-7) / 5e-7).ln().sqrt();
         let read = 25.0 * 0.0088 * f;
         let expected = (1.05538f64.powi(2) + 0.26348f64.powi(2) + read * read).sqrt() / 25.0;
-        let s = device_sigma(&d, &[1.0, -1.0, 0.0], 20.0);
+        let s = device_sigma(&d, &WeightMapping::Pair, &[1.0, -1.0, 0.0], 20.0);
         assert!(
             (s[0] as f64 - expected).abs() < 1e-5,
             "{} vs {expected}",
@@ -266,8 +291,9 @@ mod tests {
                 WeightNoise::Device {
                     device: Box::new(pcm()),
                     t_read_noise_s: 20.0,
+                    mapping: WeightMapping::Pair,
                 },
-                2.0 * device_sigma(&pcm(), &[0.5], 20.0)[0] as f64,
+                2.0 * device_sigma(&pcm(), &WeightMapping::Pair, &[0.5], 20.0)[0] as f64,
             ),
         ] {
             let m = WeightModifier {
@@ -341,7 +367,7 @@ mod tests {
     #[test]
     fn the_interpolated_device_sigma_is_the_law() -> candle_core::Result<()> {
         let d = pcm();
-        let table = device_sigma(&d, &sigma_table_grid(), 20.0);
+        let table = device_sigma(&d, &WeightMapping::Pair, &sigma_table_grid(), 20.0);
         // The second difference centred on w~ = 0 (the kink of the pair, |w~|) is left out:
         // that kink is a grid point, where the interpolation is exact.
         let centre = SIGMA_TABLE_INTERVALS / 2 - 1;
@@ -360,8 +386,9 @@ mod tests {
         w.extend([0.0, -0.0, 1.0, -1.0, 5.0, -5.0]);
         let n = w.len();
         let wt = Tensor::from_vec(w.clone(), n, &candle_core::Device::Cpu)?;
-        let exact = device_sigma(&d, &w, 20.0);
-        let interpolated = device_sigma_tensor(&d, &wt, 20.0)?.to_vec1::<f32>()?;
+        let exact = device_sigma(&d, &WeightMapping::Pair, &w, 20.0);
+        let interpolated =
+            device_sigma_tensor(&d, &WeightMapping::Pair, &wt, 20.0)?.to_vec1::<f32>()?;
         let worst = exact
             .iter()
             .zip(&interpolated)
@@ -379,6 +406,7 @@ mod tests {
             noise: WeightNoise::Device {
                 device: Box::new(d),
                 t_read_noise_s: 20.0,
+                mapping: WeightMapping::Pair,
             },
             scale: 2.0,
             drop_connect: 0.02,

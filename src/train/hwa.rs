@@ -19,6 +19,7 @@ pub fn weight_noise(noise: &NoiseConfig, tile: &TileConfig) -> Result<WeightNois
         Ok(WeightNoise::Device {
             device: Box::new(statistical),
             t_read_noise_s: noise.read_time_s,
+            mapping: tile.mapping.clone(),
         })
     };
     match noise.kind {

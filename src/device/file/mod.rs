@@ -13,9 +13,10 @@ use super::kind::{Device, DeviceKind, DeviceSpec};
 use super::laws::drift::{self, DriftSection};
 use super::laws::programming_noise::{self, ProgNoiseSection};
 use super::laws::read_noise::{self, ReadNoiseSection};
+use super::laws::relaxation::{self, RelaxationSection};
 use super::laws::stuck::{self, StuckSection};
 use super::pcm::pcm_params;
-use super::statistical::{DeviceParams, StatisticalDevice};
+use super::statistical::{Clamp, DeviceParams, StatisticalDevice};
 use crate::error::Result;
 use crate::toml_file::parse_toml;
 use checker::Checker;
@@ -45,7 +46,12 @@ pub struct DeviceFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_noise: Option<ReadNoiseSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxation: Option<RelaxationSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stuck: Option<StuckSection>,
+    /// Where a read is clamped: "zero" (default) or "range" ([g_min, g_max]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clamp: Option<Clamp>,
 }
 
 /// Parses and resolves the device file at `file` (used in messages) with contents `text`;
@@ -81,6 +87,8 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
             ("drift", raw.drift.is_some()),
             ("read_noise", raw.read_noise.is_some()),
             ("stuck", raw.stuck.is_some()),
+            ("relaxation", raw.relaxation.is_some()),
+            ("clamp", raw.clamp.is_some()),
         ] {
             if present {
                 return Err(c.err(key, "no such key for kind = \"ideal\"", "a value"));
@@ -107,6 +115,8 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
     let (read_noise, read_noise_scale, read_level_at) =
         read_noise::read_section(c, raw.read_noise, base)?;
     let stuck = stuck::read_section(raw.stuck.unwrap_or_default());
+    let relaxation = relaxation::read_section(c, raw.relaxation)?;
+    let clamp = raw.clamp.unwrap_or_default();
     let device = StatisticalDevice::new(DeviceParams {
         g_max_us,
         g_min_us,
@@ -119,6 +129,8 @@ fn resolve(c: &Checker, raw: DeviceFile, default_name: &str) -> Result<DeviceSpe
         read_noise,
         read_noise_scale,
         read_level_at,
+        relaxation,
+        clamp,
         stuck,
     })
     .map_err(|e| c.invalid(e))?;

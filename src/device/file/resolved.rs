@@ -4,7 +4,7 @@
 
 use super::DeviceFile;
 use crate::device::kind::{Device, DeviceSpec};
-use crate::device::laws::{drift, programming_noise, read_noise, stuck};
+use crate::device::laws::{drift, programming_noise, read_noise, relaxation, stuck};
 use crate::device::model::DeviceModel;
 
 /// The complete device file of `spec`.
@@ -32,6 +32,8 @@ pub fn resolved_file(spec: &DeviceSpec) -> DeviceFile {
         d.read_noise_scale,
         d.read_level_at,
     ));
+    file.relaxation = relaxation::write_section(&d.relaxation);
     file.stuck = Some(stuck::write_section(&d.stuck));
+    file.clamp = Some(d.clamp);
     file
 }

@@ -1,6 +1,7 @@
 //! The statistical laws a device is made of (physics.md section 2), one file per family:
 //! programming-noise sigma (`programming_noise.rs`), drift-exponent mean and std (`drift.rs`),
-//! accumulated read noise (`read_noise.rs`) and stuck devices (`stuck.rs`). Each file holds the
+//! accumulated read noise (`read_noise.rs`), additive relaxation over time (`relaxation.rs`)
+//! and stuck devices (`stuck.rs`). Each file holds the
 //! law's forms (a closed set: an enum), their evaluation, the check of their values, and its
 //! section of a device file, read and written back. The PCM model of the paper is one choice
 //! of forms and constants (`pcm.rs`).
@@ -10,6 +11,7 @@
 pub mod drift;
 pub mod programming_noise;
 pub mod read_noise;
+pub mod relaxation;
 pub mod stuck;
 
 pub use drift::{ClippedLogLinear, DriftLaw};

@@ -29,6 +29,9 @@ pub enum ReadNoiseLaw {
     /// Accumulated 1/f noise as `OneOverF`, with the level Q_s by a formula in x = g/g_max and
     /// g (µS) of the target.
     OneOverFFormula(Formula),
+    /// sigma_read in µS by a formula in t (s), x = g/g_max and g, with g the conductance read
+    /// (drifted and relaxed), its absolute value taken (0 where not finite); for t > 0.
+    Absolute(Formula),
 }
 
 impl ReadNoiseLaw {
@@ -52,6 +55,7 @@ impl ReadNoiseLaw {
                 }
             }
             ReadNoiseLaw::ConstantRelative { sigma_rel } => out.fill(sigma_rel as f32),
+            ReadNoiseLaw::Absolute(_) => out.fill(0.0),
             ReadNoiseLaw::OneOverFFormula(ref f) => {
                 f.eval_conductance_into(g_us, g_hat, out);
                 for o in out.iter_mut() {
@@ -71,7 +75,7 @@ impl ReadNoiseLaw {
             return 0.0;
         }
         match self {
-            ReadNoiseLaw::None => 0.0,
+            ReadNoiseLaw::None | ReadNoiseLaw::Absolute(_) => 0.0,
             ReadNoiseLaw::OneOverF { .. } | ReadNoiseLaw::OneOverFFormula(_) => {
                 ((t_s + t0_s + t_read_s) / (2.0 * t_read_s))
                     .ln()
@@ -102,6 +106,17 @@ impl ReadNoiseLaw {
             ReadNoiseLaw::OneOverFFormula(ref f) => {
                 f.check_conductance(LEVEL, 0.0, g_min_us, g_max_us)?;
             }
+            ReadNoiseLaw::Absolute(ref f) => {
+                let mut grid = Vec::new();
+                for e in -3..=9 {
+                    let t = 10f64.powi(e) * 0.3156;
+                    for k in 0..=50 {
+                        let g = g_min_us + (g_max_us - g_min_us) * k as f64 / 50.0;
+                        grid.push((vec![t, g / g_max_us, g], format!("t = {t} s, g = {g} µS")));
+                    }
+                }
+                f.check_on(SIGMA, f64::MIN, grid)?;
+            }
         }
         Ok(())
     }
@@ -120,6 +135,9 @@ pub enum LevelAt {
 /// The key of the level formula.
 const LEVEL: &str = "read_noise.level";
 
+/// The key of the absolute sigma formula.
+const SIGMA: &str = "read_noise.sigma_us";
+
 /// `law` of `[read_noise]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,6 +146,7 @@ pub enum ReadNoiseLawName {
     OneOverF,
     Constant,
     OneOverFFormula,
+    Formula,
 }
 
 /// `[read_noise]`: 1/f law (Q_s a power law or a formula `level`), constant relative sigma, or
@@ -147,6 +166,9 @@ pub struct ReadNoiseSection {
     /// one_over_f_formula: Q_s by a formula in x = g/g_max and g.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
+    /// formula: sigma_read in µS by a formula in t, x and g (the conductance read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma_us: Option<String>,
     /// Where the level is evaluated: "target" (default) or "programmed".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_at: Option<LevelAt>,
@@ -172,6 +194,7 @@ pub(crate) fn read_section(
         (None, Some(ReadNoiseLaw::OneOverF { .. })) => ReadNoiseLawName::OneOverF,
         (None, Some(ReadNoiseLaw::ConstantRelative { .. })) => ReadNoiseLawName::Constant,
         (None, Some(ReadNoiseLaw::OneOverFFormula(_))) => ReadNoiseLawName::OneOverFFormula,
+        (None, Some(ReadNoiseLaw::Absolute(_))) => ReadNoiseLawName::Formula,
         (None, None) => {
             return Err(c.err(
                 "read_noise.law",
@@ -241,8 +264,32 @@ pub(crate) fn read_section(
                 Formula::of_conductance(LEVEL, &source).map_err(|e| c.invalid(e))?,
             )
         }
+        ReadNoiseLawName::Formula => {
+            for (k, v) in &one_over_f_keys {
+                c.unused(k, v, "formula")?;
+            }
+            c.unused("read_noise.sigma_rel", &s.sigma_rel, "formula")?;
+            c.unused(LEVEL, &s.level, "formula")?;
+            let source = c.required(
+                SIGMA,
+                s.sigma_us.clone(),
+                "a formula of sigma_read in µS, in t, x and g",
+            )?;
+            ReadNoiseLaw::Absolute(
+                Formula::parse(SIGMA, &source, &super::relaxation::TIME_VARIABLES)
+                    .map_err(|e| c.invalid(e))?,
+            )
+        }
     };
+    if law_name_is_not_formula(&law) {
+        c.unused(SIGMA, &s.sigma_us, "other than \"formula\"")?;
+    }
     Ok((law, scale, level_at))
+}
+
+/// Whether `law` takes no `sigma_us`.
+fn law_name_is_not_formula(law: &ReadNoiseLaw) -> bool {
+    !matches!(law, ReadNoiseLaw::Absolute(_))
 }
 
 /// The section of `law` with `scale` and `level_at`, every key explicit.
@@ -271,6 +318,10 @@ pub(crate) fn write_section(law: &ReadNoiseLaw, scale: f64, level_at: LevelAt) -
         ReadNoiseLaw::OneOverFFormula(f) => {
             s.law = Some(ReadNoiseLawName::OneOverFFormula);
             s.level = Some(f.source().to_string());
+        }
+        ReadNoiseLaw::Absolute(f) => {
+            s.law = Some(ReadNoiseLawName::Formula);
+            s.sigma_us = Some(f.source().to_string());
         }
     }
     s
