@@ -164,25 +164,31 @@ impl StatisticalDevice {
     /// The laws of each target in `g_us` into `out` (scales applied), vectorised (8 lanes with
     /// AVX2 where the processor has it; the same arithmetic, so the same numbers, either way).
     pub fn laws_into(&self, g_us: &[f32], out: &mut LawBatch) {
+        self.laws_with::<true>(g_us, out);
+    }
+
+    /// [`Self::laws_into`], the read level only with `LEVEL` (programming a device whose level
+    /// is evaluated at the programmed conductance skips it at the target).
+    fn laws_with<const LEVEL: bool>(&self, g_us: &[f32], out: &mut LawBatch) {
         out.resize(g_us.len());
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor supports AVX2 (checked above).
-            unsafe { self.laws_avx2(g_us, out) };
+            unsafe { self.laws_avx2::<LEVEL>(g_us, out) };
             return;
         }
-        self.laws_kernel(g_us, out);
+        self.laws_kernel::<LEVEL>(g_us, out);
     }
 
     /// [`Self::laws_kernel`] compiled for AVX2 (no FMA: the same numbers as the baseline).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn laws_avx2(&self, g_us: &[f32], out: &mut LawBatch) {
-        self.laws_kernel(g_us, out);
+    unsafe fn laws_avx2<const LEVEL: bool>(&self, g_us: &[f32], out: &mut LawBatch) {
+        self.laws_kernel::<LEVEL>(g_us, out);
     }
 
     #[inline(always)]
-    fn laws_kernel(&self, g_us: &[f32], out: &mut LawBatch) {
+    fn laws_kernel<const LEVEL: bool>(&self, g_us: &[f32], out: &mut LawBatch) {
         let inv_g_max = (1.0 / self.g_max_us) as f32;
         for (h, &g) in out.g_hat.iter_mut().zip(g_us) {
             *h = g * inv_g_max;
@@ -197,8 +203,10 @@ impl StatisticalDevice {
             &mut out.mu_nu,
             &mut out.sigma_nu,
         );
-        self.read_noise
-            .level_into(g_us, &out.g_hat, &out.ln_g_hat, &mut out.read_level);
+        if LEVEL {
+            self.read_noise
+                .level_into(g_us, &out.g_hat, &out.ln_g_hat, &mut out.read_level);
+        }
         let (ps, rs) = (
             self.programming_noise_scale as f32,
             self.read_noise_scale as f32,
@@ -221,21 +229,55 @@ impl StatisticalDevice {
         }
     }
 
+    /// The read-noise levels (scale applied) at conductances `g_us` into `out`, with `scratch`.
+    fn read_levels_into(&self, g_us: &[f32], scratch: &mut LawBatch, out: &mut [f32]) {
+        scratch.resize(g_us.len());
+        let inv_g_max = (1.0 / self.g_max_us) as f32;
+        for (h, &g) in scratch.g_hat.iter_mut().zip(g_us) {
+            *h = g * inv_g_max;
+        }
+        ln_g_hat_into(&scratch.g_hat, &mut scratch.ln_g_hat);
+        self.read_noise
+            .level_into(g_us, &scratch.g_hat, &scratch.ln_g_hat, out);
+        let rs = self.read_noise_scale as f32;
+        for r in out.iter_mut() {
+            *r *= rs;
+        }
+    }
+
     /// Adds each relaxing device's m(t) + s(t) xi_r at `t_s` > 0 to `g_out_us`.
     fn relax(&self, state: &ProgrammedState, t_s: f64, g_out_us: &mut [f32]) {
-        let mut laws = LawBatch::default();
         let mut mean = vec![0f32; BATCH];
         let mut std = vec![0f32; BATCH];
+        let mut g_hat = vec![0f32; BATCH];
+        let mut sigma_prog = vec![0f32; BATCH];
+        let measured = matches!(self.relaxation, RelaxationLaw::Measured { .. });
+        let inv_g_max = (1.0 / self.g_max_us) as f32;
         for (b, chunk) in g_out_us.chunks_mut(BATCH).enumerate() {
             let n = chunk.len();
             let offset = b * BATCH;
             let targets = &state.target_us[offset..offset + n];
-            self.laws_into(targets, &mut laws);
+            for (h, &g) in g_hat.iter_mut().zip(targets) {
+                *h = g * inv_g_max;
+            }
+            if measured {
+                // sigma_P as at programming (scale applied).
+                self.programming_noise.sigma_into(
+                    targets,
+                    &g_hat[..n],
+                    self.g_max_us,
+                    &mut sigma_prog[..n],
+                );
+                let ps = self.programming_noise_scale as f32;
+                for s in sigma_prog[..n].iter_mut() {
+                    *s *= ps;
+                }
+            }
             self.relaxation.mean_std_into(
                 t_s,
                 targets,
-                &laws.g_hat,
-                &laws.sigma_prog_us,
+                &g_hat[..n],
+                &sigma_prog[..n],
                 &mut mean[..n],
                 &mut std[..n],
             );
@@ -287,7 +329,11 @@ impl DeviceModel for StatisticalDevice {
         let mut stuck = Vec::with_capacity(BATCH);
         let mut xi = vec![0.0f32; 2 * BATCH];
         for (b, targets) in g_target_us.chunks(BATCH).enumerate() {
-            self.laws_into(targets, &mut laws);
+            if self.read_level_at == LevelAt::Target {
+                self.laws_with::<true>(targets, &mut laws);
+            } else {
+                self.laws_with::<false>(targets, &mut laws);
+            }
             let n = targets.len();
             // Per batch: first the normals (programming noise, drift exponent), then the
             // stuck-device draws.
@@ -302,8 +348,7 @@ impl DeviceModel for StatisticalDevice {
                 level[k] = laws.read_level[k];
             }
             if self.read_level_at == LevelAt::Programmed {
-                self.laws_into(g_prog, &mut at_programmed);
-                level.copy_from_slice(&at_programmed.read_level);
+                self.read_levels_into(g_prog, &mut at_programmed, level);
             }
             stuck.clear();
             stuck.resize(n, false);
@@ -371,13 +416,14 @@ impl DeviceModel for StatisticalDevice {
                 let mut xi = [0f32; BATCH];
                 let mut sigma = [0f32; BATCH];
                 let mut g_hat = [0f32; BATCH];
-                let t = [t_s as f32; BATCH];
+                // t is one value for all devices: bound (its terms folded), its input unused.
+                let f = f.bind("t", t_s);
                 for chunk in g_out_us.chunks_mut(BATCH) {
                     let n = chunk.len();
                     for (h, &g) in g_hat.iter_mut().zip(chunk.iter()) {
                         *h = g / g_max;
                     }
-                    f.eval_into(&[&t[..n], &g_hat[..n], chunk], &mut sigma[..n]);
+                    f.eval_into(&[&g_hat[..n], &g_hat[..n], chunk], &mut sigma[..n]);
                     rng.fill_normal(&mut xi[..n]);
                     for k in 0..n {
                         let s = if sigma[k].is_finite() {

@@ -93,11 +93,11 @@ impl Figure for DriftFigure<'_> {
                 .label(label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(1)));
         }
-        let mut line = 0;
+        // Every band first, then every line over them (a later band would hide an earlier line).
+        let mut series = Vec::new();
         for r in self.results {
             for d in devices_of(r) {
-                let c = color(line);
-                line += 1;
+                let c = color(series.len());
                 let mut pts: Vec<_> = r
                     .points
                     .iter()
@@ -109,24 +109,27 @@ impl Figure for DriftFigure<'_> {
                     .map(|p| (p.time_s, y(p.mean + p.std)))
                     .chain(pts.iter().rev().map(|p| (p.time_s, y(p.mean - p.std))))
                     .collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band,
-                        lighten(c, 0.7).filled(),
-                    )))
-                    .map_err(e)?;
                 let mean: Vec<(f64, f64)> = pts.iter().map(|p| (p.time_s, y(p.mean))).collect();
-                chart
-                    .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
-                    .map_err(e)?
-                    .label(format!("{} {d}", r.run))
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
-                    });
-                chart
-                    .draw_series(mean.into_iter().map(|p| Circle::new(p, 4, c.filled())))
-                    .map_err(e)?;
+                series.push((format!("{} {d}", r.run), c, band, mean));
             }
+        }
+        for (_, c, band, _) in &series {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band.clone(),
+                    lighten(*c, 0.7).filled(),
+                )))
+                .map_err(e)?;
+        }
+        for (label, c, _, mean) in series {
+            chart
+                .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart
+                .draw_series(mean.into_iter().map(|p| Circle::new(p, 4, c.filled())))
+                .map_err(e)?;
         }
         legend(&mut chart, 13)
     }

@@ -67,9 +67,10 @@ impl RelaxationLaw {
                 std.fill(0.0);
             }
             RelaxationLaw::Formula { mean: m, std: s } => {
-                let t = vec![t_s as f32; g_us.len()];
-                m.eval_into(&[&t, g_hat, g_us], mean);
-                s.eval_into(&[&t, g_hat, g_us], std);
+                // t is one value for all devices: bound (its terms folded), its input unused.
+                let t = g_us;
+                m.bind("t", t_s).eval_into(&[t, g_hat, g_us], mean);
+                s.bind("t", t_s).eval_into(&[t, g_hat, g_us], std);
                 for v in std.iter_mut() {
                     *v = v.abs();
                 }
@@ -86,10 +87,12 @@ impl RelaxationLaw {
                 };
                 let mut a = vec![0f32; g_us.len()];
                 let mut b = vec![0f32; g_us.len()];
-                let tj = vec![times_s[j] as f32; g_us.len()];
-                laws[j].eval_into(&[&tj, g_hat, g_us], &mut a);
-                let tk = vec![times_s[k] as f32; g_us.len()];
-                laws[k].eval_into(&[&tk, g_hat, g_us], &mut b);
+                laws[j]
+                    .bind("t", times_s[j])
+                    .eval_into(&[g_us, g_hat, g_us], &mut a);
+                laws[k]
+                    .bind("t", times_s[k])
+                    .eval_into(&[g_us, g_hat, g_us], &mut b);
                 for i in 0..g_us.len() {
                     let total = (1.0 - w) * a[i] * a[i] + w * b[i] * b[i];
                     let sp = sigma_prog_us[i];
