@@ -31,6 +31,7 @@
 
 pub mod alloc;
 pub mod commands;
+pub mod cost;
 pub mod cpu_op;
 pub mod data;
 pub mod device;

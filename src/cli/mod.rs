@@ -1,5 +1,6 @@
 //! Command-line interface: argument definitions (clap) and dispatch to the commands.
 
+mod cost_cmd;
 mod data_cmd;
 mod demo_cmd;
 mod device_cmd;
@@ -33,6 +34,8 @@ pub enum Command {
     Tile(tile_cmd::TileCommand),
     /// How a model lies on tiles: per layer matrix size, tile grid and utilisation; totals.
     Map(map_cmd::MapArgs),
+    /// What an inference costs: energy, latency and area per layer and in total on a chip's tiles.
+    Cost(cost_cmd::CostArgs),
     /// Datasets: list what is known and present, fetch what registries ship.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
@@ -55,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(cmd) => device_cmd::run(cmd),
         Command::Tile(cmd) => tile_cmd::run(cmd),
         Command::Map(args) => map_cmd::run(args),
+        Command::Cost(args) => cost_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::Train(args) => train_cmd::run(args),
         Command::Sweep(args) => sweep_cmd::run(args),

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 /// Raise one non-ideality at a time (paper Fig. 4/5) and record the accuracy (perplexity) at one time after
 /// programming for each value; `tile-size` gives the tiles used and the accuracy per tile size.
-/// Writes sensitivity.csv, sensitivity.json, summary.md and sensitivity.png/svg.
+/// Writes sensitivity.csv, sensitivity.json, summary.md and sensitivity.png/svg; with
+/// --hardware also the energy per inference of each value and tradeoff.png/svg.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
     /// A run directory of `aimc train`, a stage directory or a checkpoint file.
@@ -34,6 +35,11 @@ pub struct SensitivityArgs {
     tile: Option<String>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Hardware (a shipped name such as hermes, or a hardware TOML file): adds the energy per
+    /// inference of each value (`aimc cost` on the tile of that value) and the plot of the
+    /// metric against the energy (tradeoff.png/svg).
+    #[arg(long)]
+    hardware: Option<String>,
     /// Report directory [default: reports/<run>-<stage>-<knob>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -53,6 +59,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         device: args.device,
         tile: args.tile,
         seed: args.seed,
+        hardware: args.hardware,
         out: args.out,
         progress: !args.quiet,
     })?;

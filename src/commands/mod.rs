@@ -2,6 +2,7 @@
 //! (`src/cli/`) parses the arguments into a request, calls the function here and prints what it
 //! returns. This layer sits on top of all others: it chains training, sweeps and reports.
 
+pub mod cost;
 pub mod data;
 pub mod demo;
 pub mod device;

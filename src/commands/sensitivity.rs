@@ -2,6 +2,8 @@
 //! (or the tile size changed), written as a report (`sensitivity.csv`, `sensitivity.json`,
 //! `summary.md`, the plot).
 
+use crate::commands::cost::costs_on_tiles;
+use crate::cost::resolve_hardware;
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
 use crate::experiment::load_task_data;
@@ -30,6 +32,9 @@ pub struct SensitivityRequest {
     /// A tile preset or file; None: the experiment's tile.
     pub tile: Option<String>,
     pub seed: u64,
+    /// A hardware file (name or path): the energy per inference of each value beside its
+    /// metric, and the trade-off plot.
+    pub hardware: Option<String>,
     /// The report directory; None: `reports/<run>-<stage>-<knob>`.
     pub out: Option<PathBuf>,
     /// Show a progress bar.
@@ -61,16 +66,18 @@ pub fn sensitivity(req: &SensitivityRequest) -> Result<SensitivityOutcome> {
     };
     let device_name = req.device.clone().unwrap_or_else(|| tile.device.clone());
     let device = resolve_device(&device_name)?.device;
-    for &v in &values {
-        req.knob.apply(v, &tile, &device)?;
-    }
+    let configs = values
+        .iter()
+        .map(|&v| Ok(req.knob.apply(v, &tile, &device)?.0))
+        .collect::<Result<Vec<_>>>()?;
+    let hardware = req.hardware.as_deref().map(resolve_hardware).transpose()?;
     let data = load_task_data(&target.experiment)?;
     let bar = progress_bar(
         "sensitivity",
         (values.len() * req.reps) as u64,
         req.progress,
     );
-    let result = run_sensitivity(
+    let mut result = run_sensitivity(
         &target,
         req.knob,
         &values,
@@ -83,6 +90,13 @@ pub fn sensitivity(req: &SensitivityRequest) -> Result<SensitivityOutcome> {
         &mut step_callback(&bar),
     )?;
     bar.finish_and_clear();
+    if let Some(hw) = hardware {
+        let costs = costs_on_tiles(&hw, &target.experiment, &configs)?;
+        for (row, c) in result.rows.iter_mut().zip(costs) {
+            row.energy_j = Some(c.energy_total);
+        }
+        result.hardware = Some(hw.name.clone());
+    }
     let out = req.out.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("{}-{}", target.name, req.knob.name()))
     });

@@ -64,6 +64,14 @@ impl Dataset {
         }
     }
 
+    /// Height and width of an image set's images.
+    pub fn image_size(self) -> Option<(usize, usize)> {
+        match self {
+            Dataset::Image(d) => d.image_size(),
+            _ => None,
+        }
+    }
+
     /// A language-model corpus.
     pub fn is_text(self) -> bool {
         matches!(self, Dataset::Text(_))

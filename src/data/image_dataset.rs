@@ -27,6 +27,17 @@ pub enum ImageDataset {
 pub const SYSTEM_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
 
 impl ImageDataset {
+    /// Height and width of the images; `None` for a folder of PNGs (any size).
+    pub fn image_size(self) -> Option<(usize, usize)> {
+        match self {
+            ImageDataset::FashionMnist | ImageDataset::FashionMnistDemo | ImageDataset::Mnist => {
+                Some((28, 28))
+            }
+            ImageDataset::Cifar10 | ImageDataset::Cifar100 => Some((32, 32)),
+            ImageDataset::PngFolder => None,
+        }
+    }
+
     /// The name used in files and directories.
     pub fn name(self) -> &'static str {
         match self {

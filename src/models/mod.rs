@@ -10,6 +10,7 @@ pub mod bert;
 pub mod bert_pretrained;
 pub mod lstm_lm;
 pub mod map;
+pub mod mvm_count;
 pub mod network;
 pub mod onnx_classifier;
 pub mod resnet;

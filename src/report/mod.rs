@@ -1,5 +1,6 @@
 //! Output for people and scripts: text tables, CSV and JSON, and plots as PNG + SVG.
 
+pub mod cost_report;
 pub mod device_plot;
 pub mod drift_plot;
 pub mod fit_plot;

@@ -18,6 +18,9 @@ pub struct SensitivityRow {
     /// Tiles the network occupies with this configuration.
     pub tiles: usize,
     pub point: SweepPoint,
+    /// Energy per inference on the study's hardware (`--hardware`), J.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_j: Option<f64>,
 }
 
 /// A whole sensitivity study.
@@ -37,6 +40,9 @@ pub struct SensitivityResult {
     pub reps: usize,
     pub seed: u64,
     pub rows: Vec<SensitivityRow>,
+    /// The hardware file the energies were computed for (`--hardware`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<String>,
 }
 
 /// Runs the study: for each value the sweep of `target` at `time` on `tile` with `device`
@@ -77,6 +83,7 @@ pub fn run_sensitivity(
             value,
             tiles,
             point: r.points[0].clone(),
+            energy_j: None,
         });
         last = Some(r);
     }
@@ -95,6 +102,7 @@ pub fn run_sensitivity(
         reps,
         seed,
         rows,
+        hardware: None,
     })
 }
 

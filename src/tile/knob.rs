@@ -4,6 +4,7 @@
 //! same checks as the files: [`TileConfig::new`] and the device's validating constructor.
 
 use super::config::TileConfig;
+use super::mapping::WeightMapping;
 use super::periphery::{KnobInfo, PeripheryConfig, stage::whole_number};
 use crate::device::knobs::{DEVICE_KNOBS, DeviceKnob};
 use crate::device::{Device, StatisticalDevice};
@@ -19,6 +20,8 @@ enum Target {
     Device(&'static DeviceKnob),
     /// Tile rows and columns (square tiles): the tile-mapping study.
     TileSize,
+    /// Pairs per weight (`mapping = { pairs = N }`, one pair: `"pair"`): noise averaging.
+    Pairs,
 }
 
 /// A knob of `aimc sensitivity`.
@@ -41,8 +44,13 @@ const TILE_SIZE: KnobInfo = KnobInfo {
     help: "Tile rows and columns (square tiles)",
 };
 
+const PAIRS: KnobInfo = KnobInfo {
+    name: "pairs-per-weight",
+    help: "Differential pairs per weight, each programmed to it, averaged",
+};
+
 impl Knob {
-    /// Every knob: the stages' in list order, the device's, then the tile size.
+    /// Every knob: the stages' in list order, the device's, the tile size, pairs per weight.
     pub fn all() -> &'static [Knob] {
         static ALL: OnceLock<Vec<Knob>> = OnceLock::new();
         ALL.get_or_init(|| {
@@ -66,6 +74,10 @@ impl Knob {
             knobs.push(Knob {
                 info: TILE_SIZE,
                 target: Target::TileSize,
+            });
+            knobs.push(Knob {
+                info: PAIRS,
+                target: Target::Pairs,
             });
             knobs
         })
@@ -130,6 +142,18 @@ impl Knob {
                     .map_err(|e| e.as_argument(argument()))?;
                 Ok((tile, device.clone()))
             }
+            Target::Pairs => {
+                let n = whole_number("pairs", value).map_err(|e| e.as_argument(argument()))?;
+                let tile = tile
+                    .edit(|t| {
+                        t.mapping = match n {
+                            1 => WeightMapping::Pair,
+                            n => WeightMapping::Pairs(n as usize),
+                        }
+                    })
+                    .map_err(|e| e.as_argument(argument()))?;
+                Ok((tile, device.clone()))
+            }
             Target::Device(k) => {
                 let Device::Statistical(d) = device else {
                     return Err(Error::invalid_argument(
@@ -184,6 +208,10 @@ mod tests {
         assert_eq!(t.periphery.adc.bits, 6);
         let (t, _) = knob("tile-size").apply(256.0, &tile, &pcm).unwrap();
         assert_eq!((t.rows, t.cols), (256, 256));
+        let (t, _) = knob("pairs-per-weight").apply(4.0, &tile, &pcm).unwrap();
+        assert_eq!(t.mapping, WeightMapping::Pairs(4));
+        let (t, _) = knob("pairs-per-weight").apply(1.0, &tile, &pcm).unwrap();
+        assert_eq!(t.mapping, WeightMapping::Pair);
         let (_, d) = knob("drift-scale").apply(2.0, &tile, &pcm).unwrap();
         assert_eq!(d.as_statistical().unwrap().drift_scale, 2.0);
         let (_, d) = knob("stuck-reset").apply(0.1, &tile, &pcm).unwrap();
@@ -194,6 +222,7 @@ mod tests {
             ("out-noise", -1.0, "a finite number >= 0"),
             ("stuck-gmax", 1.5, "a probability in [0, 1]"),
             ("tile-size", 0.0, "at least 1 row"),
+            ("pairs-per-weight", 0.0, "at least 1 pair"),
         ] {
             let e = knob(k).apply(v, &tile, &pcm).unwrap_err().to_string();
             assert!(e.contains(k) && e.contains(expected), "{k} {v}: {e}");
@@ -224,7 +253,8 @@ mod tests {
                 "drift-scale",
                 "stuck-reset",
                 "stuck-gmax",
-                "tile-size"
+                "tile-size",
+                "pairs-per-weight"
             ]
         );
         for k in Knob::all() {

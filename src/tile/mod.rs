@@ -3,6 +3,7 @@
 //! output and read noise, IR drop, input scaling, bias, drift compensation), the named presets,
 //! the MVM error of a configuration and the knobs of sensitivity studies.
 
+pub mod activity;
 pub mod config;
 pub mod geometry;
 pub mod knob;
@@ -15,6 +16,7 @@ pub mod tiled_matrix;
 pub mod training;
 pub mod weight_noise;
 
+pub use activity::Activity;
 pub use config::{TileConfig, TileSettings, WeightScaling};
 pub use geometry::{TileGeometry, TileGrid, split_dimension};
 pub use knob::Knob;

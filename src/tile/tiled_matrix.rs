@@ -6,6 +6,7 @@
 //! column; after programming, inference uses the weights realised by the devices at the time
 //! last read.
 
+use super::activity::Activity;
 use super::config::{TileConfig, WeightScaling};
 use super::geometry::TileGrid;
 use super::mapping::output_scales;
@@ -75,6 +76,8 @@ pub struct TiledMatrix {
     pub(super) rng: Mutex<NoiseRng>,
     pub(super) training: RwLock<TrainingState>,
     programmed: RwLock<Option<Programmed>>,
+    /// Input vectors read and their pulse duty, for the cost model.
+    activity: Activity,
 }
 
 /// Converts an aimc error into a candle error (for use inside candle-returning functions).
@@ -131,6 +134,7 @@ impl TiledMatrix {
             rng: Mutex::new(rng),
             training: RwLock::new(TrainingState::default()),
             programmed: RwLock::new(None),
+            activity: Activity::default(),
         })
     }
 
@@ -267,6 +271,11 @@ impl TiledMatrix {
         Ok(blocks)
     }
 
+    /// What the matrix was asked to compute (input vectors, input duty).
+    pub fn activity(&self) -> &Activity {
+        &self.activity
+    }
+
     /// The periphery the tiles read through.
     pub fn periphery(&self) -> &Periphery {
         &self.periphery
@@ -321,6 +330,8 @@ impl TiledMatrix {
     /// after programming.
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let seed = self.rng.lock().expect("lock").next_u64();
+        self.activity.count(x.dim(0)?);
+        let recording = self.activity.recording();
         let training = self.training.read().expect("lock");
         let programmed = self.programmed.read().expect("lock");
         let programmed = if train { None } else { programmed.as_ref() };
@@ -375,6 +386,16 @@ impl TiledMatrix {
                     }
                     None => self.input_range.get(t)?,
                 };
+                if recording {
+                    let duty = xr
+                        .broadcast_div(&alpha_t.to_dtype(xr.dtype())?)?
+                        .abs()?
+                        .clamp(0.0, 1.0)?
+                        .to_dtype(DType::F64)?
+                        .sum_all()?
+                        .to_scalar::<f64>()?;
+                    self.activity.add_duty(duty, xr.elem_count() as u64);
+                }
                 let y = if fused {
                     let alpha = alpha_t.to_scalar::<f32>()?;
                     let w_abs = match w_abs {

@@ -1,0 +1,170 @@
+//! Physical quantities of the cost model written with their units, e.g. `"25 fJ"`, `"1 ns"`,
+//! `"0.62 mm2"`: parsed from hardware files and printed in tables by the same unit tables, so
+//! that what is printed parses back to the same value (docs/cost.md, "Units").
+
+/// What a quantity measures; each has its SI base unit and the prefixed units accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Energy,
+    Time,
+    Area,
+    Voltage,
+    Conductance,
+    Frequency,
+}
+
+impl Dimension {
+    /// Units and their factor to the SI base unit, the printed ones first (largest to
+    /// smallest), then accepted spellings.
+    fn units(self) -> &'static [(&'static str, f64)] {
+        match self {
+            Dimension::Energy => &[
+                ("J", 1.0),
+                ("mJ", 1e-3),
+                ("uJ", 1e-6),
+                ("nJ", 1e-9),
+                ("pJ", 1e-12),
+                ("fJ", 1e-15),
+                ("aJ", 1e-18),
+                ("µJ", 1e-6),
+            ],
+            Dimension::Time => &[
+                ("s", 1.0),
+                ("ms", 1e-3),
+                ("us", 1e-6),
+                ("ns", 1e-9),
+                ("ps", 1e-12),
+                ("fs", 1e-15),
+                ("µs", 1e-6),
+            ],
+            Dimension::Area => &[
+                ("mm2", 1e-6),
+                ("um2", 1e-12),
+                ("nm2", 1e-18),
+                ("mm²", 1e-6),
+                ("µm²", 1e-12),
+                ("um²", 1e-12),
+                ("µm2", 1e-12),
+                ("m2", 1.0),
+            ],
+            Dimension::Voltage => &[("V", 1.0), ("mV", 1e-3), ("uV", 1e-6), ("µV", 1e-6)],
+            Dimension::Conductance => &[
+                ("S", 1.0),
+                ("mS", 1e-3),
+                ("uS", 1e-6),
+                ("nS", 1e-9),
+                ("µS", 1e-6),
+            ],
+            Dimension::Frequency => &[("GHz", 1e9), ("MHz", 1e6), ("kHz", 1e3), ("Hz", 1.0)],
+        }
+    }
+
+    /// How many of [`Dimension::units`] are used for printing.
+    fn printed(self) -> usize {
+        match self {
+            Dimension::Energy => 7,
+            Dimension::Time => 6,
+            Dimension::Area => 3,
+            Dimension::Voltage => 3,
+            Dimension::Conductance => 4,
+            Dimension::Frequency => 4,
+        }
+    }
+
+    /// The units accepted, for error messages.
+    pub fn expected(self) -> String {
+        let names: Vec<&str> = self.units().iter().map(|(u, _)| *u).collect();
+        format!("a number and a unit ({}), e.g. \"{}\"", names.join(", "), {
+            let (u, _) = self.units()[self.printed() / 2];
+            format!("2.5 {u}")
+        })
+    }
+
+    /// Parses `text` as a value of this dimension, in its SI base unit.
+    pub fn parse(self, text: &str) -> Option<f64> {
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')))
+            .unwrap_or(t.len());
+        let (number, unit) = (t[..split].trim(), t[split..].trim());
+        let value: f64 = number.parse().ok()?;
+        let (_, factor) = self.units().iter().find(|(u, _)| *u == unit)?;
+        let v = value * factor;
+        v.is_finite().then_some(v)
+    }
+
+    /// `value` (SI base unit) with the largest printed unit giving at least 1, to `digits`
+    /// significant digits.
+    pub fn format(self, value: f64, digits: usize) -> String {
+        let units = &self.units()[..self.printed()];
+        // Areas print in mm2 down to 0.01 mm2, in um2 below.
+        let at_least = |f: f64| match self {
+            Dimension::Area if f == 1e-6 => 1e-8,
+            _ => f,
+        };
+        let (unit, factor) = units
+            .iter()
+            .find(|(_, f)| value.abs() >= at_least(*f))
+            .unwrap_or(&units[units.len() - 1]);
+        let scaled = value / factor;
+        let decimals = if scaled == 0.0 {
+            0
+        } else {
+            let magnitude = scaled.abs().log10().floor() as i64 + 1;
+            (digits as i64 - magnitude).max(0) as usize
+        };
+        format!("{scaled:.decimals$} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prefixed_units() {
+        assert_eq!(Dimension::Energy.parse("25 fJ"), Some(25e-15));
+        assert_eq!(Dimension::Energy.parse("1.5pJ"), Some(1.5e-12));
+        assert_eq!(Dimension::Time.parse("0.3 ns"), Some(0.3e-9));
+        assert_eq!(Dimension::Area.parse("0.62 mm2"), Some(0.62e-6));
+        assert_eq!(Dimension::Area.parse("200 µm²"), Some(200e-12));
+        assert_eq!(Dimension::Conductance.parse("25 uS"), Some(25e-6));
+        assert_eq!(Dimension::Frequency.parse("1 GHz"), Some(1e9));
+        assert_eq!(Dimension::Voltage.parse("0.2 V"), Some(0.2));
+    }
+
+    #[test]
+    fn refuses_missing_or_wrong_units() {
+        for bad in ["25", "25 J/s", "fJ", "", "1e400 fJ", "25 ns"] {
+            assert_eq!(Dimension::Energy.parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn prints_what_parses_back() {
+        for dim in [
+            Dimension::Energy,
+            Dimension::Time,
+            Dimension::Area,
+            Dimension::Voltage,
+            Dimension::Conductance,
+            Dimension::Frequency,
+        ] {
+            for v in [
+                1.0e-17, 3.25e-14, 1.0e-12, 12.48e-9, 0.62e-6, 2.0, 1.0e9, 4.2e11,
+            ] {
+                let printed = dim.format(v, 6);
+                let back = dim.parse(&printed).expect(&printed);
+                assert!(
+                    (back - v).abs() <= 1e-5 * v,
+                    "{dim:?} {v} -> {printed} -> {back}"
+                );
+            }
+        }
+        assert_eq!(Dimension::Energy.format(12.48e-9, 4), "12.48 nJ");
+        assert_eq!(Dimension::Time.format(133e-9, 3), "133 ns");
+        assert_eq!(Dimension::Area.format(0.62e-6, 3), "0.620 mm2");
+        assert_eq!(Dimension::Area.format(200e-12, 3), "200 um2");
+        assert_eq!(Dimension::Energy.format(0.0, 3), "0 aJ");
+    }
+}
