@@ -181,6 +181,8 @@ fn sensitivity_to_adc_bits_and_tile_size() {
         "--out",
         out.to_str().unwrap(),
         "--quiet",
+        "--hardware",
+        "hermes",
     ]);
     assert!(ok, "{err}");
     let v: serde_json::Value =
@@ -190,6 +192,37 @@ fn sensitivity_to_adc_bits_and_tile_size() {
     let acc = |i: usize| rows[i]["point"]["mean"].as_f64().unwrap();
     assert!(acc(0) < acc(1), "2-bit ADC {} vs 8-bit {}", acc(0), acc(1));
     assert!(out.join("sensitivity.png").is_file() && out.join("summary.md").is_file());
+    // With a hardware file: the energy per inference of each value, the same as `aimc cost` of
+    // the network at those bits, and the accuracy-against-energy plot.
+    let energy = |i: usize| rows[i]["energy_j"].as_f64().unwrap();
+    assert!(energy(0) < energy(1), "{} vs {}", energy(0), energy(1));
+    let exp = trained_run().parent().unwrap().join("exp.toml");
+    let (ok, cost, err) = aimc(&[
+        "cost",
+        exp.to_str().unwrap(),
+        "--format",
+        "json",
+        "--adc-bits",
+        "8",
+        "--dac-bits",
+        "8",
+        "--tile",
+        "512x512",
+    ]);
+    assert!(ok, "{err}");
+    let cost: serde_json::Value = serde_json::from_str(&cost).unwrap();
+    let same = cost["cost"]["energy_total"].as_f64().unwrap();
+    assert!(
+        (energy(1) / same - 1.0).abs() < 1e-12,
+        "{} vs {same}",
+        energy(1)
+    );
+    assert!(out.join("tradeoff.png").is_file() && out.join("tradeoff.svg").is_file());
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("hermes") && summary.contains("tradeoff.png"),
+        "{summary}"
+    );
     // The tile-mapping study: smaller tiles, more of them.
     let out = dir.path().join("tiles");
     let (ok, stdout, err) = aimc(&[
@@ -216,6 +249,68 @@ fn sensitivity_to_adc_bits_and_tile_size() {
         .map(|r| r["tiles"].as_u64().unwrap())
         .collect();
     assert!(tiles[0] > tiles[1], "{tiles:?}");
+}
+
+#[test]
+fn cost_of_a_trained_run_from_its_weights_and_test_images() {
+    let run = trained_run().to_str().unwrap();
+    let (ok, out, err) = aimc(&["cost", run, "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["activity"]["kind"], "measured");
+    let layers = v["cost"]["layers"].as_array().unwrap();
+    // 28x28 Fashion-MNIST images: the first convolution reads one vector per pixel.
+    assert_eq!(layers[0]["mvms"].as_f64().unwrap(), 784.0);
+    for l in layers {
+        let (w, d) = (
+            l["mean_weight"].as_f64().unwrap(),
+            l["duty"].as_f64().unwrap(),
+        );
+        assert!(w > 0.0 && w <= 1.0 && d > 0.0 && d <= 1.0, "{l}");
+    }
+    // The same network at the stated means gives other array energies, the same MVMs.
+    let (ok, out, err) = aimc(&[
+        "cost",
+        "models/resnet8-fashion-small.toml",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let stated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(stated["activity"]["kind"], "stated");
+}
+
+#[test]
+fn pairs_per_weight_is_a_knob_with_its_energy() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = trained_run().to_str().unwrap();
+    let out = dir.path().join("pairs");
+    let (ok, stdout, err) = aimc(&[
+        "sensitivity",
+        run,
+        "--knob",
+        "pairs-per-weight",
+        "--values",
+        "1,4",
+        "--reps",
+        "2",
+        "--time",
+        "1d",
+        "--hardware",
+        "hermes",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let energy = |i: usize| rows[i]["energy_j"].as_f64().unwrap();
+    // Four pairs conduct four times the current of one: more array energy, nothing else.
+    assert!(energy(1) > energy(0), "{} vs {}", energy(0), energy(1));
+    assert_eq!(v["hardware"], "hermes");
 }
 
 #[test]
