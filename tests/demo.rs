@@ -88,6 +88,11 @@ fn quick_demo_writes_a_complete_report_and_hwa_beats_direct_mapping() {
     assert_eq!(lines("sweep.csv"), 1 + 2 * 4);
     assert_eq!(lines("training.csv"), 1 + 4 + 2);
     assert_eq!(lines("tile_map.csv"), 1 + 8);
+    // The cost of an inference of the HWA network: a row per layer and the total, from its
+    // programmed weights and test images.
+    assert_eq!(lines("cost.csv"), 1 + 8 + 1);
+    assert_eq!(demo["cost"]["activity"]["kind"], "measured");
+    assert_eq!(demo["cost"]["cost"]["layers"][0]["mvms"], 784.0);
 
     // The summary: the table with A*, and the three figures.
     let summary = read(&out.join("summary.md"));
@@ -98,6 +103,8 @@ fn quick_demo_writes_a_complete_report_and_hwa_beats_direct_mapping() {
         "(drift.png)",
         "(devices.png)",
         "(tile_map.png)",
+        "## What an inference costs",
+        "(energy.png)",
         "aimc demo --quick",
     ] {
         assert!(

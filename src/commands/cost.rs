@@ -149,6 +149,21 @@ pub fn cost(req: &CostRequest) -> Result<CostReport> {
     })
 }
 
+/// The cost of one inference of the trained network of `run` (a run directory or checkpoint)
+/// on `hw` as `tile` uses it (`cost/on_tile.rs`), from its programmed weights and test inputs.
+pub fn run_cost_on_tile(run: &Path, hw: &Hardware, tile: &TileConfig) -> Result<CostReport> {
+    let (hw_t, geometry) = hw.clone().on_tile(tile)?;
+    let (loads, inference, activity) = measured_loads(run, geometry)?;
+    Ok(CostReport {
+        model: run.display().to_string(),
+        inference,
+        activity,
+        schedule: SCHEDULE.into(),
+        ops_counted: OPS_COUNTED.into(),
+        cost: network_cost(&hw_t, geometry, &loads),
+    })
+}
+
 /// The loads of counted matrices at the hardware's stated means.
 fn stated_loads(counts: &[MatrixCount]) -> Vec<LayerLoad> {
     counts

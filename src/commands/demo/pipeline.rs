@@ -4,6 +4,8 @@
 
 use super::plan::DemoPlan;
 use super::report::write_demo_report;
+use crate::commands::cost::{CostReport, run_cost_on_tile};
+use crate::cost::resolve_hardware;
 use crate::device::resolve_device;
 use crate::error::Result;
 use crate::experiment::checkpoint::EpochRecord;
@@ -45,11 +47,17 @@ pub struct DemoOutcome {
     pub hwa: SweepResult,
     /// How the network lies on the experiment's tiles.
     pub map: ModelMap,
+    /// What one inference of the HWA network costs on the HERMES core's figures, on the
+    /// experiment's tile (`aimc cost`).
+    pub cost: CostReport,
     pub timings: Vec<StageTiming>,
     /// The files of the report.
     #[serde(skip)]
     pub files: Vec<PathBuf>,
 }
+
+/// The hardware file the demo's cost section uses.
+pub const DEMO_HARDWARE: &str = "hermes";
 
 /// The sweeps' run names (the table's rows and the plot's legend).
 pub const DIRECT_LABEL: &str = "direct mapping";
@@ -116,6 +124,11 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
     say(5, "tile map and report");
     let start = Instant::now();
     let map = map_model(&exp.config.model, exp.config.tile.geometry())?;
+    let cost = run_cost_on_tile(
+        &plan.run_dir,
+        &resolve_hardware(DEMO_HARDWARE)?,
+        &exp.config.tile,
+    )?;
     let mut outcome = DemoOutcome {
         experiment: exp.config.experiment.name.clone(),
         description: exp.config.experiment.description.clone(),
@@ -128,10 +141,11 @@ pub fn run_demo(plan: &DemoPlan, device: &Device, progress: bool) -> Result<Demo
         direct,
         hwa: hwa_sweep,
         map,
+        cost,
         timings: Vec::new(),
         files: Vec::new(),
     };
-    timed("tile map", start);
+    timed("tile map and cost", start);
     outcome.timings = timings;
     outcome.files = write_demo_report(&outcome, plan)?;
     Ok(outcome)

@@ -5,11 +5,13 @@
 
 use super::pipeline::DemoOutcome;
 use super::plan::DemoPlan;
+use crate::commands::cost::CostReport;
 use crate::device::resolve_device;
 use crate::error::{Error, Result};
 use crate::experiment::HwaStage;
 use crate::experiment::checkpoint::EpochRecord;
 use crate::report::TextTable;
+use crate::report::cost_report::{cost_summary, cost_table, plot_cost};
 use crate::report::device_plot::plot_devices;
 use crate::report::map_table::map_table;
 use crate::report::plot_style::write_text_files;
@@ -184,7 +186,9 @@ pub fn summary_markdown(o: &DemoOutcome, plan: &DemoPlan) -> String {
         100.0 * m.totals.utilisation
     ));
     s.push_str(&map_table(&o.map).to_markdown(2));
-    s.push_str("\n![the tile map](tile_map.png)\n\n## Time taken\n\n");
+    s.push_str("\n![the tile map](tile_map.png)\n\n");
+    s.push_str(&cost_markdown(&o.cost));
+    s.push_str("\n## Time taken\n\n");
     let mut t = TextTable::new(&["step", "time"]);
     for st in &o.timings {
         t.push(vec![st.step.clone(), duration(st.seconds)]);
@@ -193,8 +197,37 @@ pub fn summary_markdown(o: &DemoOutcome, plan: &DemoPlan) -> String {
     s.push_str(&t.to_markdown(1));
     s.push_str(
         "\n## Files\n\n`sweep.csv`, `sweep.json` (every repeat), `training.csv`, `tile_map.csv`, \
-         `demo.json` (all of the above), `drift`, `devices` and `tile_map` as PNG and SVG.\n",
+         `cost.csv`, `demo.json` (all of the above), `drift`, `devices`, `tile_map` and `energy` \
+         as PNG and SVG.\n",
     );
+    s
+}
+
+/// The cost section: what one inference of the HWA network costs on the demo's hardware.
+fn cost_markdown(r: &CostReport) -> String {
+    let c = &r.cost;
+    let mut s = format!(
+        "## What an inference costs
+
+`aimc cost` of the HWA network on the figures of \
+         `hardware/{}.toml` ({}-bit DAC, {}-bit ADC), on {}x{} tiles, per inference ({}); \
+         weights and inputs {}. Schedule: {}. Operations: {}.\n\n",
+        c.hardware,
+        c.dac_bits,
+        c.adc_bits,
+        c.tile_rows,
+        c.tile_cols,
+        r.inference,
+        r.activity.describe,
+        r.schedule,
+        r.ops_counted
+    );
+    for line in cost_summary(c) {
+        s.push_str(&format!("- {line}\n"));
+    }
+    s.push('\n');
+    s.push_str(&cost_table(c, true).to_markdown(2));
+    s.push_str("\n![energy per inference by layer](energy.png)\n");
     s
 }
 
@@ -212,11 +245,23 @@ pub fn write_demo_report(o: &DemoOutcome, plan: &DemoPlan) -> Result<Vec<PathBuf
         out,
     )?);
     files.extend(plot_tile_map(&o.map, &o.experiment, out)?);
+    files.extend(plot_cost(
+        &o.cost.cost,
+        &format!(
+            "{}: energy per inference by layer ({})",
+            o.experiment, o.cost.cost.hardware
+        ),
+        &out.join("energy"),
+    )?);
     let json = serde_json::to_string_pretty(o)
         .map_err(|e| Error::Tensor(format!("serialising the demo: {e}")))?;
     files.extend(write_text_files(vec![
         (out.join("training.csv"), training_table(o).to_csv()),
         (out.join("tile_map.csv"), map_table(&o.map).to_csv()),
+        (
+            out.join("cost.csv"),
+            cost_table(&o.cost.cost, false).to_csv(),
+        ),
         (out.join("demo.json"), json + "\n"),
     ])?);
     Ok(files)
