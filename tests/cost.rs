@@ -223,9 +223,10 @@ fn cost_command_prints_units_that_parse_back_and_totals_that_add_up() {
     let energy = |r: &Vec<String>| r[8].parse::<f64>().unwrap();
     let (total_row, layers) = rows.split_last().unwrap();
     assert_eq!(total_row[0], "total");
+    // Printed to 7 significant digits: each value within 5e-7 of itself, so the sum too.
     let sum: f64 = layers.iter().map(energy).sum();
-    assert!((sum / energy(total_row) - 1.0).abs() < 1e-9);
-    assert!((energy(total_row) / total - 1.0).abs() < 1e-9);
+    assert!((sum / energy(total_row) - 1.0).abs() < 1e-6);
+    assert!((energy(total_row) / total - 1.0).abs() < 1e-6);
     // A smaller ADC costs less; a tile size changes the tile count.
     let total_of = |args: &[&str]| {
         let mut a = vec!["cost", "models/demo-fashion.toml", "--format", "json"];

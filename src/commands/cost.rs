@@ -299,7 +299,7 @@ fn measured_loads(
     };
     Ok((
         loads,
-        format!("one {item} (the mean over {items})"),
+        format!("one {item}, the mean over {items}"),
         ActivitySource {
             kind: "measured".into(),
             describe: format!(

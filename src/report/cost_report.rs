@@ -33,8 +33,8 @@ pub fn cost_table(c: &NetworkCost, units: bool) -> TextTable {
         if units { "energy" } else { "energy_j" },
         if units { "latency" } else { "latency_s" },
     ]);
-    let e = |v: f64| if units { energy(v) } else { format!("{v:e}") };
-    let s = |v: f64| if units { time(v) } else { format!("{v:e}") };
+    let e = |v: f64| if units { energy(v) } else { format!("{v:.6e}") };
+    let s = |v: f64| if units { time(v) } else { format!("{v:.6e}") };
     let mvms = |v: f64| {
         if v.fract() == 0.0 {
             format!("{v}")

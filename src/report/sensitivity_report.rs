@@ -38,7 +38,7 @@ pub fn sensitivity_table(r: &SensitivityResult) -> TextTable {
             format!("{:.6}", p.a_star),
         ];
         if r.hardware.is_some() {
-            cells.push(row.energy_j.map_or(String::new(), |e| format!("{e:e}")));
+            cells.push(row.energy_j.map_or(String::new(), |e| format!("{e:.6e}")));
         }
         t.push(cells);
     }
@@ -315,6 +315,14 @@ impl Figure for TradeoffFigure<'_> {
                     + Text::new(format!("{}", row.value), (6, -16), (FONT, 14))
             }))
             .map_err(e)?;
-        legend(&mut chart, 13)
+        // Lower right: the cheap, inaccurate values sit lower left.
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(|x| x.to_string())
     }
 }
