@@ -16,46 +16,40 @@ pub enum Dimension {
 impl Dimension {
     /// Units and their factor to the SI base unit, the printed ones first (largest to
     /// smallest), then accepted spellings.
-    fn units(self) -> &'static [(&'static str, f64)] {
+    fn units(self) -> &'static [(&'static str, i32)] {
         match self {
             Dimension::Energy => &[
-                ("J", 1.0),
-                ("mJ", 1e-3),
-                ("uJ", 1e-6),
-                ("nJ", 1e-9),
-                ("pJ", 1e-12),
-                ("fJ", 1e-15),
-                ("aJ", 1e-18),
-                ("µJ", 1e-6),
+                ("J", 0),
+                ("mJ", -3),
+                ("uJ", -6),
+                ("nJ", -9),
+                ("pJ", -12),
+                ("fJ", -15),
+                ("aJ", -18),
+                ("µJ", -6),
             ],
             Dimension::Time => &[
-                ("s", 1.0),
-                ("ms", 1e-3),
-                ("us", 1e-6),
-                ("ns", 1e-9),
-                ("ps", 1e-12),
-                ("fs", 1e-15),
-                ("µs", 1e-6),
+                ("s", 0),
+                ("ms", -3),
+                ("us", -6),
+                ("ns", -9),
+                ("ps", -12),
+                ("fs", -15),
+                ("µs", -6),
             ],
             Dimension::Area => &[
-                ("mm2", 1e-6),
-                ("um2", 1e-12),
-                ("nm2", 1e-18),
-                ("mm²", 1e-6),
-                ("µm²", 1e-12),
-                ("um²", 1e-12),
-                ("µm2", 1e-12),
-                ("m2", 1.0),
+                ("mm2", -6),
+                ("um2", -12),
+                ("nm2", -18),
+                ("mm²", -6),
+                ("µm²", -12),
+                ("um²", -12),
+                ("µm2", -12),
+                ("m2", 0),
             ],
-            Dimension::Voltage => &[("V", 1.0), ("mV", 1e-3), ("uV", 1e-6), ("µV", 1e-6)],
-            Dimension::Conductance => &[
-                ("S", 1.0),
-                ("mS", 1e-3),
-                ("uS", 1e-6),
-                ("nS", 1e-9),
-                ("µS", 1e-6),
-            ],
-            Dimension::Frequency => &[("GHz", 1e9), ("MHz", 1e6), ("kHz", 1e3), ("Hz", 1.0)],
+            Dimension::Voltage => &[("V", 0), ("mV", -3), ("uV", -6), ("µV", -6)],
+            Dimension::Conductance => &[("S", 0), ("mS", -3), ("uS", -6), ("nS", -9), ("µS", -6)],
+            Dimension::Frequency => &[("GHz", 9), ("MHz", 6), ("kHz", 3), ("Hz", 0)],
         }
     }
 
@@ -88,24 +82,30 @@ impl Dimension {
             .unwrap_or(t.len());
         let (number, unit) = (t[..split].trim(), t[split..].trim());
         let value: f64 = number.parse().ok()?;
-        let (_, factor) = self.units().iter().find(|(u, _)| *u == unit)?;
-        let v = value * factor;
+        let (_, k) = self.units().iter().find(|(u, _)| *u == unit)?;
+        let v = scale(value, *k);
         v.is_finite().then_some(v)
+    }
+
+    /// The printed unit of `value` and its factor to the base unit (an axis in that unit shows
+    /// value / factor). Areas print in mm2 down to 0.01 mm2, in um2 below.
+    pub fn unit_for(self, value: f64) -> (&'static str, f64) {
+        let units = &self.units()[..self.printed()];
+        let at_least = |k: i32| match self {
+            Dimension::Area if k == -6 => 1e-8,
+            _ => scale(1.0, k),
+        };
+        let (unit, k) = *units
+            .iter()
+            .find(|(_, k)| value.abs() >= at_least(*k))
+            .unwrap_or(&units[units.len() - 1]);
+        (unit, scale(1.0, k))
     }
 
     /// `value` (SI base unit) with the largest printed unit giving at least 1, to `digits`
     /// significant digits.
     pub fn format(self, value: f64, digits: usize) -> String {
-        let units = &self.units()[..self.printed()];
-        // Areas print in mm2 down to 0.01 mm2, in um2 below.
-        let at_least = |f: f64| match self {
-            Dimension::Area if f == 1e-6 => 1e-8,
-            _ => f,
-        };
-        let (unit, factor) = units
-            .iter()
-            .find(|(_, f)| value.abs() >= at_least(*f))
-            .unwrap_or(&units[units.len() - 1]);
+        let (unit, factor) = self.unit_for(value);
         let scaled = value / factor;
         let decimals = if scaled == 0.0 {
             0
@@ -117,20 +117,37 @@ impl Dimension {
     }
 }
 
+/// `v` times 10^k, rounded once (a division by 10^-k for k < 0, so that "25 uS" is 25e-6).
+fn scale(v: f64, k: i32) -> f64 {
+    if k >= 0 {
+        v * 10f64.powi(k)
+    } else {
+        v / 10f64.powi(-k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_prefixed_units() {
+        // Within one rounding of the literal (a decimal fraction such as 0.3 is not exact).
+        let near = |d: Dimension, text: &str, v: f64| {
+            let p = d.parse(text).unwrap();
+            assert!(
+                (p - v).abs() <= 2.0 * f64::EPSILON * v.abs(),
+                "{text}: {p} vs {v}"
+            );
+        };
         assert_eq!(Dimension::Energy.parse("25 fJ"), Some(25e-15));
-        assert_eq!(Dimension::Energy.parse("1.5pJ"), Some(1.5e-12));
-        assert_eq!(Dimension::Time.parse("0.3 ns"), Some(0.3e-9));
-        assert_eq!(Dimension::Area.parse("0.62 mm2"), Some(0.62e-6));
-        assert_eq!(Dimension::Area.parse("200 µm²"), Some(200e-12));
         assert_eq!(Dimension::Conductance.parse("25 uS"), Some(25e-6));
-        assert_eq!(Dimension::Frequency.parse("1 GHz"), Some(1e9));
-        assert_eq!(Dimension::Voltage.parse("0.2 V"), Some(0.2));
+        near(Dimension::Energy, "1.5pJ", 1.5e-12);
+        near(Dimension::Time, "0.3 ns", 0.3e-9);
+        near(Dimension::Area, "0.62 mm2", 0.62e-6);
+        near(Dimension::Area, "200 µm²", 200e-12);
+        near(Dimension::Frequency, "1 GHz", 1e9);
+        near(Dimension::Voltage, "0.2 V", 0.2);
     }
 
     #[test]

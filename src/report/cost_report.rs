@@ -115,16 +115,17 @@ impl Figure for CostFigure<'_> {
         let layers = &self.cost.layers;
         let max = layers.iter().map(|l| l.energy.total()).fold(0.0, f64::max);
         // The unit of the axis: the printed unit of the largest bar.
-        let unit_text = Dimension::Energy.format(max.max(1e-18), 3);
-        let unit = unit_text.split(' ').nth(1).unwrap_or("J").to_string();
-        let scale = Dimension::Energy.parse(&format!("1 {unit}")).unwrap_or(1.0);
+        let (unit, scale) = Dimension::Energy.unit_for(max);
         let n = layers.len().max(1);
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, (FONT, 20))
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0f64..n as f64, 0f64..(max / scale * 1.08).max(1e-12))
+            .build_cartesian_2d(
+                -0.5f64..n as f64 - 0.5,
+                0f64..(max / scale * 1.08).max(1e-12),
+            )
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -132,7 +133,14 @@ impl Figure for CostFigure<'_> {
             .x_desc("analog layer (in network order)")
             .y_desc(format!("energy per inference ({unit})"))
             .x_labels(n.min(20))
-            .x_label_formatter(&|x| format!("{}", *x as usize + 1))
+            .x_label_formatter(&|x| {
+                // Layers are numbered from 1 at the bars' centres.
+                if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+                    format!("{}", x.round() as usize + 1)
+                } else {
+                    String::new()
+                }
+            })
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()
@@ -145,7 +153,7 @@ impl Figure for CostFigure<'_> {
                     let below: f64 = parts[..p].iter().map(|(_, v)| v).sum::<f64>() / scale;
                     let top = below + parts[p].1 / scale;
                     let x = i as f64;
-                    Rectangle::new([(x + 0.1, below), (x + 0.9, top)], c.filled())
+                    Rectangle::new([(x - 0.4, below), (x + 0.4, top)], c.filled())
                 }))
                 .map_err(|e| e.to_string())?
                 .label(*name)

@@ -10,5 +10,6 @@ pub mod plot_style;
 pub mod sensitivity_report;
 pub mod sweep_report;
 pub mod tile_map_plot;
+pub mod tradeoff_plot;
 
 pub use format::{OutputFormat, TextTable};

@@ -58,6 +58,25 @@ pub fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .map_err(|e| e.to_string())
 }
 
+/// Draws the FP level as a dashed black line across `x` at height `y`, labelled `FP`.
+pub fn fp_line<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    (x0, x1): (f64, f64),
+    y: f64,
+) -> Result<(), String> {
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x0, y), (x1, y)],
+            8,
+            6,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(|e| e.to_string())?
+        .label("FP")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+    Ok(())
+}
+
 /// Writes text files atomically; returns their paths.
 pub fn write_text_files(files: Vec<(PathBuf, String)>) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
