@@ -296,4 +296,6 @@ fn bad_hardware_files_are_refused_with_file_line_and_key() {
     assert!(!ok && err.contains("hermes"), "{err}");
     let (ok, _, err) = aimc(&["cost", "resnet32", "--input", "32by32"]);
     assert!(!ok && err.contains("--input"), "{err}");
+    let (ok, _, err) = aimc(&["cost", "resnet32", "--input", "5"]);
+    assert!(!ok && err.contains("a sequence of 5 tokens"), "{err}");
 }

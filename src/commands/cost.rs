@@ -114,6 +114,13 @@ pub fn cost(req: &CostRequest) -> Result<CostReport> {
     let path = Path::new(&req.model);
     let (loads, inference, activity) =
         if path.is_dir() || path.extension().is_some_and(|e| e == "safetensors") {
+            if let Some(s) = sample {
+                return Err(Error::invalid_argument(
+                    "--input",
+                    "no sample size for a run directory (its inference is one of its test items)",
+                    s.describe(),
+                ));
+            }
             measured_loads(path, geometry)?
         } else {
             let (counts, used) = if req.model.ends_with(".onnx") {

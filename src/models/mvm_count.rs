@@ -108,7 +108,7 @@ pub fn run_sample(model: &Model, interface: &Interface, sample: Sample) -> Resul
             return Err(Error::invalid_argument(
                 "--input",
                 "an image size (HxW) for an image classifier, a token count for a text model",
-                format!("{sample:?}"),
+                sample.describe(),
             ));
         }
     }
@@ -149,7 +149,7 @@ pub fn count_onnx(
             return Err(Error::invalid_argument(
                 "--input",
                 "an image size HxW for an imported image classifier",
-                format!("{other:?}"),
+                other.describe(),
             ));
         }
         None => None,
