@@ -313,6 +313,102 @@ fn pairs_per_weight_is_a_knob_with_its_energy() {
     assert_eq!(v["hardware"], "hermes");
 }
 
+/// `aimc sweep` of the shared run with seed 5 and `extra` flags (reps 3, two devices, two
+/// times).
+fn small_sweep(out: &Path, extra: &[&str]) -> (bool, String, String) {
+    small_sweep_seeded(out, "5", extra)
+}
+
+fn small_sweep_seeded(out: &Path, seed: &str, extra: &[&str]) -> (bool, String, String) {
+    let run = trained_run().to_str().unwrap();
+    let mut args = vec![
+        "sweep",
+        run,
+        "--device",
+        "pcm",
+        "--device",
+        "hermes-2dev",
+        "--reps",
+        "3",
+        "--times",
+        "1s,1d",
+        "--seed",
+        seed,
+        "--quiet",
+        "--out",
+    ];
+    args.push(out.to_str().unwrap());
+    args.extend_from_slice(extra);
+    aimc(&args)
+}
+
+#[test]
+fn shards_merge_into_the_report_of_the_whole_sweep_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let (ok, _, err) = small_sweep(&whole, &[]);
+    assert!(ok, "{err}");
+    // Six (device, repeat) units over 4 shards, run out of order.
+    let sharded = dir.path().join("sharded");
+    for i in ["3/4", "1/4", "4/4", "2/4"] {
+        let (ok, out, err) = small_sweep(&sharded, &["--shard", i]);
+        assert!(ok && out.contains("wrote"), "{err}");
+    }
+    // A finished shard is kept unless --force.
+    let (ok, out, _) = small_sweep(&sharded, &["--shard", "2/4"]);
+    assert!(ok && out.contains("kept"), "{out}");
+    let (ok, out, _) = small_sweep(&sharded, &["--shard", "2/4", "--force"]);
+    assert!(ok && out.contains("wrote"), "{out}");
+    let (ok, _, err) = aimc(&["report", "--merge", sharded.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    for f in [
+        "sweep.csv",
+        "sweep.json",
+        "summary.md",
+        "drift.svg",
+        "drift.png",
+    ] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(sharded.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Refused: a missing shard (named), a shard twice, a shard of another study (what differs
+    // named); nothing written then.
+    let merge_err = |d: &Path| {
+        let (ok, _, err) = aimc(&["report", "--merge", d.to_str().unwrap()]);
+        assert!(!ok && !d.join("sweep.csv").exists());
+        err
+    };
+    let copy = |name: &str| {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        for i in 1..=4 {
+            let f = format!("shard-{i}-of-4.json");
+            std::fs::copy(sharded.join(&f), d.join(&f)).unwrap();
+        }
+        d
+    };
+    let d = copy("missing");
+    std::fs::remove_file(d.join("shard-3-of-4.json")).unwrap();
+    assert!(merge_err(&d).contains("missing shard(s) 3/4"));
+    let d = copy("twice");
+    std::fs::copy(
+        d.join("shard-2-of-4.json"),
+        d.join("shard-2-of-4-again.json"),
+    )
+    .unwrap();
+    assert!(merge_err(&d).contains("shard 2/4 twice"));
+    let d = copy("other");
+    let (ok, _, err) = small_sweep_seeded(&d, "6", &["--shard", "2/4", "--force"]);
+    assert!(ok, "{err}");
+    let e = merge_err(&d);
+    assert!(e.contains("seed: 5 against 6"), "{e}");
+    let (ok, _, err) = small_sweep(&d, &["--shard", "5/4"]);
+    assert!(!ok && err.contains("--shard"), "{err}");
+}
+
 #[test]
 fn bad_sweep_arguments_are_named() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,10 +1,11 @@
 //! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
-use aimc::commands::sweep::{SweepRequest, SweepTarget, sweep};
+use aimc::commands::sweep::{SweepRequest, SweepTarget, sweep, sweep_shard};
 use aimc::experiment::imported::ImportedSpec;
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sweep_report::points_table;
+use aimc::sweep::Shard;
 use aimc::tile::DriftCompensation;
 use clap::Args;
 use std::path::PathBuf;
@@ -69,6 +70,14 @@ pub struct SweepArgs {
     /// Report directory [default: reports/<run>-<stage>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Do only the I-th of N parts of the sweep (its (device, repeat) units u with u mod N = I - 1)
+    /// and write them as shard-I-of-N.json into the report directory; `aimc report --merge DIR`
+    /// then writes the report the whole sweep writes. A shard already there is kept.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// With --shard: run the shard again even if its file is there.
+    #[arg(long, requires = "shard")]
+    force: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -118,7 +127,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }),
         (None, None) => unreachable!("clap requires TARGET or --model"),
     };
-    let outcome = sweep(&SweepRequest {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let request = SweepRequest {
         target,
         devices: args.devices,
         tile: args.tile,
@@ -128,7 +138,24 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         seed: args.seed,
         out: args.out,
         progress: !args.quiet,
-    })?;
+    };
+    if let Some(shard) = shard {
+        let done = sweep_shard(&request, shard, args.force)?;
+        let what = if done.kept {
+            "kept (there already; --force runs it again)"
+        } else {
+            "wrote"
+        };
+        println!(
+            "shard {}/{}: {} units, {what} {}",
+            shard.index,
+            shard.count,
+            done.units,
+            done.file.display()
+        );
+        return Ok(());
+    }
+    let outcome = sweep(&request)?;
     let results = &outcome.results;
     match args.format {
         OutputFormat::Json => print!("{}", to_json(results)),

@@ -1,11 +1,19 @@
 //! `aimc report`: several sweeps (directories of `aimc sweep` or their `sweep.json`) in one
-//! table and one plot, all of one metric.
+//! table and one plot, all of one metric; or the shards of one sweep merged (`--merge`).
 
 use crate::error::{Error, Result};
 use crate::experiment::Metric;
 use crate::report::sweep_report::{read_sweeps, write_report};
-use crate::sweep::SweepResult;
+use crate::sweep::{SweepResult, merge_shards};
 use std::path::{Path, PathBuf};
+
+/// The shards of one sweep in `dir` merged into `dir`'s report (`sweep/shard.rs`): every shard
+/// checked before any file is written.
+pub fn merge(dir: &Path) -> Result<(Vec<SweepResult>, Vec<PathBuf>)> {
+    let results = vec![merge_shards(dir)?];
+    let files = write_report(&results, dir)?;
+    Ok((results, files))
+}
 
 /// The sweeps of `reports`, combined into `out`: the results and the files written.
 pub fn combine(reports: &[PathBuf], out: &Path) -> Result<(Vec<SweepResult>, Vec<PathBuf>)> {

@@ -7,9 +7,11 @@ use crate::error::{Error, Result};
 use crate::experiment::imported::ImportedSpec;
 use crate::experiment::load_task_data;
 use crate::experiment::run_dir::{imported_target, resolve};
+use crate::experiment::{RunTarget, TaskData};
 use crate::progress::{progress_bar, step_callback};
 use crate::report::sweep_report::write_report;
-use crate::sweep::{SweepResult, SweepSpec, parse_times, run_sweep};
+use crate::sweep::shard::read_shard;
+use crate::sweep::{Shard, SweepResult, SweepSpec, parse_times, run_sweep, run_sweep_shard};
 use crate::tile::{DriftCompensation, TileConfig};
 use std::path::PathBuf;
 
@@ -53,6 +55,80 @@ pub struct SweepOutcome {
 
 /// Runs the sweep of `req` on the CPU and writes its report.
 pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome> {
+    let (target, spec, data) = prepare(req)?;
+    let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
+    let bar = progress_bar("sweep", total, req.progress);
+    let result = run_sweep(
+        &target,
+        &spec,
+        &data,
+        &candle_core::Device::Cpu,
+        &mut step_callback(&bar),
+    )?;
+    bar.finish_and_clear();
+    let out = req
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&target.name));
+    let results = vec![result];
+    let files = write_report(&results, &out)?;
+    Ok(SweepOutcome { results, files })
+}
+
+/// What a shard did.
+#[derive(Debug, Clone)]
+pub struct ShardOutcome {
+    /// `shard-I-of-N.json` in the report directory.
+    pub file: PathBuf,
+    /// The file was there already and was kept (no `force`).
+    pub kept: bool,
+    /// (device, repeat) units this shard evaluated.
+    pub units: usize,
+}
+
+/// Runs shard `shard` of the sweep of `req` and writes its values into the report directory
+/// (atomically); a shard whose file is there already is kept unless `force`.
+pub fn sweep_shard(req: &SweepRequest, shard: Shard, force: bool) -> Result<ShardOutcome> {
+    let (target, spec, data) = prepare(req)?;
+    let out = req
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&target.name));
+    let file = out.join(shard.file_name());
+    if file.is_file() && !force {
+        let done = read_shard(&file)?;
+        return Ok(ShardOutcome {
+            file,
+            kept: true,
+            units: done.units.len(),
+        });
+    }
+    let units = (0..spec.devices.len() * spec.reps)
+        .filter(|&u| shard.owns(u))
+        .count();
+    let bar = progress_bar("sweep", (units * spec.times.len()) as u64, req.progress);
+    let part = run_sweep_shard(
+        &target,
+        &spec,
+        &data,
+        &candle_core::Device::Cpu,
+        shard,
+        &mut step_callback(&bar),
+    )?;
+    bar.finish_and_clear();
+    let json = serde_json::to_string_pretty(&part)
+        .map_err(|e| Error::Tensor(format!("serialising the shard: {e}")))?;
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    crate::fsutil::write_atomic(&file, (json + "\n").as_bytes())?;
+    Ok(ShardOutcome {
+        file,
+        kept: false,
+        units: part.units.len(),
+    })
+}
+
+/// The target, the sweep and the data of `req`, every argument checked.
+fn prepare(req: &SweepRequest) -> Result<(RunTarget, SweepSpec, TaskData)> {
     if req.reps == 0 {
         return Err(Error::invalid_argument("--reps", "at least 1", 0));
     }
@@ -87,21 +163,5 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome> {
         seed: req.seed,
     };
     let data = load_task_data(&target.experiment)?;
-    let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
-    let bar = progress_bar("sweep", total, req.progress);
-    let result = run_sweep(
-        &target,
-        &spec,
-        &data,
-        &candle_core::Device::Cpu,
-        &mut step_callback(&bar),
-    )?;
-    bar.finish_and_clear();
-    let out = req
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&target.name));
-    let results = vec![result];
-    let files = write_report(&results, &out)?;
-    Ok(SweepOutcome { results, files })
+    Ok((target, spec, data))
 }

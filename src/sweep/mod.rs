@@ -2,10 +2,13 @@
 //! read at times after programming, evaluated with confidence intervals and A*; and sensitivity
 //! studies, one non-ideality raised at a time.
 
+pub mod noise_cursor;
 pub mod run;
 pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 pub mod times;
 
-pub use run::{SweepPoint, SweepResult, SweepSpec, run_sweep};
+pub use run::{SweepPoint, SweepResult, SweepSpec, run_sweep, run_sweep_shard};
+pub use shard::{Shard, SweepShard, merge_shards};
 pub use times::{SweepTime, parse_times};

@@ -5,7 +5,8 @@
 //! Seeds are keyed by (seed, device name, repeat, time), so adding a device or a time leaves the
 //! others' numbers unchanged.
 
-use super::stats::{ISO_ACCURACY, Summary, summarize};
+use super::noise_cursor::NoiseCursor;
+use super::shard::{Shard, SweepShard, SweepStudy, UnitValues, assemble};
 use super::times::SweepTime;
 use crate::device::Device as AnalogDevice;
 use crate::error::Result;
@@ -78,6 +79,21 @@ pub fn run_sweep(
     device: &Device,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SweepResult> {
+    let whole = run_sweep_shard(target, spec, data, device, Shard::WHOLE, tick)?;
+    assemble(&whole.study, &whole.units)
+}
+
+/// Runs the units of `shard` of the sweep of `target` on `data` (`shard.rs`): each (device,
+/// repeat) it owns programmed and evaluated at every time, with the noise of the sequential
+/// sweep (`noise_cursor.rs`); `tick` is called after each evaluation.
+pub fn run_sweep_shard(
+    target: &RunTarget,
+    spec: &SweepSpec,
+    data: &TaskData,
+    device: &Device,
+    shard: Shard,
+    tick: &mut dyn FnMut(&str),
+) -> Result<SweepShard> {
     let seconds: Vec<f64> = spec.times.iter().map(|t| t.seconds).collect();
     for (name, analog) in &spec.devices {
         crate::device::check_times(&format!("device `{name}`"), analog, &seconds)?;
@@ -94,55 +110,54 @@ pub fn run_sweep(
         calibrate_direct_mapping(&fp_model, &model, data, device)?;
     }
     drop(fp_model);
-    let mut points = Vec::new();
-    for (name, analog) in &spec.devices {
+    let mut cursor = NoiseCursor::default();
+    let mut units = Vec::new();
+    for (d, (name, analog)) in spec.devices.iter().enumerate() {
         let key = fnv1a(name);
-        let mut values = vec![Vec::with_capacity(spec.reps); spec.times.len()];
-        for rep in 0..spec.reps as u64 {
+        for rep in 0..spec.reps {
+            let unit = d * spec.reps + rep;
+            if !shard.owns(unit) {
+                continue;
+            }
             program_all(
                 &model,
                 analog,
-                NoiseRng::stream(spec.seed, &[key, rep]).next_u64(),
+                NoiseRng::stream(spec.seed, &[key, rep as u64]).next_u64(),
             )?;
+            let mut values = Vec::with_capacity(spec.times.len());
             for (k, t) in spec.times.iter().enumerate() {
                 let read_seed =
-                    NoiseRng::stream(spec.seed, &[key, rep, t.seconds.to_bits()]).next_u64();
+                    NoiseRng::stream(spec.seed, &[key, rep as u64, t.seconds.to_bits()]).next_u64();
                 read_all(&model, t.seconds, read_seed)?;
-                values[k].push(evaluate(&model, data, device)?);
+                let index = (unit * spec.times.len() + k) as u64;
+                values.push(cursor.evaluate_at(&model, index, || evaluate(&model, data, device))?);
                 tick(&format!("{name} rep {} t = {}", rep + 1, t.label));
             }
-        }
-        for (t, v) in spec.times.iter().zip(values) {
-            let s: Summary = summarize(&v);
-            let a_star = metric.a_star(s.mean, fp, chance);
-            points.push(SweepPoint {
+            units.push(UnitValues {
                 device: name.clone(),
-                time_label: t.label.clone(),
-                time_s: t.seconds,
-                values: v,
-                n: s.n,
-                mean: s.mean,
-                std: s.std,
-                ci_low: s.ci_low,
-                ci_high: s.ci_high,
-                a_star,
-                iso_accurate: a_star > ISO_ACCURACY,
+                rep,
+                values,
             });
         }
     }
     for m in matrices(&model) {
         m.unprogram();
     }
-    Ok(SweepResult {
-        run: target.name.clone(),
-        checkpoint: target.checkpoint.display().to_string(),
-        stage: target.stage.clone(),
-        metric,
-        fp,
-        chance,
-        reps: spec.reps,
-        seed: spec.seed,
-        tile: spec.tile.clone(),
-        points,
+    Ok(SweepShard {
+        study: SweepStudy {
+            run: target.name.clone(),
+            checkpoint: target.checkpoint.display().to_string(),
+            stage: target.stage.clone(),
+            metric,
+            fp,
+            chance,
+            reps: spec.reps,
+            seed: spec.seed,
+            tile: spec.tile.clone(),
+            devices: spec.devices.iter().map(|(n, _)| n.clone()).collect(),
+            times: spec.times.clone(),
+        },
+        shard,
+        units,
     })
 }

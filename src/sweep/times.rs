@@ -14,7 +14,7 @@ const UNITS: [(&str, f64); 6] = [
 ];
 
 /// One time of a sweep: seconds and the label it was written with.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepTime {
     pub seconds: f64,
     pub label: String,

@@ -10,15 +10,23 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct Activity {
     vectors: AtomicU64,
+    /// Forward passes (each draws one seed from the matrix's noise stream).
+    calls: AtomicU64,
     recording: AtomicBool,
     /// Sum of the duties and the number of (vector, row) pairs they came from.
     duty: Mutex<(f64, u64)>,
 }
 
 impl Activity {
-    /// Counts `n` input vectors.
+    /// Counts one forward pass of `n` input vectors.
     pub fn count(&self, n: usize) {
         self.vectors.fetch_add(n as u64, Ordering::Relaxed);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Forward passes since the start (never reset: sweeps count the noise seeds drawn).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// Input vectors read since the start (or the last [`Activity::reset`]).
@@ -68,7 +76,7 @@ mod tests {
         a.count(2);
         a.add_duty(1.5, 4);
         a.add_duty(0.5, 4);
-        assert_eq!(a.vectors(), 5);
+        assert_eq!((a.vectors(), a.calls()), (5, 2));
         assert_eq!(a.mean_duty(), Some(0.25));
         a.reset();
         assert_eq!((a.vectors(), a.mean_duty()), (0, None));

@@ -271,6 +271,24 @@ impl TiledMatrix {
         Ok(blocks)
     }
 
+    /// The stream that seeds each forward pass's noise (one draw per pass), as it is now.
+    pub fn noise_state(&self) -> NoiseRng {
+        self.rng.lock().expect("lock").clone()
+    }
+
+    /// Sets the stream that seeds each forward pass's noise.
+    pub fn set_noise_state(&self, rng: NoiseRng) {
+        *self.rng.lock().expect("lock") = rng;
+    }
+
+    /// Moves the noise stream on by `passes` forward passes (as if they had run).
+    pub fn skip_noise(&self, passes: u64) {
+        let mut rng = self.rng.lock().expect("lock");
+        for _ in 0..passes {
+            rng.next_u64();
+        }
+    }
+
     /// What the matrix was asked to compute (input vectors, input duty).
     pub fn activity(&self) -> &Activity {
         &self.activity
