@@ -148,6 +148,11 @@ fn the_hermes_file_gives_its_published_figures() {
         &[linear("core", 256, 256, 1.0)],
     );
     let (w, mm2) = (c.tops_per_w, c.tops_per_mm2);
+    println!(
+        "hermes, one full tile: {w:.4} TOPS/W, {mm2:.4} TOPS/mm2, {:.1} ns, {:.4} nJ per MVM",
+        c.mvm_time * 1e9,
+        c.energy_total * 1e9
+    );
     assert!((w / 10.5 - 1.0).abs() < 0.25, "{w} TOPS/W against 10.5");
     assert!(
         (mm2 / 1.59 - 1.0).abs() < 0.25,
