@@ -346,9 +346,10 @@ fn small_sweep_seeded(out: &Path, seed: &str, extra: &[&str]) -> (bool, String, 
 fn shards_merge_into_the_report_of_the_whole_sweep_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
-    let (ok, _, err) = small_sweep(&whole, &[]);
+    let (ok, _, err) = small_sweep(&whole, &["--jobs", "1"]);
     assert!(ok, "{err}");
-    // Six (device, repeat) units over 4 shards, run out of order.
+    // Six (device, repeat) units over 4 shards, run out of order; shards 1 and 2 hold two units
+    // each, run as two jobs.
     let sharded = dir.path().join("sharded");
     for i in ["3/4", "1/4", "4/4", "2/4"] {
         let (ok, out, err) = small_sweep(&sharded, &["--shard", i]);

@@ -1,10 +1,13 @@
 //! `aimc sensitivity`: the metric at one time after programming while one non-ideality is
 //! raised (or the tile size changed).
 
-use aimc::commands::sensitivity::{SensitivityRequest, sensitivity};
+use crate::cli::sweep_cmd::print_shard;
+use aimc::commands::sensitivity::{SensitivityRequest, sensitivity, sensitivity_shard};
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sensitivity_report::sensitivity_table;
+use aimc::sweep::Shard;
+use aimc::sweep::jobs::jobs;
 use aimc::tile::Knob;
 use clap::Args;
 use std::path::PathBuf;
@@ -43,6 +46,20 @@ pub struct SensitivityArgs {
     /// Report directory [default: reports/<run>-<stage>-<knob>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Do only the I-th of N parts of the study (its (value, repeat) units u = value index x
+    /// reps + repeat with u mod N = I - 1) and write them as shard-I-of-N.json into the report
+    /// directory; `aimc report --merge DIR` then writes the report the whole study writes. A
+    /// shard already there is kept.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// With --shard: run the shard again even if its file is there.
+    #[arg(long, requires = "shard")]
+    force: bool,
+    /// Evaluations run at once, each on its own copy of the programmed network (results
+    /// identical to one job) [default: the cores this machine has].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// No progress bar.
     #[arg(long)]
     quiet: bool,
     #[arg(long, value_enum, default_value = "table")]
@@ -50,7 +67,8 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
-    let outcome = sensitivity(&SensitivityRequest {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let request = SensitivityRequest {
         target: args.target,
         knob: args.knob,
         values: args.values,
@@ -61,8 +79,15 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         seed: args.seed,
         hardware: args.hardware,
         out: args.out,
+        jobs: jobs(args.jobs)?,
         progress: !args.quiet,
-    })?;
+    };
+    if let Some(shard) = shard {
+        let done = sensitivity_shard(&request, shard, args.force)?;
+        print_shard(shard, &done);
+        return Ok(());
+    }
+    let outcome = sensitivity(&request)?;
     let result = &outcome.result;
     match args.format {
         OutputFormat::Json => print!("{}", to_json(result)),

@@ -1,11 +1,12 @@
 //! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
-use aimc::commands::sweep::{SweepRequest, SweepTarget, sweep, sweep_shard};
+use aimc::commands::sweep::{ShardOutcome, SweepRequest, SweepTarget, sweep, sweep_shard};
 use aimc::experiment::imported::ImportedSpec;
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sweep_report::points_table;
 use aimc::sweep::Shard;
+use aimc::sweep::jobs::jobs;
 use aimc::tile::DriftCompensation;
 use clap::Args;
 use std::path::PathBuf;
@@ -78,6 +79,10 @@ pub struct SweepArgs {
     /// With --shard: run the shard again even if its file is there.
     #[arg(long, requires = "shard")]
     force: bool,
+    /// Evaluations run at once, each on its own copy of the programmed network (results
+    /// identical to one job) [default: the cores this machine has].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -137,22 +142,12 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         compensation: args.compensation,
         seed: args.seed,
         out: args.out,
+        jobs: jobs(args.jobs)?,
         progress: !args.quiet,
     };
     if let Some(shard) = shard {
         let done = sweep_shard(&request, shard, args.force)?;
-        let what = if done.kept {
-            "kept (there already; --force runs it again)"
-        } else {
-            "wrote"
-        };
-        println!(
-            "shard {}/{}: {} units, {what} {}",
-            shard.index,
-            shard.count,
-            done.units,
-            done.file.display()
-        );
+        print_shard(shard, &done);
         return Ok(());
     }
     let outcome = sweep(&request)?;
@@ -176,4 +171,20 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The line a shard run prints: its units and its file, written or kept.
+pub fn print_shard(shard: Shard, done: &ShardOutcome) {
+    let what = if done.kept {
+        "kept (there already; --force runs it again)"
+    } else {
+        "wrote"
+    };
+    println!(
+        "shard {}/{}: {} units, {what} {}",
+        shard.index,
+        shard.count,
+        done.units,
+        done.file.display()
+    );
 }

@@ -11,9 +11,9 @@ use crate::experiment::{RunTarget, TaskData};
 use crate::progress::{progress_bar, step_callback};
 use crate::report::sweep_report::write_report;
 use crate::sweep::shard::read_shard;
-use crate::sweep::{Shard, SweepResult, SweepSpec, parse_times, run_sweep, run_sweep_shard};
+use crate::sweep::{Shard, SweepResult, SweepSpec, parse_times, run_sweep_jobs, run_sweep_shard};
 use crate::tile::{DriftCompensation, TileConfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What to sweep, as the command line gives it.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct SweepRequest {
     pub seed: u64,
     /// The report directory; None: `reports/<run>-<stage>`.
     pub out: Option<PathBuf>,
+    /// Evaluations run in parallel, each on its own copy of the network (`sweep/jobs.rs`).
+    pub jobs: usize,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -58,11 +60,12 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome> {
     let (target, spec, data) = prepare(req)?;
     let total = (spec.devices.len() * spec.reps * spec.times.len()) as u64;
     let bar = progress_bar("sweep", total, req.progress);
-    let result = run_sweep(
+    let result = run_sweep_jobs(
         &target,
         &spec,
         &data,
         &candle_core::Device::Cpu,
+        req.jobs,
         &mut step_callback(&bar),
     )?;
     bar.finish_and_clear();
@@ -113,18 +116,24 @@ pub fn sweep_shard(req: &SweepRequest, shard: Shard, force: bool) -> Result<Shar
         &data,
         &candle_core::Device::Cpu,
         shard,
+        req.jobs,
         &mut step_callback(&bar),
     )?;
     bar.finish_and_clear();
-    let json = serde_json::to_string_pretty(&part)
-        .map_err(|e| Error::Tensor(format!("serialising the shard: {e}")))?;
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-    crate::fsutil::write_atomic(&file, (json + "\n").as_bytes())?;
+    write_shard(&out, &file, &part)?;
     Ok(ShardOutcome {
         file,
         kept: false,
         units: part.units.len(),
     })
+}
+
+/// Writes a shard as JSON into `file` in the report directory `out` (atomically).
+pub fn write_shard(out: &Path, file: &Path, part: &impl serde::Serialize) -> Result<()> {
+    let json = serde_json::to_string_pretty(part)
+        .map_err(|e| Error::Tensor(format!("serialising the shard: {e}")))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    crate::fsutil::write_atomic(file, (json + "\n").as_bytes())
 }
 
 /// The target, the sweep and the data of `req`, every argument checked.

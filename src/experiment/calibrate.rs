@@ -27,6 +27,17 @@ pub fn calibrate_direct_mapping(
     data: &TaskData,
     device: &Device,
 ) -> Result<()> {
+    let ranges = direct_mapping_ranges(reference, data, device)?;
+    set_input_ranges(model, &ranges)
+}
+
+/// The input ranges of [`calibrate_direct_mapping`], one per tiled matrix of `reference` (whose
+/// calibration state they pass through: one caller at a time).
+pub fn direct_mapping_ranges(
+    reference: &Model,
+    data: &TaskData,
+    device: &Device,
+) -> Result<Vec<Tensor>> {
     for m in matrices(reference) {
         m.start_input_calibration(f64::INFINITY);
     }
@@ -71,9 +82,20 @@ pub fn calibrate_direct_mapping(
             }
         }
     }
-    for (r, m) in matrices(reference).into_iter().zip(matrices(model)) {
-        r.finish_input_calibration()?;
-        m.set_input_ranges(r.input_range())?;
+    matrices(reference)
+        .into_iter()
+        .map(|r| {
+            r.finish_input_calibration()?;
+            Ok(r.input_range().copy()?)
+        })
+        .collect()
+}
+
+/// Sets the input ranges of every tiled matrix of `model` (as [`direct_mapping_ranges`] gives
+/// them).
+pub fn set_input_ranges(model: &Model, ranges: &[Tensor]) -> Result<()> {
+    for (m, r) in matrices(model).into_iter().zip(ranges) {
+        m.set_input_ranges(r)?;
     }
     Ok(())
 }

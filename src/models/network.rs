@@ -43,7 +43,7 @@ pub trait SentenceClassifier {
 }
 
 /// A built network of any architecture: its tiled matrices, and the interface of its task.
-pub trait Network: AnalogModule + std::fmt::Debug {
+pub trait Network: AnalogModule + std::fmt::Debug + Send + Sync {
     fn as_image_classifier(&self) -> Option<&dyn ImageClassifier> {
         None
     }

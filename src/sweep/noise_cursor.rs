@@ -2,25 +2,26 @@
 //! matrix seeds the noise of a forward pass from its own stream, one draw per pass, so the k-th
 //! evaluation of a sweep (in device, repeat, time order) sees the streams moved on by k times
 //! the passes of one evaluation. Every evaluation of a sweep runs the same passes (the same test
-//! set, the same batches), so a shard or a resumed run moves each stream on by that count
-//! before its first evaluation and gets the same bytes as the sequential sweep. The count is
-//! measured once by a probe: an evaluation whose result is discarded, the streams put back.
+//! set, the same batches), so a shard, a job or a resumed run moves each stream on by that
+//! count before its first evaluation and gets the same bytes as the sequential sweep. The count
+//! is that of the FP network's evaluation (the same layers, the same batches); every evaluation
+//! checks it.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::nn::matrices;
 
 /// Which evaluation of the sequential order the noise streams stand at.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct NoiseCursor {
     /// The index of the next evaluation the streams are at.
     at: u64,
-    /// Forward passes of one evaluation, per matrix (known after the first evaluation).
-    per_evaluation: Option<Vec<u64>>,
+    /// Forward passes of one evaluation, per matrix.
+    per_evaluation: Vec<u64>,
 }
 
 /// Forward passes so far of every matrix of `model`.
-fn passes(model: &Model) -> Vec<u64> {
+pub fn passes(model: &Model) -> Vec<u64> {
     matrices(model)
         .iter()
         .map(|m| m.activity().calls())
@@ -28,6 +29,15 @@ fn passes(model: &Model) -> Vec<u64> {
 }
 
 impl NoiseCursor {
+    /// A cursor at evaluation 0 of a sweep whose evaluations run `per_evaluation` forward
+    /// passes per matrix.
+    pub fn new(per_evaluation: Vec<u64>) -> NoiseCursor {
+        NoiseCursor {
+            at: 0,
+            per_evaluation,
+        }
+    }
+
     /// Runs `evaluate` as the `index`-th evaluation of the sequential sweep (indices ascending).
     pub fn evaluate_at(
         &mut self,
@@ -36,32 +46,24 @@ impl NoiseCursor {
         mut evaluate: impl FnMut() -> Result<f64>,
     ) -> Result<f64> {
         if index > self.at {
-            let per = match &self.per_evaluation {
-                Some(p) => p.clone(),
-                None => {
-                    let saved: Vec<_> = matrices(model).iter().map(|m| m.noise_state()).collect();
-                    let before = passes(model);
-                    evaluate()?;
-                    for (m, s) in matrices(model).iter().zip(saved) {
-                        m.set_noise_state(s);
-                    }
-                    passes(model)
-                        .iter()
-                        .zip(&before)
-                        .map(|(a, b)| a - b)
-                        .collect()
-                }
-            };
-            for (m, p) in matrices(model).iter().zip(&per) {
+            for (m, p) in matrices(model).iter().zip(&self.per_evaluation) {
                 m.skip_noise((index - self.at) * p);
             }
-            self.per_evaluation = Some(per);
         }
         let before = passes(model);
         let value = evaluate()?;
-        if self.per_evaluation.is_none() {
-            let after = passes(model);
-            self.per_evaluation = Some(after.iter().zip(&before).map(|(a, b)| a - b).collect());
+        let ran: Vec<u64> = passes(model)
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a - b)
+            .collect();
+        if ran != self.per_evaluation {
+            return Err(Error::Tensor(format!(
+                "an evaluation ran {ran:?} forward passes per matrix where the FP network's ran \
+                 {:?}: the noise of a sweep split over shards or jobs would not be the \
+                 sequential sweep's",
+                self.per_evaluation
+            )));
         }
         self.at = index + 1;
         Ok(value)

@@ -2,7 +2,11 @@
 //! time, the metric at one time after programming for each value. `tile-size` is the
 //! tile-mapping study: tiles used and accuracy per tile size.
 
-use super::run::{SweepPoint, SweepSpec, run_sweep};
+use super::run::{SweepPoint, SweepSpec, run_sweep_units};
+use super::sensitivity_shard::{
+    SensitivityShard, SensitivityStudy, ValueRun, assemble_sensitivity, unit,
+};
+use super::shard::Shard;
 use super::times::SweepTime;
 use crate::device::Device as AnalogDevice;
 use crate::error::{Error, Result};
@@ -45,64 +49,111 @@ pub struct SensitivityResult {
     pub hardware: Option<String>,
 }
 
-/// Runs the study: for each value the sweep of `target` at `time` on `tile` with `device`
-/// (named `device_name`), the knob set to the value. `tick` follows every evaluation.
-#[allow(clippy::too_many_arguments)]
+/// What a sensitivity study evaluates.
+#[derive(Debug, Clone)]
+pub struct SensitivitySpec {
+    pub knob: Knob,
+    pub values: Vec<f64>,
+    /// The device and the name it is reported under.
+    pub device: (String, AnalogDevice),
+    /// The tile the knob is applied to.
+    pub tile: TileConfig,
+    pub time: SweepTime,
+    pub reps: usize,
+    pub seed: u64,
+}
+
+impl SensitivitySpec {
+    /// The study's description, as every shard of it records it.
+    pub fn study(&self, target: &RunTarget, hardware: Option<String>) -> SensitivityStudy {
+        SensitivityStudy {
+            run: target.name.clone(),
+            checkpoint: target.checkpoint.display().to_string(),
+            knob: self.knob,
+            values: self.values.clone(),
+            device: self.device.0.clone(),
+            tile: self.tile.clone(),
+            time: self.time.clone(),
+            reps: self.reps,
+            seed: self.seed,
+            hardware,
+        }
+    }
+
+    /// The tile and device of every value (each checked).
+    pub fn configs(&self) -> Result<Vec<(TileConfig, AnalogDevice)>> {
+        self.values
+            .iter()
+            .map(|&v| self.knob.apply(v, &self.tile, &self.device.1))
+            .collect()
+    }
+}
+
+/// Runs the whole study: for each value the sweep of `target` at the study's time, the knob set
+/// to the value, its repeats spread over `jobs` threads. `tick` follows every evaluation.
 pub fn run_sensitivity(
     target: &RunTarget,
-    knob: Knob,
-    values: &[f64],
-    (device_name, device): (&str, &AnalogDevice),
-    tile: &TileConfig,
-    time: &SweepTime,
-    (reps, seed): (usize, u64),
+    spec: &SensitivitySpec,
     data: &TaskData,
     compute: &candle_core::Device,
+    jobs: usize,
     tick: &mut dyn FnMut(&str),
 ) -> Result<SensitivityResult> {
-    // Every value is checked before the first (long) evaluation.
-    let configs = values
-        .iter()
-        .map(|&v| knob.apply(v, tile, device))
-        .collect::<Result<Vec<_>>>()?;
-    let mut rows = Vec::new();
-    let mut last = None;
-    for (&value, (t, d)) in values.iter().zip(configs) {
+    let whole = run_sensitivity_shard(target, spec, data, compute, Shard::WHOLE, jobs, tick)?;
+    assemble_sensitivity(&whole.study, &whole.runs)
+}
+
+/// Runs the (value, repeat) units of `shard` (`sensitivity_shard.rs`): every value with a unit
+/// of the shard is swept with the repeats the shard owns, the noise that of the sequential
+/// study. Every value is checked before the first (long) evaluation.
+pub fn run_sensitivity_shard(
+    target: &RunTarget,
+    spec: &SensitivitySpec,
+    data: &TaskData,
+    compute: &candle_core::Device,
+    shard: Shard,
+    jobs: usize,
+    tick: &mut dyn FnMut(&str),
+) -> Result<SensitivityShard> {
+    if spec.values.is_empty() {
+        return Err(Error::invalid_argument(
+            "--values",
+            "at least one value",
+            "none",
+        ));
+    }
+    let configs = spec.configs()?;
+    let mut runs = Vec::new();
+    for (index, (t, d)) in configs.into_iter().enumerate() {
+        let owned: Vec<usize> = (0..spec.reps)
+            .filter(|&rep| shard.owns(unit(index, rep, spec.reps)))
+            .collect();
+        if owned.is_empty() {
+            continue;
+        }
         let tiles = map_model(&target.experiment.config.model, t.geometry())?
             .totals
             .total_tiles;
-        let spec = SweepSpec {
-            devices: vec![(device_name.to_string(), d)],
+        let sweep = SweepSpec {
+            devices: vec![(spec.device.0.clone(), d)],
             tile: t,
-            times: vec![time.clone()],
-            reps,
-            seed,
+            times: vec![spec.time.clone()],
+            reps: spec.reps,
+            seed: spec.seed,
         };
-        let r = run_sweep(target, &spec, data, compute, tick)?;
-        rows.push(SensitivityRow {
-            value,
+        let (study, units) = run_sweep_units(target, &sweep, data, compute, &owned, jobs, tick)?;
+        runs.push(ValueRun {
+            index,
             tiles,
-            point: r.points[0].clone(),
+            sweep: study,
+            units,
             energy_j: None,
         });
-        last = Some(r);
     }
-    let r =
-        last.ok_or_else(|| Error::invalid_argument("--values", "at least one value", "none"))?;
-    Ok(SensitivityResult {
-        run: r.run,
-        checkpoint: r.checkpoint,
-        knob,
-        device: device_name.to_string(),
-        time_label: time.label.clone(),
-        time_s: time.seconds,
-        metric: r.metric,
-        fp: r.fp,
-        chance: r.chance,
-        reps,
-        seed,
-        rows,
-        hardware: None,
+    Ok(SensitivityShard {
+        study: spec.study(target, None),
+        shard,
+        runs,
     })
 }
 

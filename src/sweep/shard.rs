@@ -10,6 +10,7 @@ use super::times::SweepTime;
 use crate::error::{Error, Result};
 use crate::experiment::Metric;
 use crate::tile::TileConfig;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -125,19 +126,24 @@ pub fn assemble(study: &SweepStudy, units: &[UnitValues]) -> Result<SweepResult>
     })
 }
 
-/// Reads a shard file.
-pub fn read_shard(path: &Path) -> Result<SweepShard> {
+/// Reads a shard file of `command` (e.g. `aimc sweep`).
+pub fn read_json<S: DeserializeOwned>(path: &Path, command: &str) -> Result<S> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::data(
             path.display(),
-            format!("not a shard of `aimc sweep --shard` ({e})"),
+            format!("not a shard of `{command} --shard` ({e})"),
         )
     })
 }
 
+/// Reads a shard file of `aimc sweep`.
+pub fn read_shard(path: &Path) -> Result<SweepShard> {
+    read_json(path, "aimc sweep")
+}
+
 /// The first field in which `b` differs from `a`, in words.
-fn difference(a: &SweepStudy, b: &SweepStudy) -> Option<String> {
+pub(crate) fn difference(a: &SweepStudy, b: &SweepStudy) -> Option<String> {
     let differs =
         |name: &str, x: String, y: String| (x != y).then(|| format!("{name}: {x} against {y}"));
     differs("checkpoint", a.checkpoint.clone(), b.checkpoint.clone())
@@ -159,8 +165,8 @@ fn difference(a: &SweepStudy, b: &SweepStudy) -> Option<String> {
         .or_else(|| (a != b).then(|| "the FP reference or the metric differs".to_string()))
 }
 
-/// Merges the shards in `dir` (`shard-I-of-N.json`): all of 1..N once, of one study.
-pub fn merge_shards(dir: &Path) -> Result<SweepResult> {
+/// The shard files in `dir` (`shard-*.json`), sorted.
+pub fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>> {
     let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut paths: Vec<PathBuf> = read
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -171,47 +177,73 @@ pub fn merge_shards(dir: &Path) -> Result<SweepResult> {
         })
         .collect();
     paths.sort();
-    let Some(first) = paths.first() else {
+    if paths.is_empty() {
         return Err(Error::data(
             dir.display(),
-            "no shard files (shard-I-of-N.json, written by `aimc sweep --shard I/N --out DIR`)",
+            "no shard files (shard-I-of-N.json, written by `aimc sweep --shard I/N --out DIR` \
+             or `aimc sensitivity --shard I/N --out DIR`)",
         ));
-    };
-    let base = read_shard(first)?;
-    let n = base.shard.count;
-    let mut seen: Vec<Option<PathBuf>> = vec![None; n];
-    let mut units = Vec::new();
-    for p in &paths {
-        let s = read_shard(p)?;
-        if s.shard.count != n {
+    }
+    Ok(paths)
+}
+
+/// How a kind of shard file names its part and compares its study.
+pub trait ShardFile: DeserializeOwned {
+    /// The command that writes it (for messages).
+    const COMMAND: &'static str;
+    fn shard(&self) -> Shard;
+    /// The first way `other`'s study differs from this one's, in words.
+    fn differs(&self, other: &Self) -> Option<String>;
+}
+
+impl ShardFile for SweepShard {
+    const COMMAND: &'static str = "aimc sweep";
+    fn shard(&self) -> Shard {
+        self.shard
+    }
+    fn differs(&self, other: &Self) -> Option<String> {
+        difference(&self.study, &other.study)
+    }
+}
+
+/// Reads the shards at `paths` (in `dir`), each checked against the first: one split, one
+/// study, every part of 1..N once.
+pub fn read_split<S: ShardFile>(dir: &Path, paths: &[PathBuf]) -> Result<Vec<S>> {
+    let first: S = read_json(&paths[0], S::COMMAND)?;
+    let n = first.shard().count;
+    let mut seen: Vec<Option<&PathBuf>> = vec![None; n];
+    let mut shards = Vec::new();
+    for p in paths {
+        let s: S = read_json(p, S::COMMAND)?;
+        if s.shard().count != n {
             return Err(Error::data(
                 p.display(),
                 format!(
                     "a shard of {} parts, but {} is one of {n}: one study, one split",
-                    s.shard.count,
-                    first.display()
+                    s.shard().count,
+                    paths[0].display()
                 ),
             ));
         }
-        if let Some(d) = difference(&base.study, &s.study) {
+        if let Some(d) = first.differs(&s) {
             return Err(Error::data(
                 p.display(),
-                format!("not the study of {}: {d}", first.display()),
+                format!("not the study of {}: {d}", paths[0].display()),
             ));
         }
-        let slot = &mut seen[s.shard.index - 1];
+        let slot = &mut seen[s.shard().index - 1];
         if let Some(other) = slot {
             return Err(Error::data(
                 p.display(),
                 format!(
                     "shard {}/{n} twice (also {})",
-                    s.shard.index,
+                    s.shard().index,
                     other.display()
                 ),
             ));
         }
-        *slot = Some(p.clone());
-        units.extend(s.units);
+        *slot = Some(p);
+        shards.push(s);
     }
     let missing: Vec<String> = seen
         .iter()
@@ -225,7 +257,15 @@ pub fn merge_shards(dir: &Path) -> Result<SweepResult> {
             format!("missing shard(s) {}", missing.join(", ")),
         ));
     }
-    assemble(&base.study, &units)
+    Ok(shards)
+}
+
+/// Merges the shards of one sweep in `dir` (`shard-I-of-N.json`): all of 1..N once, of one
+/// study.
+pub fn merge_shards(dir: &Path) -> Result<SweepResult> {
+    let shards: Vec<SweepShard> = read_split(dir, &shard_paths(dir)?)?;
+    let units: Vec<UnitValues> = shards.iter().flat_map(|s| s.units.clone()).collect();
+    assemble(&shards[0].study, &units)
 }
 
 #[cfg(test)]
