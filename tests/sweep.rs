@@ -410,6 +410,87 @@ fn shards_merge_into_the_report_of_the_whole_sweep_byte_for_byte() {
     assert!(!ok && err.contains("--shard"), "{err}");
 }
 
+/// `aimc sensitivity` of the shared run: ADC bits 2 and 8, 2 repeats at 1 s on HERMES, with
+/// `extra` flags.
+fn adc_sensitivity(out: &Path, extra: &[&str]) -> (bool, String, String) {
+    adc_sensitivity_at(out, "1s", extra)
+}
+
+fn adc_sensitivity_at(out: &Path, time: &str, extra: &[&str]) -> (bool, String, String) {
+    let run = trained_run().to_str().unwrap();
+    let mut args = vec![
+        "sensitivity",
+        run,
+        "--knob",
+        "adc-bits",
+        "--values",
+        "2,8",
+        "--reps",
+        "2",
+        "--time",
+        time,
+        "--hardware",
+        "hermes",
+        "--quiet",
+        "--out",
+    ];
+    args.push(out.to_str().unwrap());
+    args.extend_from_slice(extra);
+    aimc(&args)
+}
+
+#[test]
+fn sensitivity_shards_and_jobs_give_the_report_of_one_job_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let (ok, _, err) = adc_sensitivity(&whole, &["--jobs", "1"]);
+    assert!(ok, "{err}");
+    // Each value's two repeats on two jobs.
+    let jobs = dir.path().join("jobs");
+    let (ok, _, err) = adc_sensitivity(&jobs, &["--jobs", "2"]);
+    assert!(ok, "{err}");
+    // Four (value, repeat) units over 3 shards: shard 1 holds a repeat of each value.
+    let sharded = dir.path().join("sharded");
+    for i in ["2/3", "3/3", "1/3"] {
+        let (ok, out, err) = adc_sensitivity(&sharded, &["--shard", i]);
+        assert!(ok && out.contains("wrote"), "{err}");
+    }
+    let (ok, out, _) = adc_sensitivity(&sharded, &["--shard", "3/3"]);
+    assert!(ok && out.contains("kept"), "{out}");
+    let (ok, out, err) = aimc(&["report", "--merge", sharded.to_str().unwrap()]);
+    assert!(ok && out.contains("adc-bits"), "{out}{err}");
+    for other in [&jobs, &sharded] {
+        for f in [
+            "sensitivity.csv",
+            "sensitivity.json",
+            "summary.md",
+            "sensitivity.svg",
+            "sensitivity.png",
+            "tradeoff.svg",
+            "tradeoff.png",
+        ] {
+            assert_eq!(
+                std::fs::read(whole.join(f)).unwrap(),
+                std::fs::read(other.join(f)).unwrap(),
+                "{f} of {}",
+                other.display()
+            );
+        }
+    }
+    // A shard of another study is refused, what differs named, nothing written.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    for i in 1..=3 {
+        let f = format!("shard-{i}-of-3.json");
+        std::fs::copy(sharded.join(&f), other.join(&f)).unwrap();
+    }
+    let (ok, _, err) = adc_sensitivity_at(&other, "1d", &["--shard", "2/3", "--force"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = aimc(&["report", "--merge", other.to_str().unwrap()]);
+    assert!(!ok && err.contains("time: 1s against 1d"), "{err}");
+    assert!(!other.join("sensitivity.csv").exists());
+}
+
 #[test]
 fn bad_sweep_arguments_are_named() {
     let dir = tempfile::tempdir().unwrap();
