@@ -91,7 +91,7 @@ mod tests {
             Ok(units.iter().sum::<usize>())
         })
         .unwrap();
-        assert_eq!(sums, vec![0 + 3 + 6 + 9, 1 + 4 + 7, 2 + 5 + 8]);
+        assert_eq!(sums, vec![3 + 6 + 9, 1 + 4 + 7, 2 + 5 + 8]);
         assert_eq!(ticks, 10);
         let failed = in_parallel(&parts, &mut |_| {}, |units, _| {
             if units.contains(&4) {
