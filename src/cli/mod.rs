@@ -8,6 +8,7 @@ mod export_cmd;
 mod map_cmd;
 mod report_cmd;
 mod sensitivity_cmd;
+mod split_args;
 mod sweep_cmd;
 mod tile_cmd;
 mod train_cmd;

@@ -1,13 +1,12 @@
 //! `aimc sensitivity`: the metric at one time after programming while one non-ideality is
 //! raised (or the tile size changed).
 
+use crate::cli::split_args::SplitArgs;
 use crate::cli::sweep_cmd::print_shard;
 use aimc::commands::sensitivity::{SensitivityRequest, sensitivity, sensitivity_shard};
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sensitivity_report::sensitivity_table;
-use aimc::sweep::Shard;
-use aimc::sweep::jobs::jobs;
 use aimc::tile::Knob;
 use clap::Args;
 use std::path::PathBuf;
@@ -46,19 +45,8 @@ pub struct SensitivityArgs {
     /// Report directory [default: reports/<run>-<stage>-<knob>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Do only the I-th of N parts of the study (its (value, repeat) units u = value index x
-    /// reps + repeat with u mod N = I - 1) and write them as shard-I-of-N.json into the report
-    /// directory; `aimc report --merge DIR` then writes the report the whole study writes. A
-    /// shard already there is kept.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
-    /// With --shard: run the shard again even if its file is there.
-    #[arg(long, requires = "shard")]
-    force: bool,
-    /// Evaluations run at once, each on its own copy of the programmed network (results
-    /// identical to one job) [default: the cores this machine has].
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    split: SplitArgs,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -67,7 +55,7 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
-    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let shard = args.split.shard()?;
     let request = SensitivityRequest {
         target: args.target,
         knob: args.knob,
@@ -79,11 +67,11 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         seed: args.seed,
         hardware: args.hardware,
         out: args.out,
-        jobs: jobs(args.jobs)?,
+        jobs: args.split.jobs()?,
         progress: !args.quiet,
     };
     if let Some(shard) = shard {
-        let done = sensitivity_shard(&request, shard, args.force)?;
+        let done = sensitivity_shard(&request, shard, args.split.force)?;
         print_shard(shard, &done);
         return Ok(());
     }

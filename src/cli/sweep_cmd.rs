@@ -1,12 +1,12 @@
 //! `aimc sweep`: accuracy (or perplexity) over time after programming, with repeats, as a report.
 
+use crate::cli::split_args::SplitArgs;
 use aimc::commands::sweep::{ShardOutcome, SweepRequest, SweepTarget, sweep, sweep_shard};
 use aimc::experiment::imported::ImportedSpec;
 use aimc::report::OutputFormat;
 use aimc::report::format::to_json;
 use aimc::report::sweep_report::points_table;
 use aimc::sweep::Shard;
-use aimc::sweep::jobs::jobs;
 use aimc::tile::DriftCompensation;
 use clap::Args;
 use std::path::PathBuf;
@@ -71,18 +71,8 @@ pub struct SweepArgs {
     /// Report directory [default: reports/<run>-<stage>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Do only the I-th of N parts of the sweep (its (device, repeat) units u with u mod N = I - 1)
-    /// and write them as shard-I-of-N.json into the report directory; `aimc report --merge DIR`
-    /// then writes the report the whole sweep writes. A shard already there is kept.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
-    /// With --shard: run the shard again even if its file is there.
-    #[arg(long, requires = "shard")]
-    force: bool,
-    /// Evaluations run at once, each on its own copy of the programmed network (results
-    /// identical to one job) [default: the cores this machine has].
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    split: SplitArgs,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -132,7 +122,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }),
         (None, None) => unreachable!("clap requires TARGET or --model"),
     };
-    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let shard = args.split.shard()?;
     let request = SweepRequest {
         target,
         devices: args.devices,
@@ -142,11 +132,11 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         compensation: args.compensation,
         seed: args.seed,
         out: args.out,
-        jobs: jobs(args.jobs)?,
+        jobs: args.split.jobs()?,
         progress: !args.quiet,
     };
     if let Some(shard) = shard {
-        let done = sweep_shard(&request, shard, args.force)?;
+        let done = sweep_shard(&request, shard, args.split.force)?;
         print_shard(shard, &done);
         return Ok(());
     }
