@@ -30,7 +30,7 @@ pub fn merge(dir: &Path) -> Result<(Merged, Vec<PathBuf>)> {
         let files = write_sensitivity_report(&result, dir)?;
         return Ok((Merged::Sensitivity(result), files));
     }
-    let result = merge_shards(dir)?;
+    let result = merge_shards(dir, &paths)?;
     let files = write_report(std::slice::from_ref(&result), dir)?;
     Ok((Merged::Sweep(result), files))
 }

@@ -142,8 +142,9 @@ pub fn run_sweep_units(
     let parts = in_parallel(&split(units, jobs), tick, |part, tick| {
         run_units(target, spec, data, device, &reference, part, tick)
     })?;
-    let mut values: Vec<UnitValues> = parts.into_iter().flatten().collect();
-    values.sort_by_key(|u| owned_position(spec, u));
+    let mut done: Vec<(usize, UnitValues)> = parts.into_iter().flatten().collect();
+    done.sort_by_key(|(unit, _)| *unit);
+    let values = done.into_iter().map(|(_, v)| v).collect();
     let study = SweepStudy {
         run: target.name.clone(),
         checkpoint: target.checkpoint.display().to_string(),
@@ -158,12 +159,6 @@ pub fn run_sweep_units(
         times: spec.times.clone(),
     };
     Ok((study, values))
-}
-
-/// The index of a unit in device, repeat order.
-fn owned_position(spec: &SweepSpec, u: &UnitValues) -> usize {
-    let d = spec.devices.iter().position(|(n, _)| n == &u.device);
-    d.unwrap_or(usize::MAX) * spec.reps + u.rep
 }
 
 /// The FP network of a sweep on the swept tile's geometry (its input ranges calibrate a direct
@@ -217,7 +212,8 @@ impl Reference {
 }
 
 /// Programs and evaluates `units` (indices in device, repeat order) on one copy of the
-/// network: each programmed anew (its own seed) and evaluated at every time.
+/// network: each programmed anew (its own seed) and evaluated at every time; each unit's values
+/// with its index.
 fn run_units(
     target: &RunTarget,
     spec: &SweepSpec,
@@ -226,7 +222,7 @@ fn run_units(
     reference: &Reference,
     units: &[usize],
     tick: &mut dyn FnMut(&str),
-) -> Result<Vec<UnitValues>> {
+) -> Result<Vec<(usize, UnitValues)>> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
@@ -254,11 +250,14 @@ fn run_units(
             values.push(cursor.evaluate_at(&model, index, || evaluate(&model, data, device))?);
             tick(&format!("{name} rep {} t = {}", rep + 1, t.label));
         }
-        done.push(UnitValues {
-            device: name.clone(),
-            rep,
-            values,
-        });
+        done.push((
+            unit,
+            UnitValues {
+                device: name.clone(),
+                rep,
+                values,
+            },
+        ));
     }
     for m in matrices(&model) {
         m.unprogram();

@@ -260,10 +260,10 @@ pub fn read_split<S: ShardFile>(dir: &Path, paths: &[PathBuf]) -> Result<Vec<S>>
     Ok(shards)
 }
 
-/// Merges the shards of one sweep in `dir` (`shard-I-of-N.json`): all of 1..N once, of one
-/// study.
-pub fn merge_shards(dir: &Path) -> Result<SweepResult> {
-    let shards: Vec<SweepShard> = read_split(dir, &shard_paths(dir)?)?;
+/// Merges the shards of one sweep at `paths` in `dir` ([`shard_paths`]): all of 1..N once, of
+/// one study.
+pub fn merge_shards(dir: &Path, paths: &[PathBuf]) -> Result<SweepResult> {
+    let shards: Vec<SweepShard> = read_split(dir, paths)?;
     let units: Vec<UnitValues> = shards.iter().flat_map(|s| s.units.clone()).collect();
     assemble(&shards[0].study, &units)
 }
