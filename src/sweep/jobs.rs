@@ -73,6 +73,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn jobs_are_at_least_one_and_default_to_the_cores() {
+        let e = jobs(Some(0)).unwrap_err().to_string();
+        assert!(e.contains("--jobs") && e.contains("at least 1"), "{e}");
+        assert_eq!(jobs(Some(3)).unwrap(), 3);
+        assert_eq!(jobs(None).unwrap(), default_jobs());
+        assert!(default_jobs() >= 1);
+    }
+
+    #[test]
     fn units_are_dealt_round_robin_to_non_empty_jobs() {
         assert_eq!(split(&[0, 2, 4, 6, 8], 2), vec![vec![0, 4, 8], vec![2, 6]]);
         assert_eq!(split(&[3, 5], 8), vec![vec![3], vec![5]]);
