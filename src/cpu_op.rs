@@ -1,6 +1,22 @@
-//! Helpers of the CPU kernels of candle custom ops (the tile's fused passes, im2col).
+//! Helpers of the CPU kernels of candle custom ops (the tile's fused passes, im2col). The
+//! element passes run in parallel over blocks of whole rows ([`par_rows`]); each element is
+//! computed alone, so the results do not depend on the thread count.
 
 use candle_core::{CpuStorage, Layout, Result, Tensor};
+use rayon::prelude::*;
+
+/// About this many elements per task of a parallel pass (whole rows, at least one row).
+const PASS_BLOCK: usize = 8192;
+
+/// `f(first_element, block)` on blocks of whole rows of `out` (rows of `n` elements), in
+/// parallel.
+pub fn par_rows(out: &mut [f32], n: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+    let n = n.max(1);
+    let block = (PASS_BLOCK / n).max(1) * n;
+    out.par_chunks_mut(block)
+        .enumerate()
+        .for_each(|(k, chunk)| f(k * block, chunk));
+}
 
 /// The contiguous f32 data of a CPU storage (custom ops accept contiguous inputs only).
 pub fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {

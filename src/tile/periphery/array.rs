@@ -5,17 +5,41 @@
 //! and go through two matrix products (|x| and x^2 stacked against |W|); elsewhere each from
 //! tensor ops.
 
-use super::ir_drop::{IrTerm, positions, term};
+use super::ir_drop::{IrCorrected, positions, term};
 use super::read_noise::variance_sums;
-use crate::cpu_op::{f32_slice, fused_cpu};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 /// The IR-drop correction and the read-noise sums of one tile's DAC outputs.
 pub(crate) struct SideProducts {
-    /// dy [B, m], if IR drop is on.
-    pub ir_term: Option<Tensor>,
+    /// The IR-drop correction, if IR drop is on.
+    ir: Option<IrCorrection>,
     /// sum_j |w_ij| x_j^2 [B, m], if read noise is on.
     pub read_var: Option<Tensor>,
+}
+
+/// The IR-drop correction of y: dy from tensor ops, or the sums the fused pass finishes.
+enum IrCorrection {
+    Term(Tensor),
+    Sums {
+        a: Tensor,
+        weighted: Tensor,
+        k: f32,
+    },
+}
+
+impl SideProducts {
+    /// y plus the IR-drop correction (y itself without IR drop); the correction is a constant
+    /// for the gradient.
+    pub fn corrected(&self, y: Tensor) -> Result<Tensor> {
+        match &self.ir {
+            None => Ok(y),
+            Some(IrCorrection::Term(dy)) => y + dy,
+            Some(IrCorrection::Sums { a, weighted, k }) => {
+                y.contiguous()?.apply_op3(a, weighted, IrCorrected { k: *k })
+            }
+        }
+    }
 }
 
 /// x [B, n] -> rows [|x| (if IR drop); x^2 (if read noise); x * positions (if IR drop)].
@@ -33,19 +57,27 @@ impl CustomOp1 for StackInputs {
         let x = f32_slice(s, l)?;
         let (b, n) = l.shape().dims2()?;
         let parts = 2 * self.ir as usize + self.read as usize;
-        let mut out = Vec::with_capacity(parts * x.len());
-        if self.ir {
-            out.extend(x.iter().map(|v| v.abs()));
-        }
-        if self.read {
-            out.extend(x.iter().map(|v| v * v));
-        }
-        if self.ir {
-            let pos = positions(n);
-            for row in x.chunks(n) {
-                out.extend(row.iter().zip(&pos).map(|(v, p)| v * p));
+        let mut out = vec![0.0f32; parts * x.len()];
+        let (abs, rest) = out.split_at_mut(if self.ir { x.len() } else { 0 });
+        let (sq, weighted) = rest.split_at_mut(if self.read { x.len() } else { 0 });
+        let pos = positions(n);
+        par_rows(abs, n, |start, part| {
+            for (o, v) in part.iter_mut().zip(&x[start..]) {
+                *o = v.abs();
             }
-        }
+        });
+        par_rows(sq, n, |start, part| {
+            for (o, v) in part.iter_mut().zip(&x[start..]) {
+                *o = v * v;
+            }
+        });
+        par_rows(weighted, n, |start, part| {
+            for (o, row) in part.chunks_mut(n).zip(x[start..].chunks(n)) {
+                for ((o, v), p) in o.iter_mut().zip(row).zip(&pos) {
+                    *o = v * p;
+                }
+            }
+        });
         Ok((CpuStorage::F32(out), Shape::from((parts * b, n))))
     }
 }
@@ -62,7 +94,7 @@ pub(crate) fn side_products(
 ) -> Result<SideProducts> {
     if ir.is_none() && !read {
         return Ok(SideProducts {
-            ir_term: None,
+            ir: None,
             read_var: None,
         });
     }
@@ -70,7 +102,9 @@ pub(crate) fn side_products(
     let (b, n) = xq.dims2()?;
     if !fused_cpu(&xq) {
         return Ok(SideProducts {
-            ir_term: ir.map(|g| term(g, &xq, &w)).transpose()?,
+            ir: ir
+                .map(|g| term(g, &xq, &w).map(IrCorrection::Term))
+                .transpose()?,
             read_var: read.then(|| variance_sums(&xq, &w_abs)).transpose()?,
         });
     }
@@ -83,15 +117,15 @@ pub(crate) fn side_products(
     let read_var = read
         .then(|| abs_products.narrow(0, abs_rows - b, b))
         .transpose()?;
-    let ir_term = match ir {
-        Some(g) => {
-            let a = abs_products.narrow(0, 0, b)?;
-            let weighted = stacked.narrow(0, abs_rows, b)?.matmul(&w.t()?)?;
-            Some(a.apply_op2_no_bwd(&weighted, &IrTerm { k: g * n as f32 })?)
-        }
+    let ir = match ir {
+        Some(g) => Some(IrCorrection::Sums {
+            a: abs_products.narrow(0, 0, b)?.contiguous()?,
+            weighted: stacked.narrow(0, abs_rows, b)?.matmul(&w.t()?)?,
+            k: g * n as f32,
+        }),
         None => None,
     };
-    Ok(SideProducts { ir_term, read_var })
+    Ok(SideProducts { ir, read_var })
 }
 
 #[cfg(test)]
@@ -113,10 +147,11 @@ mod tests {
         let w = randn((7, 30), 0.4, 2)?.clamp(-1.0, 1.0)?;
         let g = 1.75e-6f32;
         let s = side_products(Some(g), true, &x, &w, &w.abs()?)?;
-        let expected_ir = term(g, &x, &w)?;
+        let y = randn((9, 7), 1.0, 3)?;
+        let expected_ir = (&y + term(g, &x, &w)?)?;
         let expected_var = variance_sums(&x, &w.abs()?)?;
         for (got, want) in [
-            (s.ir_term.unwrap(), expected_ir),
+            (s.corrected(y)?, expected_ir),
             (s.read_var.unwrap(), expected_var),
         ] {
             let (a, b) = (

@@ -5,7 +5,7 @@
 //! per row (a custom op); elsewhere the same arithmetic from tensor ops.
 
 use super::stage::{KnobInfo, Stage, bits, positive, whole_number};
-use crate::cpu_op::{f32_slice, fused_cpu};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
 use crate::error::{InvalidKey, Result as AimcResult};
 use crate::tile::quantize::{Quantizer, quantize_ste};
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
@@ -136,15 +136,20 @@ impl CustomOp2 for ScaledDacOp {
         let (x, alpha) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
         let n = l1.dims().last().copied().unwrap_or(1).max(1);
         let inv = row_inverse(alpha, x.len() / n)?;
-        let mut out = x.to_vec();
-        for (row, &a) in out.chunks_mut(n).zip(&inv) {
-            for v in row.iter_mut() {
-                *v *= a;
+        let mut out = vec![0.0f32; x.len()];
+        par_rows(&mut out, n, |start, rows| {
+            let first = start / n;
+            for (i, row) in rows.chunks_mut(n).enumerate() {
+                let a = inv[first + i];
+                let src = &x[start + i * n..][..n];
+                for (v, &xv) in row.iter_mut().zip(src) {
+                    *v = xv * a;
+                }
+                if let Some(q) = self.0 {
+                    q.apply_slice(row);
+                }
             }
-            if let Some(q) = self.0 {
-                q.apply_slice(row);
-            }
-        }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 

@@ -20,12 +20,9 @@ impl Periphery {
     /// The analog part and the ADC for DAC outputs `x` [B, n] and weights `w` [m, n]; noise
     /// from stream `seed`.
     pub fn analog(&self, x: &Tensor, w: &Tensor, seed: u64) -> Result<Tensor> {
-        let mut y = x.matmul(&w.t()?)?;
         let w_abs = w.detach().abs()?;
         let side = side_products(self.ir_drop, self.read_noise > 0.0, x, w, &w_abs)?;
-        if let Some(term) = side.ir_term {
-            y = (y + term)?;
-        }
+        let y = side.corrected(x.matmul(&w.t()?)?)?;
         let noise = match side.read_var {
             Some(sums) => NoiseStd::ReadVariance {
                 sums,

@@ -2,7 +2,8 @@
 //! arithmetic as [`Periphery::forward`] followed by the output scales, without gradients.
 //! DAC(x / alpha) in one pass (`dac.rs`); after the matrix products (`array.rs`), IR drop in one
 //! pass; noise, ADC and the digital output scale (alpha * gamma_i * compensation_i) in one
-//! kernel (`readout.rs`). The noise is drawn on a second thread while the products run.
+//! kernel (`readout.rs`), which draws the noise block by block as it consumes it. Every pass
+//! runs in parallel over blocks of rows.
 
 use super::Periphery;
 use super::array::side_products;
@@ -37,27 +38,16 @@ impl Periphery {
             return x.matmul(&w.t()?)?.broadcast_mul(&scale);
         }
         let x = x.contiguous()?;
-        let outputs = x.dim(0)? * w.dim(0)?;
         // The general path draws the DAC round's noise seed first from the same stream.
-        let adc_seed = NoiseRng::new(seed).next_u64();
-        let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
-        let (xi, products) = std::thread::scope(|scope| {
-            let draws = scope.spawn(|| {
-                let mut xi = vec![0.0f32; if noisy { outputs } else { 0 }];
-                NoiseRng::new(adc_seed).fill_normal(&mut xi);
-                xi
-            });
-            let products = self.inference_products(&x, w, w_abs, alpha);
-            (draws.join().expect("noise thread"), products)
-        });
-        let (y, var) = products?;
+        let noise_seed = NoiseRng::new(seed).next_u64();
+        let (y, var) = self.inference_products(&x, w, w_abs, alpha)?;
         y.apply_op2_no_bwd(
             &var,
             &InferenceReadout {
                 adc: self.adc,
                 out_noise: self.out_noise,
                 read_noise: self.read_noise,
-                xi: std::sync::Mutex::new(xi),
+                seed: noise_seed,
                 col_scale: out_scale.iter().map(|s| s * alpha).collect(),
             },
         )
@@ -74,11 +64,8 @@ impl Periphery {
     ) -> Result<(Tensor, Tensor)> {
         let alpha = Tensor::new(&[alpha], x.device())?;
         let xq = x.apply_op2_no_bwd(&alpha, &ScaledDacOp(self.dac))?;
-        let mut y = xq.matmul(&w.t()?)?;
         let side = side_products(self.ir_drop, self.read_noise > 0.0, &xq, w, w_abs)?;
-        if let Some(term) = side.ir_term {
-            y = (y + term)?;
-        }
+        let y = side.corrected(xq.matmul(&w.t()?)?)?;
         let var = side.read_var.unwrap_or_else(|| y.clone());
         Ok((y, var))
     }

@@ -6,9 +6,9 @@
 //! formula from tensor ops, the fused CPU pass that finishes it, and its one-hot closed form.
 
 use super::stage::{KnobInfo, Stage, non_negative};
-use crate::cpu_op::f32_slice;
+use crate::cpu_op::{f32_slice, par_rows};
 use crate::error::InvalidKey;
-use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use serde::{Deserialize, Serialize};
 
 /// `ir_drop`, `ir_drop_scale`, `ir_drop_gamma` of a `[tile]` section.
@@ -133,15 +133,16 @@ pub(crate) fn one_hot_term(gamma_ir: f32, wt: &Tensor) -> Result<Tensor> {
     coefficient(&a)? * wt.broadcast_mul(&pos)?
 }
 
-/// (a, weighted) -> -c(k a) weighted with k = gamma_ir n: the fused end of the correction from
-/// the sums a = |x| |W|^T and weighted = (x * positions) W^T.
-pub(crate) struct IrTerm {
+/// (y, a, weighted) -> y - c(k a) weighted with k = gamma_ir n: the fused end of the correction
+/// from the sums a = |x| |W|^T and weighted = (x * positions) W^T, added to y in the same pass
+/// (in parallel over rows). The gradient passes to y; the correction is a constant.
+pub(crate) struct IrCorrected {
     pub k: f32,
 }
 
-impl CustomOp2 for IrTerm {
+impl CustomOp3 for IrCorrected {
     fn name(&self) -> &'static str {
-        "aimc-ir-term"
+        "aimc-ir-corrected"
     }
 
     fn cpu_fwd(
@@ -150,16 +151,33 @@ impl CustomOp2 for IrTerm {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (a, w) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
-        let out: Vec<f32> = a
-            .iter()
-            .zip(w)
-            .map(|(&a, &w)| {
-                let a = self.k * a;
-                -(0.05 * a * a * a - 0.2 * a * a + 0.5 * a) * w
-            })
-            .collect();
+        let (y, a, w) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?, f32_slice(s3, l3)?);
+        if a.len() != y.len() || w.len() != y.len() {
+            candle_core::bail!("aimc-ir-corrected: sums of other shapes than the outputs");
+        }
+        let m = l1.dims().last().copied().unwrap_or(1);
+        let mut out = vec![0.0f32; y.len()];
+        par_rows(&mut out, m, |start, block| {
+            let (y, a, w) = (&y[start..], &a[start..], &w[start..]);
+            for (i, o) in block.iter_mut().enumerate() {
+                let a = self.k * a[i];
+                *o = y[i] + -(0.05 * a * a * a - 0.2 * a * a + 0.5 * a) * w[i];
+            }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        _y: &Tensor,
+        _a: &Tensor,
+        _weighted: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        Ok((Some(grad.clone()), None, None))
     }
 }

@@ -6,7 +6,7 @@
 
 use super::stage::{KnobInfo, Stage, non_negative};
 use crate::error::InvalidKey;
-use crate::rng::NoiseRng;
+use crate::rng::fill_normal_blocks;
 use candle_core::{Result, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +95,7 @@ impl NoiseStd {
         let n = y.elem_count();
         let draw = || -> Result<Tensor> {
             let mut xi = vec![0.0f32; n];
-            NoiseRng::new(seed).fill_normal(&mut xi);
+            fill_normal_blocks(seed, &mut xi);
             Tensor::from_vec(xi, y.shape(), y.device())?.to_dtype(y.dtype())
         };
         match self {
@@ -120,6 +120,30 @@ pub(crate) enum StdSlice<'a> {
         out: f32,
         read: f32,
     },
+}
+
+impl StdSlice<'_> {
+    /// The number of stds (None: one for all).
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            StdSlice::Uniform(_) => None,
+            StdSlice::PerElement(s) => Some(s.len()),
+            StdSlice::ReadVariance { sums, .. } => Some(sums.len()),
+        }
+    }
+
+    /// The stds from output `start` on.
+    pub fn range(&self, start: usize) -> Self {
+        match *self {
+            StdSlice::Uniform(s) => StdSlice::Uniform(s),
+            StdSlice::PerElement(s) => StdSlice::PerElement(&s[start..]),
+            StdSlice::ReadVariance { sums, out, read } => StdSlice::ReadVariance {
+                sums: &sums[start..],
+                out,
+                read,
+            },
+        }
+    }
 }
 
 /// The noise pass: `xi` (standard normal draws, one per output) becomes y + std xi.

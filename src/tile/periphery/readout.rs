@@ -2,49 +2,54 @@
 //! ADC (`adc.rs`) and, in inference, the digital output scale of each column, as one CPU kernel
 //! shared by the training op (with the ADC's straight-through backward) and the inference op; on
 //! other devices the same numbers from tensor ops. The noise comes from stream `seed`, one
-//! standard normal per output in element order, on every path.
+//! standard normal per output in element order, in blocks keyed by their index
+//! (`rng::fill_normal_blocks`), on every path; the CPU kernel draws each block in the pass
+//! that consumes it, the blocks in parallel.
 
 use super::adc::Adc;
 use super::output_noise::{NoiseStd, StdSlice, add_noise};
-use crate::cpu_op::{f32_slice, fused_cpu};
-use crate::rng::NoiseRng;
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
+use crate::rng::{NORMAL_BLOCK, for_each_normal_block};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
-/// The kernel: z = ADC(y + std xi), times `col_scale` per column when given. `xi` holds the
-/// standard normal draws, one per output (empty: no noise); it becomes the result.
+/// The kernel: z = ADC(y + std xi), times `col_scale` per column when given, with xi the
+/// standard normal draws of stream `seed` (one per output; no noise without a seed), drawn
+/// block by block in the pass that consumes them, in parallel.
 fn kernel(
     y: &[f32],
     std: StdSlice<'_>,
-    xi: Vec<f32>,
+    seed: Option<u64>,
     adc: &Adc,
     col_scale: Option<&[f32]>,
 ) -> Result<Vec<f32>> {
-    let mut z = if xi.is_empty() {
-        y.to_vec()
-    } else {
-        if xi.len() != y.len() {
-            candle_core::bail!("aimc-readout: {} draws for {} outputs", xi.len(), y.len());
-        }
-        let mut xi = xi;
-        add_noise(y, std, &mut xi);
-        xi
-    };
-    adc.apply_slice(&mut z);
-    if let Some(scale) = col_scale {
-        for row in z.chunks_mut(scale.len()) {
-            for (v, s) in row.iter_mut().zip(scale) {
-                *v *= s;
+    if let Some(len) = std.len().filter(|&len| len != y.len()) {
+        candle_core::bail!("aimc-readout: {len} stds for {} outputs", y.len());
+    }
+    let finish = |start: usize, z: &mut [f32]| {
+        adc.apply_slice(z);
+        if let Some(scale) = col_scale {
+            let mut col = start % scale.len();
+            for v in z.iter_mut() {
+                *v *= scale[col];
+                col += 1;
+                if col == scale.len() {
+                    col = 0;
+                }
             }
         }
+    };
+    let mut z = vec![0.0f32; y.len()];
+    match seed {
+        Some(seed) => for_each_normal_block(seed, &mut z, |start, xi| {
+            add_noise(&y[start..][..xi.len()], std.range(start), xi);
+            finish(start, xi);
+        }),
+        None => par_rows(&mut z, NORMAL_BLOCK, |start, z| {
+            z.copy_from_slice(&y[start..][..z.len()]);
+            finish(start, z);
+        }),
     }
     Ok(z)
-}
-
-/// `len` standard normal draws from stream `seed`.
-fn draws(seed: u64, len: usize) -> Vec<f32> {
-    let mut xi = vec![0.0f32; len];
-    NoiseRng::new(seed).fill_normal(&mut xi);
-    xi
 }
 
 /// The training op of a uniform std: y -> ADC(y + std xi).
@@ -61,12 +66,8 @@ impl CustomOp1 for UniformReadout {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let y = f32_slice(s, l)?;
-        let xi = if self.std > 0.0 {
-            draws(self.seed, y.len())
-        } else {
-            Vec::new()
-        };
-        let z = kernel(y, StdSlice::Uniform(self.std), xi, &self.adc, None)?;
+        let seed = (self.std > 0.0).then_some(self.seed);
+        let z = kernel(y, StdSlice::Uniform(self.std), seed, &self.adc, None)?;
         Ok((CpuStorage::F32(z), l.shape().clone()))
     }
 
@@ -104,7 +105,7 @@ impl CustomOp2 for ElementReadout {
             Some((out, read)) => StdSlice::ReadVariance { sums: s, out, read },
             None => StdSlice::PerElement(s),
         };
-        let z = kernel(y, std, draws(self.seed, y.len()), &self.adc, None)?;
+        let z = kernel(y, std, Some(self.seed), &self.adc, None)?;
         Ok((CpuStorage::F32(z), l1.shape().clone()))
     }
 
@@ -157,14 +158,12 @@ pub fn readout_composite(y: &Tensor, noise: &NoiseStd, adc: Adc, seed: u64) -> R
 }
 
 /// The inference op: (y, v) -> ADC(y + std xi) * col_scale[col], std = sqrt(out^2 + read^2 v)
-/// with read noise, out otherwise (`v` ignored). The draws are made before (on another thread,
-/// while the matrix products run) and handed over.
+/// with read noise, out otherwise (`v` ignored); xi from stream `seed`.
 pub(crate) struct InferenceReadout {
     pub adc: Adc,
     pub out_noise: f32,
     pub read_noise: f32,
-    /// The standard normal draws, one per output (empty without noise); taken by the forward.
-    pub xi: std::sync::Mutex<Vec<f32>>,
+    pub seed: u64,
     pub col_scale: Vec<f32>,
 }
 
@@ -181,7 +180,6 @@ impl CustomOp2 for InferenceReadout {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (y, var) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
-        let xi = std::mem::take(&mut *self.xi.lock().expect("lock"));
         let std = if self.read_noise > 0.0 {
             StdSlice::ReadVariance {
                 sums: var,
@@ -191,7 +189,9 @@ impl CustomOp2 for InferenceReadout {
         } else {
             StdSlice::Uniform(self.out_noise)
         };
-        let z = kernel(y, std, xi, &self.adc, Some(&self.col_scale))?;
+        let noisy = self.out_noise > 0.0 || self.read_noise > 0.0;
+        let seed = noisy.then_some(self.seed);
+        let z = kernel(y, std, seed, &self.adc, Some(&self.col_scale))?;
         Ok((CpuStorage::F32(z), l1.shape().clone()))
     }
 }
