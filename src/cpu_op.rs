@@ -8,6 +8,23 @@ use rayon::prelude::*;
 /// About this many elements per task of a parallel pass (whole rows, at least one row).
 const PASS_BLOCK: usize = 8192;
 
+/// `f()` compiled for AVX2 where the processor has it (8 lanes instead of SSE2's 4; no FMA, so
+/// the same numbers as the baseline build). `f` must be an `#[inline(always)]` closure, and the
+/// functions it calls `#[inline(always)]`, to be compiled into the AVX2 function.
+#[inline(always)]
+pub fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the processor supports AVX2 (checked above).
+        return unsafe { run(f) };
+    }
+    f()
+}
+
 /// `f(first_element, block)` on blocks of whole rows of `out` (rows of `n` elements), in
 /// parallel.
 pub fn par_rows(out: &mut [f32], n: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {

@@ -8,9 +8,9 @@
 //! ([`fill_normal_blocks`], [`for_each_normal_block`]): the same numbers on any number of threads.
 
 use rand::{RngExt, SeedableRng};
-use rayon::prelude::*;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 
 /// Standard normal draws per block of [`fill_normal_blocks`]: large enough that a block
 /// outweighs its scheduling and its stream's seeding, small enough (32 KiB of f32) to stay in

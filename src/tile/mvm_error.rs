@@ -113,6 +113,33 @@ pub fn mvm_error_on(
     seed: u64,
     dev: &Device,
 ) -> Result<f64> {
+    let per_vector = relative_errors(config, device, batch, t_s, seed, dev)?;
+    Ok(per_vector.mean_all()?.to_scalar::<f32>()? as f64)
+}
+
+/// The relative error of each of the `batch` input vectors of [`mvm_error`] (computed on the
+/// CPU), whose mean is eps_M: for the spread of the estimate.
+pub fn mvm_errors_per_vector(
+    config: &TileConfig,
+    device: &AnalogDevice,
+    batch: usize,
+    t_s: f64,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    let per_vector = relative_errors(config, device, batch, t_s, seed, &Device::Cpu)?;
+    let v = per_vector.flatten_all()?.to_vec1::<f32>()?;
+    Ok(v.into_iter().map(f64::from).collect())
+}
+
+/// ||y - y_ideal|| / ||y_ideal|| per input vector, [batch, 1].
+fn relative_errors(
+    config: &TileConfig,
+    device: &AnalogDevice,
+    batch: usize,
+    t_s: f64,
+    seed: u64,
+    dev: &Device,
+) -> Result<Tensor> {
     if batch == 0 {
         return Err(Error::invalid_argument(
             "batch",
@@ -128,7 +155,7 @@ pub fn mvm_error_on(
     let x: Vec<f32> = (0..batch * rows)
         .map(|_| (2.0 * rng.uniform() - 1.0) as f32)
         .collect();
-    let run = || -> candle_core::Result<f64> {
+    let run = || -> candle_core::Result<Tensor> {
         let w = Tensor::from_vec(w, (cols, rows), dev)?;
         let x = Tensor::from_vec(x, (batch, rows), dev)?;
         let ideal = x.matmul(&w.t()?)?;
@@ -138,10 +165,7 @@ pub fn mvm_error_on(
         let y = m.forward_t(&x, false)?;
         let err = (y - &ideal)?.sqr()?.sum_keepdim(1)?.sqrt()?;
         let norm = ideal.sqr()?.sum_keepdim(1)?.sqrt()?;
-        (err / norm)?
-            .mean_all()?
-            .to_scalar::<f32>()
-            .map(|v| v as f64)
+        err / norm
     };
     Ok(run()?)
 }

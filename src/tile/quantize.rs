@@ -70,7 +70,7 @@ impl Quantizer {
     }
 
     /// Quantises every element of `v` in place (vectorised).
-    #[inline]
+    #[inline(always)]
     pub fn apply_slice(&self, v: &mut [f32]) {
         let (inv, step, b) = (self.inv_step(), self.step(), self.bound);
         for x in v {
@@ -91,7 +91,7 @@ pub fn quantize_ste(x: &Tensor, q: Quantizer) -> candle_core::Result<Tensor> {
 
 /// Rounds to the nearest integer, halves away from zero (as `f32::round`), in plain arithmetic
 /// that vectorises (`f32::round` is a library call on baseline x86-64). NaN stays NaN.
-#[inline]
+#[inline(always)]
 pub fn round_half_away(x: f32) -> f32 {
     // Beyond 2^23 every f32 is an integer already.
     let c = x.clamp(-8_388_608.0, 8_388_608.0);

@@ -131,6 +131,7 @@ impl Adc {
     }
 
     /// [`Adc::apply`] on every element of `z`, in place (a pass per part, vectorised).
+    #[inline(always)]
     pub fn apply_slice(&self, z: &mut [f32]) {
         let Some(q) = self.quantizer else {
             return;

@@ -7,7 +7,7 @@
 
 use super::ir_drop::{IrCorrected, positions, term};
 use super::read_noise::variance_sums;
-use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows, with_avx2};
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 /// The IR-drop correction and the read-noise sums of one tile's DAC outputs.
@@ -21,11 +21,7 @@ pub(crate) struct SideProducts {
 /// The IR-drop correction of y: dy from tensor ops, or the sums the fused pass finishes.
 enum IrCorrection {
     Term(Tensor),
-    Sums {
-        a: Tensor,
-        weighted: Tensor,
-        k: f32,
-    },
+    Sums { a: Tensor, weighted: Tensor, k: f32 },
 }
 
 impl SideProducts {
@@ -36,7 +32,8 @@ impl SideProducts {
             None => Ok(y),
             Some(IrCorrection::Term(dy)) => y + dy,
             Some(IrCorrection::Sums { a, weighted, k }) => {
-                y.contiguous()?.apply_op3(a, weighted, IrCorrected { k: *k })
+                y.contiguous()?
+                    .apply_op3(a, weighted, IrCorrected { k: *k })
             }
         }
     }
@@ -62,21 +59,36 @@ impl CustomOp1 for StackInputs {
         let (sq, weighted) = rest.split_at_mut(if self.read { x.len() } else { 0 });
         let pos = positions(n);
         par_rows(abs, n, |start, part| {
-            for (o, v) in part.iter_mut().zip(&x[start..]) {
-                *o = v.abs();
-            }
+            with_avx2(
+                #[inline(always)]
+                || {
+                    for (o, v) in part.iter_mut().zip(&x[start..]) {
+                        *o = v.abs();
+                    }
+                },
+            )
         });
         par_rows(sq, n, |start, part| {
-            for (o, v) in part.iter_mut().zip(&x[start..]) {
-                *o = v * v;
-            }
+            with_avx2(
+                #[inline(always)]
+                || {
+                    for (o, v) in part.iter_mut().zip(&x[start..]) {
+                        *o = v * v;
+                    }
+                },
+            )
         });
         par_rows(weighted, n, |start, part| {
-            for (o, row) in part.chunks_mut(n).zip(x[start..].chunks(n)) {
-                for ((o, v), p) in o.iter_mut().zip(row).zip(&pos) {
-                    *o = v * p;
-                }
-            }
+            with_avx2(
+                #[inline(always)]
+                || {
+                    for (o, row) in part.chunks_mut(n).zip(x[start..].chunks(n)) {
+                        for ((o, v), p) in o.iter_mut().zip(row).zip(&pos) {
+                            *o = v * p;
+                        }
+                    }
+                },
+            )
         });
         Ok((CpuStorage::F32(out), Shape::from((parts * b, n))))
     }

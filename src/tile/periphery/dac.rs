@@ -5,7 +5,7 @@
 //! per row (a custom op); elsewhere the same arithmetic from tensor ops.
 
 use super::stage::{KnobInfo, Stage, bits, positive, whole_number};
-use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows, with_avx2};
 use crate::error::{InvalidKey, Result as AimcResult};
 use crate::tile::quantize::{Quantizer, quantize_ste};
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
@@ -138,17 +138,22 @@ impl CustomOp2 for ScaledDacOp {
         let inv = row_inverse(alpha, x.len() / n)?;
         let mut out = vec![0.0f32; x.len()];
         par_rows(&mut out, n, |start, rows| {
-            let first = start / n;
-            for (i, row) in rows.chunks_mut(n).enumerate() {
-                let a = inv[first + i];
-                let src = &x[start + i * n..][..n];
-                for (v, &xv) in row.iter_mut().zip(src) {
-                    *v = xv * a;
-                }
-                if let Some(q) = self.0 {
-                    q.apply_slice(row);
-                }
-            }
+            with_avx2(
+                #[inline(always)]
+                || {
+                    let first = start / n;
+                    for (i, row) in rows.chunks_mut(n).enumerate() {
+                        let a = inv[first + i];
+                        let src = &x[start + i * n..][..n];
+                        for (v, &xv) in row.iter_mut().zip(src) {
+                            *v = xv * a;
+                        }
+                        if let Some(q) = self.0 {
+                            q.apply_slice(row);
+                        }
+                    }
+                },
+            )
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }

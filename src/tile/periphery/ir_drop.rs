@@ -6,7 +6,7 @@
 //! formula from tensor ops, the fused CPU pass that finishes it, and its one-hot closed form.
 
 use super::stage::{KnobInfo, Stage, non_negative};
-use crate::cpu_op::{f32_slice, par_rows};
+use crate::cpu_op::{f32_slice, par_rows, with_avx2};
 use crate::error::InvalidKey;
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use serde::{Deserialize, Serialize};
@@ -161,11 +161,16 @@ impl CustomOp3 for IrCorrected {
         let m = l1.dims().last().copied().unwrap_or(1);
         let mut out = vec![0.0f32; y.len()];
         par_rows(&mut out, m, |start, block| {
-            let (y, a, w) = (&y[start..], &a[start..], &w[start..]);
-            for (i, o) in block.iter_mut().enumerate() {
-                let a = self.k * a[i];
-                *o = y[i] + -(0.05 * a * a * a - 0.2 * a * a + 0.5 * a) * w[i];
-            }
+            with_avx2(
+                #[inline(always)]
+                || {
+                    let (y, a, w) = (&y[start..], &a[start..], &w[start..]);
+                    for (((o, &y), &a), &w) in block.iter_mut().zip(y).zip(a).zip(w) {
+                        let a = self.k * a;
+                        *o = y + -(0.05 * a * a * a - 0.2 * a * a + 0.5 * a) * w;
+                    }
+                },
+            )
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }

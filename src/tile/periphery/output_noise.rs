@@ -147,6 +147,7 @@ impl StdSlice<'_> {
 }
 
 /// The noise pass: `xi` (standard normal draws, one per output) becomes y + std xi.
+#[inline(always)]
 pub(crate) fn add_noise(y: &[f32], std: StdSlice<'_>, xi: &mut [f32]) {
     match std {
         StdSlice::Uniform(s) => {

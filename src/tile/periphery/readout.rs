@@ -8,7 +8,7 @@
 
 use super::adc::Adc;
 use super::output_noise::{NoiseStd, StdSlice, add_noise};
-use crate::cpu_op::{f32_slice, fused_cpu, par_rows};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows, with_avx2};
 use crate::rng::{NORMAL_BLOCK, for_each_normal_block};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
@@ -25,31 +25,48 @@ fn kernel(
     if let Some(len) = std.len().filter(|&len| len != y.len()) {
         candle_core::bail!("aimc-readout: {len} stds for {} outputs", y.len());
     }
-    let finish = |start: usize, z: &mut [f32]| {
-        adc.apply_slice(z);
-        if let Some(scale) = col_scale {
-            let mut col = start % scale.len();
-            for v in z.iter_mut() {
-                *v *= scale[col];
-                col += 1;
-                if col == scale.len() {
-                    col = 0;
-                }
-            }
-        }
-    };
     let mut z = vec![0.0f32; y.len()];
     match seed {
         Some(seed) => for_each_normal_block(seed, &mut z, |start, xi| {
-            add_noise(&y[start..][..xi.len()], std.range(start), xi);
-            finish(start, xi);
+            with_avx2(
+                #[inline(always)]
+                || {
+                    add_noise(&y[start..][..xi.len()], std.range(start), xi);
+                    finish(start, xi, adc, col_scale);
+                },
+            )
         }),
         None => par_rows(&mut z, NORMAL_BLOCK, |start, z| {
-            z.copy_from_slice(&y[start..][..z.len()]);
-            finish(start, z);
+            with_avx2(
+                #[inline(always)]
+                || {
+                    z.copy_from_slice(&y[start..][..z.len()]);
+                    finish(start, z, adc, col_scale);
+                },
+            )
         }),
     }
     Ok(z)
+}
+
+/// The ADC and the column scales on the outputs `z` from element `start` on.
+#[inline(always)]
+fn finish(start: usize, z: &mut [f32], adc: &Adc, col_scale: Option<&[f32]>) {
+    adc.apply_slice(z);
+    let Some(scale) = col_scale else {
+        return;
+    };
+    // Row by row: the first one from the block's first column.
+    let first = (scale.len() - start % scale.len()).min(z.len());
+    let (head, rest) = z.split_at_mut(first);
+    for (v, s) in head.iter_mut().zip(&scale[start % scale.len()..]) {
+        *v *= s;
+    }
+    for row in rest.chunks_mut(scale.len()) {
+        for (v, s) in row.iter_mut().zip(scale) {
+            *v *= s;
+        }
+    }
 }
 
 /// The training op of a uniform std: y -> ADC(y + std xi).
