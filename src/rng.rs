@@ -18,7 +18,8 @@ use rayon::prelude::*;
 pub const NORMAL_BLOCK: usize = 8192;
 
 /// Fills `out` with standard normal draws of `seed`: block k ([`NORMAL_BLOCK`] elements, the
-/// last one shorter) from `NoiseRng::stream(seed, &[k])`, the blocks drawn in parallel.
+/// last one shorter) from `NoiseRng::stream(seed, &[k])` by the batched ziggurat
+/// (`ziggurat::fill_normal_f32_batched`), the blocks drawn in parallel.
 pub fn fill_normal_blocks(seed: u64, out: &mut [f32]) {
     for_each_normal_block(seed, out, |_, _| {});
 }
@@ -33,7 +34,12 @@ pub fn for_each_normal_block(
     out.par_chunks_mut(NORMAL_BLOCK)
         .enumerate()
         .for_each(|(k, block)| {
-            NoiseRng::stream(seed, &[k as u64]).fill_normal(block);
+            let mut rng = NoiseRng::stream(seed, &[k as u64]);
+            let inner = &mut rng.inner;
+            crate::cpu_op::with_avx2(
+                #[inline(always)]
+                || crate::ziggurat::fill_normal_f32_batched(block, || inner.random::<u64>()),
+            );
             then(k * NORMAL_BLOCK, block);
         });
 }
@@ -150,7 +156,8 @@ mod tests {
         let len = 2 * NORMAL_BLOCK + 5;
         let mut want = vec![0.0f32; len];
         for (k, block) in want.chunks_mut(NORMAL_BLOCK).enumerate() {
-            NoiseRng::stream(9, &[k as u64]).fill_normal(block);
+            let mut rng = NoiseRng::stream(9, &[k as u64]);
+            crate::ziggurat::fill_normal_f32_batched(block, || rng.next_u64());
         }
         for threads in [1, 3] {
             let pool = rayon::ThreadPoolBuilder::new()

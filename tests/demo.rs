@@ -112,7 +112,8 @@ fn quick_demo_writes_a_complete_report_and_hwa_beats_direct_mapping() {
             "summary.md lacks `{part}`:\n{summary}"
         );
     }
-    // Byte for byte the sweeps the code before issue 16's refactor wrote (the run directory
+    // Byte for byte the sweeps the code wrote when the noise came to be drawn in blocks (issue
+    // 23; each mean moved within the confidence interval of the one before; the run directory
     // aside, which differs per test run).
     if same_kernels_as_fixtures() {
         assert_eq!(

@@ -1,0 +1,349 @@
+//! Writes `benches/README.md`: every criterion benchmark of `benches/` with its floor (the plain
+//! operation it is measured against in the same run), its goal and its ratio, per thread count,
+//! from the results criterion saved (`target/criterion/GROUP/ID/BASELINE/estimates.json`,
+//! median time). `scripts/bench-table.sh` runs the benchmarks and then this; alone:
+//! `cargo run --release --example bench_table -- --threads 1,2`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One benchmark against its floor.
+struct Row {
+    /// The `cargo bench --bench` target.
+    bench: &'static str,
+    group: &'static str,
+    id: &'static str,
+    /// The id of the floor in the same group (None: a time without a floor).
+    floor: Option<&'static str>,
+    /// What the ratio may be at most (None: watched, no goal).
+    goal: Option<f64>,
+    /// What is measured and why the floor bounds it.
+    what: &'static str,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        bench: "tile_forward",
+        group: "linear_512x512_batch1024",
+        id: "dac_adc_out_noise",
+        floor: Some("candle_matmul"),
+        goal: Some(1.3),
+        what: "512x512 tile, batch 1024: DAC + ADC + output noise / candle matmul (one product plus element passes)",
+    },
+    Row {
+        bench: "tile_forward",
+        group: "linear_512x512_batch1024",
+        id: "standard_preset",
+        floor: Some("candle_matmul"),
+        goal: Some(4.5),
+        what: "512x512 standard tile after 1 h, batch 1024 / candle matmul (4 products: y, two IR-drop sums, read-noise variance)",
+    },
+    Row {
+        bench: "tile_forward",
+        group: "conv2d_64x64_3x3_32x32_batch32",
+        id: "analog_ideal",
+        floor: Some("candle_conv2d"),
+        goal: Some(1.0),
+        what: "conv 64->64 3x3 32x32 b32, ideal tile / candle conv2d (the same product)",
+    },
+    Row {
+        bench: "tile_forward",
+        group: "conv2d_64x64_3x3_32x32_batch32",
+        id: "analog_standard",
+        floor: Some("candle_conv2d"),
+        goal: Some(4.5),
+        what: "conv, standard tile after 1 h / candle conv2d (as the linear case)",
+    },
+    Row {
+        bench: "tile_forward",
+        group: "layer_4096x4096",
+        id: "program_and_read_1h",
+        floor: None,
+        goal: None,
+        what: "programming a 4096x4096 layer with PCM and reading it at 1 h (33.5 M devices)",
+    },
+    Row {
+        bench: "device_program",
+        group: "tile_512x512_pairs",
+        id: "pcm_program_and_read_1h",
+        floor: Some("floor_three_normals"),
+        goal: Some(2.0),
+        what: "PCM: program + 1 h read of 512x512 pairs / three normals per device",
+    },
+    Row {
+        bench: "device_program",
+        group: "tile_512x512_pairs",
+        id: "hermes-2dev_program_and_read_1h",
+        floor: Some("floor_three_normals"),
+        goal: Some(3.0),
+        what: "hermes-2dev (piecewise formulas) / three normals",
+    },
+    Row {
+        bench: "device_program",
+        group: "tile_512x512_pairs",
+        id: "reram-cmo_program_and_read_1h",
+        floor: Some("floor_three_normals"),
+        goal: Some(3.0),
+        what: "reram-cmo (relaxation, read noise in log10 g) / three normals",
+    },
+    Row {
+        bench: "device_program",
+        group: "tile_512x512_pairs",
+        id: "reram-wan2022_program_and_read_1h",
+        floor: Some("floor_three_normals"),
+        goal: Some(3.0),
+        what: "reram-wan2022 (measured times) / three normals",
+    },
+    Row {
+        bench: "train_step",
+        group: "wrn16-4_batch64_step",
+        id: "hwa",
+        floor: Some("fp"),
+        goal: Some(1.6),
+        what: "WRN-16-4 batch 64: HWA step / FP step (6 product-units against 3)",
+    },
+    Row {
+        bench: "train_step",
+        group: "wrn16-4_batch64_step",
+        id: "hwa_with_distillation",
+        floor: Some("fp"),
+        goal: None,
+        what: "WRN-16-4: HWA step with the distillation teacher / FP step",
+    },
+    Row {
+        bench: "lm_step",
+        group: "lstm_lm_small_step",
+        id: "hwa",
+        floor: Some("fp"),
+        goal: None,
+        what: "small LSTM language model: HWA step / FP step",
+    },
+    Row {
+        bench: "bert_step",
+        group: "bert_minilm_step",
+        id: "hwa",
+        floor: Some("fp"),
+        goal: Some(1.5),
+        what: "MiniLM-sized fine-tuning (16 x 32 tokens): HWA step / FP step",
+    },
+    Row {
+        bench: "bert_step",
+        group: "bert_minilm_step",
+        id: "hwa_without_ir_drop_and_read_noise",
+        floor: Some("fp"),
+        goal: None,
+        what: "MiniLM: HWA step without IR drop and read noise / FP step",
+    },
+    Row {
+        bench: "onnx_graph",
+        group: "onnx_graph",
+        id: "onnx",
+        floor: Some("native"),
+        goal: Some(1.3),
+        what: "CNN imported from ONNX, inference on the ideal preset / the same network in aimc's layers",
+    },
+    Row {
+        bench: "onnx_graph",
+        group: "onnx_graph_hwa_step",
+        id: "onnx",
+        floor: Some("native"),
+        goal: None,
+        what: "CNN imported from ONNX, HWA step on the standard tile / native",
+    },
+    Row {
+        bench: "onnx_graph",
+        group: "onnx_resnet8_hwa_step",
+        id: "onnx",
+        floor: Some("native"),
+        goal: Some(1.1),
+        what: "aimc's ResNet-8 exported and imported, HWA step / native",
+    },
+];
+
+/// The median time (s) criterion saved for `group`/`id` under `baseline`, if any.
+fn median_s(root: &Path, group: &str, id: &str, baseline: &str) -> Result<Option<f64>, String> {
+    let path = root
+        .join(group)
+        .join(id)
+        .join(baseline)
+        .join("estimates.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    v["median"]["point_estimate"]
+        .as_f64()
+        .map(|ns| Some(ns * 1e-9))
+        .ok_or_else(|| format!("{}: no median.point_estimate", path.display()))
+}
+
+/// A time with its unit.
+fn time(s: f64) -> String {
+    match s {
+        s if s >= 1.0 => format!("{s:.2} s"),
+        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
+        s => format!("{:.1} µs", s * 1e6),
+    }
+}
+
+struct Args {
+    threads: Vec<usize>,
+    criterion: PathBuf,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut args = Args {
+        threads: vec![],
+        criterion: root.join("target/criterion"),
+        out: root.join("benches/README.md"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--threads" => {
+                let v = value()?;
+                args.threads = v
+                    .split(',')
+                    .map(|t| match t.trim().parse::<usize>() {
+                        Ok(n) if n > 0 => Ok(n),
+                        _ => Err(format!(
+                            "invalid --threads: expected thread counts such as 1,2, found {v}"
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--criterion" => args.criterion = value()?.into(),
+            "--out" => args.out = value()?.into(),
+            "-h" | "--help" => {
+                println!(
+                    "bench_table [--threads 1,2] [--criterion target/criterion] [--out benches/README.md]\n\
+                     Writes the table of benchmarks, floors, goals and ratios from the results\n\
+                     saved as criterion baselines threadsN (scripts/bench-table.sh runs them)."
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.threads.is_empty() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        args.threads = vec![n];
+    }
+    Ok(args)
+}
+
+/// The Markdown page.
+fn page(args: &Args) -> Result<String, String> {
+    let baselines: Vec<String> = args.threads.iter().map(|t| format!("threads{t}")).collect();
+    let mut md = String::new();
+    let cmd = format!(
+        "THREADS=\"{}\" scripts/bench-table.sh",
+        args.threads
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    writeln!(
+        md,
+        "# Benchmarks\n\n\
+         Written by `{cmd}` (criterion benchmarks of `benches/`, each run with \
+         `RAYON_NUM_THREADS` threads and saved as baseline `threadsN`, then \
+         `cargo run --release --example bench_table`). Each ratio is the benchmark's median time \
+         over its floor's, both measured in the same run; goals are at most. On {} logical \
+         cores of this machine; ratios move by about 10 % from run to run on a shared machine. \
+         docs/benchmarks.md has the history and the profiles behind the numbers.\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    )
+    .unwrap();
+    let mut header = "| benchmark / floor | goal |".to_string();
+    let mut rule = "| --- | ---: |".to_string();
+    for t in &args.threads {
+        write!(header, " {t} thread{} |", if *t == 1 { "" } else { "s" }).unwrap();
+        rule.push_str(" ---: |");
+    }
+    writeln!(md, "{header}\n{rule}").unwrap();
+    let mut times = Vec::new();
+    for row in ROWS {
+        let goal = row.goal.map_or("-".to_string(), |g| format!("<= {g}x"));
+        let mut line = format!("| {} (`{}`) | {goal} |", row.what, row.bench);
+        let mut row_times = Vec::new();
+        for b in &baselines {
+            let t = median_s(&args.criterion, row.group, row.id, b)?;
+            let f = match row.floor {
+                Some(f) => median_s(&args.criterion, row.group, f, b)?,
+                None => None,
+            };
+            let cell = match (t, row.floor, f) {
+                (None, ..) => "not run".to_string(),
+                (Some(t), None, _) => time(t),
+                (Some(_), Some(_), None) => "floor not run".to_string(),
+                (Some(t), Some(_), Some(f)) => {
+                    let ratio = t / f;
+                    let mark = match row.goal {
+                        Some(g) if ratio > g => " (over)",
+                        _ => "",
+                    };
+                    format!("{ratio:.2}x{mark} ({} / {})", time(t), time(f))
+                }
+            };
+            write!(line, " {cell} |").unwrap();
+            row_times.push((t, f));
+        }
+        writeln!(md, "{line}").unwrap();
+        times.push((row, row_times));
+    }
+    if args.threads.len() > 1 {
+        let (t0, tn) = (args.threads[0], *args.threads.last().unwrap());
+        let scale = tn as f64 / t0 as f64;
+        writeln!(
+            md,
+            "\nScaling from {t0} to {tn} threads: speed-up of the benchmark and of its floor, and \
+             parallel efficiency (speed-up / {scale}).\n\n\
+             | benchmark | speed-up | efficiency | floor speed-up | floor efficiency |\n\
+             | --- | ---: | ---: | ---: | ---: |"
+        )
+        .unwrap();
+        let cell = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (
+                format!("{:.2}x", a / b),
+                format!("{:.0} %", 100.0 * a / b / scale),
+            ),
+            _ => ("-".to_string(), "-".to_string()),
+        };
+        for (row, row_times) in &times {
+            let (first, last) = (row_times[0], *row_times.last().unwrap());
+            let (s, e) = cell(first.0, last.0);
+            let (fs, fe) = cell(first.1, last.1);
+            writeln!(
+                md,
+                "| {} / {} | {s} | {e} | {fs} | {fe} |",
+                row.group, row.id
+            )
+            .unwrap();
+        }
+    }
+    Ok(md)
+}
+
+fn main() {
+    let result = parse_args().and_then(|args| {
+        let md = page(&args)?;
+        let tmp = args.out.with_extension("md.tmp");
+        std::fs::write(&tmp, &md)
+            .and_then(|_| std::fs::rename(&tmp, &args.out))
+            .map_err(|e| format!("{}: {e}", args.out.display()))?;
+        print!("{md}");
+        Ok(())
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
