@@ -18,8 +18,8 @@ use rayon::prelude::*;
 pub const NORMAL_BLOCK: usize = 8192;
 
 /// Fills `out` with standard normal draws of `seed`: block k ([`NORMAL_BLOCK`] elements, the
-/// last one shorter) from `NoiseRng::stream(seed, &[k])` by the batched ziggurat
-/// (`ziggurat::fill_normal_f32_batched`), the blocks drawn in parallel.
+/// last one shorter) from `NoiseRng::stream(seed, &[k])` as [`NoiseRng::fill_normal`] draws
+/// them, the blocks drawn in parallel.
 pub fn fill_normal_blocks(seed: u64, out: &mut [f32]) {
     for_each_normal_block(seed, out, |_, _| {});
 }
@@ -38,7 +38,7 @@ pub fn for_each_normal_block(
             let inner = &mut rng.inner;
             crate::cpu_op::with_avx2(
                 #[inline(always)]
-                || crate::ziggurat::fill_normal_f32_batched(block, || inner.random::<u64>()),
+                || crate::ziggurat::fill_normal_f32(block, || inner.random::<u64>()),
             );
             then(k * NORMAL_BLOCK, block);
         });
@@ -156,8 +156,7 @@ mod tests {
         let len = 2 * NORMAL_BLOCK + 5;
         let mut want = vec![0.0f32; len];
         for (k, block) in want.chunks_mut(NORMAL_BLOCK).enumerate() {
-            let mut rng = NoiseRng::stream(9, &[k as u64]);
-            crate::ziggurat::fill_normal_f32_batched(block, || rng.next_u64());
+            NoiseRng::stream(9, &[k as u64]).fill_normal(block);
         }
         for threads in [1, 3] {
             let pool = rayon::ThreadPoolBuilder::new()

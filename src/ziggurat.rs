@@ -78,44 +78,6 @@ pub fn fill_normal_f32(out: &mut [f32], mut next: impl FnMut() -> u64) {
     }
 }
 
-/// [`fill_normal_f32`] with the fast path's 64-bit numbers drawn a batch at a time before the
-/// table lookups, so that the generator's serial chain and the lookups overlap and the lookups
-/// vectorise (a select instead of a branch); the rare slow path then draws its own numbers from
-/// `next` after the batch. The same distribution, another order of use of the stream than
-/// [`fill_normal_f32`] (other numbers).
-#[inline(always)]
-pub fn fill_normal_f32_batched(out: &mut [f32], mut next: impl FnMut() -> u64) {
-    const BATCH: usize = 256;
-    let t = &*TABLES;
-    let mut bits = [0u64; BATCH];
-    for chunk in out.chunks_mut(BATCH) {
-        let bits = &mut bits[..chunk.len()];
-        for b in bits.iter_mut() {
-            *b = next();
-        }
-        let mut slow = false;
-        for (o, &u) in chunk.iter_mut().zip(bits.iter()) {
-            let hz = (u >> 32) as u32 as i32;
-            let iz = (u & 127) as usize;
-            let fast = hz.unsigned_abs() < t.k[iz];
-            slow |= !fast;
-            *o = if fast { hz as f32 * t.w[iz] } else { f32::NAN };
-        }
-        if !slow {
-            continue;
-        }
-        for (o, &u) in chunk.iter_mut().zip(bits.iter()) {
-            if o.is_nan() {
-                let (hz, iz) = ((u >> 32) as u32 as i32, (u & 127) as usize);
-                *o = match slow_path(hz, iz, &mut next, t) {
-                    Some(x) => x,
-                    None => normal_f32(&mut next),
-                };
-            }
-        }
-    }
-}
-
 /// Uniform in (0, 1) from 64 random bits.
 #[inline]
 fn open01(u: u64) -> f64 {
@@ -150,20 +112,9 @@ mod tests {
     fn moments_and_tails_match_the_standard_normal() {
         let n = 2_000_000usize;
         let mut rng = NoiseRng::new(11);
-        let one_by_one: Vec<f64> = (0..n)
+        let v: Vec<f64> = (0..n)
             .map(|_| normal_f32(|| rng.next_u64()) as f64)
             .collect();
-        let mut batched = vec![0.0f32; n];
-        fill_normal_f32_batched(&mut batched, || rng.next_u64());
-        let batched: Vec<f64> = batched.into_iter().map(f64::from).collect();
-        for v in [one_by_one, batched] {
-            check_standard_normal(&v);
-        }
-    }
-
-    /// Moments, tails and signs of `v` against the standard normal, within 5 standard errors.
-    fn check_standard_normal(v: &[f64]) {
-        let n = v.len();
         let nf = n as f64;
         let mean = v.iter().sum::<f64>() / nf;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
