@@ -39,6 +39,7 @@ pub mod error;
 pub mod experiment;
 pub mod fastmath;
 pub mod fsutil;
+pub mod gemm;
 pub mod models;
 pub mod nn;
 pub mod onnx;

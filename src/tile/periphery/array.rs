@@ -1,13 +1,14 @@
 //! The products the crossbar array computes besides y = x W^T, for the stages that need them,
 //! without gradients (the backward is straight-through, physics.md section 5): IR drop's
 //! a = |x| |W|^T and (x * positions) W^T (`ir_drop.rs`) and read noise's v = x^2 |W|^T
-//! (`read_noise.rs`). On the CPU the inputs |x|, x^2 and x * positions come from one pass over x
-//! and go through two matrix products (|x| and x^2 stacked against |W|); elsewhere each from
-//! tensor ops.
+//! (`read_noise.rs`). On the CPU the inputs |x|, x^2 and x * positions come from parallel passes
+//! over x and go through two matrix products (|x| and x^2 stacked against |W|; `gemm.rs`);
+//! elsewhere each from tensor ops.
 
 use super::ir_drop::{IrCorrected, positions, term};
 use super::read_noise::variance_sums;
 use crate::cpu_op::{f32_slice, fused_cpu, par_rows, with_avx2};
+use crate::gemm::matmul_wt;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 /// The IR-drop correction and the read-noise sums of one tile's DAC outputs.
@@ -125,14 +126,14 @@ pub(crate) fn side_products(
         read,
     })?;
     let abs_rows = (ir.is_some() as usize + read as usize) * b;
-    let abs_products = stacked.narrow(0, 0, abs_rows)?.matmul(&w_abs.t()?)?;
+    let abs_products = matmul_wt(&stacked.narrow(0, 0, abs_rows)?, &w_abs)?;
     let read_var = read
         .then(|| abs_products.narrow(0, abs_rows - b, b))
         .transpose()?;
     let ir = match ir {
         Some(g) => Some(IrCorrection::Sums {
             a: abs_products.narrow(0, 0, b)?.contiguous()?,
-            weighted: stacked.narrow(0, abs_rows, b)?.matmul(&w.t()?)?,
+            weighted: matmul_wt(&stacked.narrow(0, abs_rows, b)?, &w)?,
             k: g * n as f32,
         }),
         None => None,

@@ -13,6 +13,7 @@ use super::array::side_products;
 use super::dac::scaled_dac;
 use super::output_noise::NoiseStd;
 use super::readout::readout;
+use crate::gemm::matmul_wt;
 use crate::rng::NoiseRng;
 use candle_core::{Result, Tensor};
 
@@ -22,7 +23,7 @@ impl Periphery {
     pub fn analog(&self, x: &Tensor, w: &Tensor, seed: u64) -> Result<Tensor> {
         let w_abs = w.detach().abs()?;
         let side = side_products(self.ir_drop, self.read_noise > 0.0, x, w, &w_abs)?;
-        let y = side.corrected(x.matmul(&w.t()?)?)?;
+        let y = side.corrected(matmul_wt(x, w)?)?;
         let noise = match side.read_var {
             Some(sums) => NoiseStd::ReadVariance {
                 sums,

@@ -9,6 +9,7 @@ use super::Periphery;
 use super::array::side_products;
 use super::dac::ScaledDacOp;
 use super::readout::InferenceReadout;
+use crate::gemm::matmul_wt;
 use crate::rng::NoiseRng;
 use candle_core::{Result, Tensor};
 
@@ -65,7 +66,7 @@ impl Periphery {
         let alpha = Tensor::new(&[alpha], x.device())?;
         let xq = x.apply_op2_no_bwd(&alpha, &ScaledDacOp(self.dac))?;
         let side = side_products(self.ir_drop, self.read_noise > 0.0, &xq, w, w_abs)?;
-        let y = side.corrected(xq.matmul(&w.t()?)?)?;
+        let y = side.corrected(matmul_wt(&xq, w)?)?;
         let var = side.read_var.unwrap_or_else(|| y.clone());
         Ok((y, var))
     }

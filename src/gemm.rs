@@ -1,0 +1,163 @@
+//! The matrix products of the tile's CPU passes, y = x W^T for x [B, n] and W [m, n], by
+//! matrixmultiply's sgemm (pure Rust, AVX2/FMA kernels chosen at run time). On the 2-core
+//! development machine it took 3.4-4.0 ms for B = 1024, n = m = 512 on 2 threads against
+//! 5.0-6.5 ms for candle 0.11's matmul (the `gemm` crate), 4.6-6.5 ms against 7.9-9.2 ms on one
+//! (docs/benchmarks.md). The rows of x go in fixed blocks of [`ROWS_PER_TASK`] to rayon's
+//! threads, one sgemm each: every output is summed by one call in the same order whatever the
+//! thread count, so the bytes do not depend on it. As a candle op ([`XwT`]) its backward is
+//! candle's own products: dx = dy W, dW = dy^T x.
+
+use crate::cpu_op::f32_slice;
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+/// Rows of x per task (and per sgemm call).
+pub const ROWS_PER_TASK: usize = 128;
+
+/// x W^T [B, m] for x [B, n] and W [m, n], both row-major.
+pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
+    let b = if n == 0 { 0 } else { x.len() / n };
+    let mut y = vec![0.0f32; b * m];
+    if m == 0 || b == 0 {
+        return y;
+    }
+    y.par_chunks_mut(ROWS_PER_TASK * m)
+        .zip(x.par_chunks(ROWS_PER_TASK * n))
+        .for_each(|(y, x)| {
+            let rows = y.len() / m;
+            // SAFETY: x is rows x n (row strides n, 1), W^T is W read with strides (1, n), y is
+            // rows x m (strides m, 1); the slices hold exactly these elements.
+            unsafe {
+                matrixmultiply::sgemm(
+                    rows,
+                    n,
+                    m,
+                    1.0,
+                    x.as_ptr(),
+                    n as isize,
+                    1,
+                    w.as_ptr(),
+                    1,
+                    n as isize,
+                    0.0,
+                    y.as_mut_ptr(),
+                    m as isize,
+                    1,
+                )
+            };
+        });
+    y
+}
+
+/// (x [B, n], W [m, n]) -> x W^T [B, m] (contiguous f32 on the CPU).
+pub struct XwT;
+
+impl CustomOp2 for XwT {
+    fn name(&self) -> &'static str {
+        "aimc-x-wt"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, w) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
+        let (b, n) = l1.shape().dims2()?;
+        let (m, n2) = l2.shape().dims2()?;
+        if n != n2 {
+            candle_core::bail!("aimc-x-wt: x [{b}, {n}] against W [{m}, {n2}]");
+        }
+        Ok((CpuStorage::F32(x_wt(x, w, n, m)), Shape::from((b, m))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        Ok((Some(grad.matmul(w)?), Some(grad.t()?.matmul(x)?)))
+    }
+}
+
+/// x W^T for x [B, n] and W [m, n]: [`XwT`] for f32 on the CPU, candle's matmul elsewhere.
+pub fn matmul_wt(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if crate::cpu_op::fused_cpu(x) && crate::cpu_op::fused_cpu(w) {
+        return x.contiguous()?.apply_op2(&w.contiguous()?, XwT);
+    }
+    x.matmul(&w.t()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::NoiseRng;
+    use candle_core::{Device, Var};
+
+    fn randn(shape: (usize, usize), seed: u64) -> Tensor {
+        let mut v = vec![0f32; shape.0 * shape.1];
+        NoiseRng::new(seed).fill_normal(&mut v);
+        Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    }
+
+    /// The same products as candle's matmul (to rounding), several row blocks and a partial one.
+    #[test]
+    fn products_equal_candles() -> Result<()> {
+        let (x, w) = (randn((300, 70), 1), randn((45, 70), 2));
+        let got = matmul_wt(&x, &w)?.flatten_all()?.to_vec1::<f32>()?;
+        let want = x.matmul(&w.t()?)?.flatten_all()?.to_vec1::<f32>()?;
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        Ok(())
+    }
+
+    /// The bytes do not depend on the thread count.
+    #[test]
+    fn same_bytes_on_any_thread_count() {
+        let (x, w) = (randn((1000, 64), 3), randn((33, 64), 4));
+        let (x, w) = (
+            x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            w.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        );
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| x_wt(&x, &w, 64, 33))
+        };
+        assert_eq!(run(1), run(3));
+    }
+
+    /// The backward is that of x W^T.
+    #[test]
+    fn gradients_are_those_of_the_product() -> Result<()> {
+        let x = Var::from_tensor(&randn((5, 7), 5))?;
+        let w = Var::from_tensor(&randn((3, 7), 6))?;
+        let g = matmul_wt(x.as_tensor(), w.as_tensor())?
+            .sqr()?
+            .sum_all()?
+            .backward()?;
+        let h = x
+            .as_tensor()
+            .matmul(&w.as_tensor().t()?)?
+            .sqr()?
+            .sum_all()?
+            .backward()?;
+        for v in [&x, &w] {
+            let (a, b) = (
+                g.get(v).unwrap().flatten_all()?.to_vec1::<f32>()?,
+                h.get(v).unwrap().flatten_all()?.to_vec1::<f32>()?,
+            );
+            for (p, q) in a.iter().zip(&b) {
+                assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{p} vs {q}");
+            }
+        }
+        Ok(())
+    }
+}
