@@ -16,7 +16,7 @@ pub const ROWS_PER_TASK: usize = 128;
 
 /// x W^T [B, m] for x [B, n] and W [m, n], both row-major.
 pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
-    let b = if n == 0 { 0 } else { x.len() / n };
+    let b = x.len().checked_div(n).unwrap_or(0);
     let mut y = vec![0.0f32; b * m];
     if m == 0 || b == 0 {
         return y;
