@@ -24,7 +24,7 @@ use std::time::Duration;
 mod common;
 
 #[global_allocator]
-static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::Allocator = aimc::alloc::Allocator;
 
 const BATCH: usize = 16;
 const TOKENS: usize = 32;

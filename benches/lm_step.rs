@@ -23,7 +23,7 @@ use std::time::Duration;
 mod common;
 
 #[global_allocator]
-static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::Allocator = aimc::alloc::Allocator;
 
 const VOCAB: usize = 10_000;
 const BATCH: usize = 20;

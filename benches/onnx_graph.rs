@@ -47,7 +47,7 @@ use std::time::Duration;
 mod common;
 
 #[global_allocator]
-static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::Allocator = aimc::alloc::Allocator;
 
 const BATCH: usize = 32;
 /// (input channels, output channels) of the three convolutions.

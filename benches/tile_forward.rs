@@ -19,7 +19,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
 #[global_allocator]
-static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::Allocator = aimc::alloc::Allocator;
 
 fn randn(shape: &[usize], std: f64, seed: u64) -> Tensor {
     let mut rng = NoiseRng::new(seed);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 /// mimalloc, keeping freed memory for reuse (see `aimc::alloc`).
 #[global_allocator]
-static ALLOCATOR: aimc::alloc::MiMalloc = aimc::alloc::MiMalloc;
+static ALLOCATOR: aimc::alloc::Allocator = aimc::alloc::Allocator;
 
 /// Writes candle's default thread count into `RAYON_NUM_THREADS` when it is not set. candle
 /// 0.11 asks for its thread count at every matrix product and, without the variable, counts the
