@@ -1,12 +1,13 @@
 //! Unrolling of convolution inputs (im2col) as one pass on the CPU, with its adjoint (col2im)
 //! as the backward pass: x [B, C, H, W] -> [B * Ho * Wo, C * kh * kw], rows in output-pixel
 //! order, columns ordered C, kh, kw (physics.md section 3). Any stride and dilation per axis and
-//! any zero padding per side (ONNX's `strides`, `dilations`, `pads`). Other devices use tensor
-//! ops.
+//! any zero padding per side (ONNX's `strides`, `dilations`, `pads`). On the CPU images run in
+//! parallel (the same bytes on any thread count); other devices use tensor ops.
 
 use super::conv2d::Conv2dGeometry;
 use crate::cpu_op::f32_slice;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
 /// The geometry of a 2-D convolution: stride and dilation per axis (height, width) and zero
 /// padding per side (top, left, bottom, right).
@@ -65,11 +66,20 @@ struct Unroll {
 }
 
 impl Unroll {
+    /// Elements of one image's unrolled rows, and of the image itself.
+    fn image_sizes(&self) -> (usize, usize) {
+        (
+            self.ho * self.wo * self.c * self.kh * self.kw,
+            self.c * self.h * self.w,
+        )
+    }
+
     /// Calls `f(row, input_offset, col_offset, len)` for every run of kernel columns of one
-    /// (output pixel, channel, kernel row) that lies inside the input: `len` consecutive
-    /// elements of row `row` starting at column `col_offset` come from consecutive input
-    /// elements starting at `input_offset` (with a dilation of the width above 1, every run is
-    /// one element). Runs are visited in row order.
+    /// (output pixel, channel, kernel row) of one image that lies inside the input: `len`
+    /// consecutive elements of the image's row `row` starting at column `col_offset` come from
+    /// consecutive elements of the image starting at `input_offset` (with a dilation of the
+    /// width above 1, every run is one element). Runs are visited in row order; every image has
+    /// the same runs.
     #[inline]
     fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize, usize)) {
         let (h, w) = (self.h as isize, self.w as isize);
@@ -78,30 +88,28 @@ impl Unroll {
         let (dh, dw) = (self.g.dilation.0 as isize, self.g.dilation.1 as isize);
         let (pt, pl) = (self.g.pads[0] as isize, self.g.pads[1] as isize);
         let mut rows_i: Vec<isize> = Vec::with_capacity(self.kh);
-        for b in 0..self.b {
-            for oh in 0..self.ho {
-                let h0 = oh as isize * sh - pt;
-                rows_i.clear();
-                rows_i.extend((0..kh).filter(|i| (0..h).contains(&(h0 + i * dh))));
-                for ow in 0..self.wo {
-                    let row = (b * self.ho + oh) * self.wo + ow;
-                    let w0 = ow as isize * sw - pl;
-                    let (j_lo, j_hi) = ((-w0).max(0), (w - w0).min(kw));
-                    if dw == 1 && j_lo >= j_hi {
-                        continue;
-                    }
-                    for c in 0..self.c {
-                        let plane = (b * self.c + c) * self.h * self.w;
-                        for &i in &rows_i {
-                            let line = plane as isize + (h0 + i * dh) * w;
-                            let col = (c as isize * kh + i) * kw;
-                            if dw == 1 {
-                                let len = (j_hi - j_lo) as usize;
-                                f(row, (line + w0 + j_lo) as usize, (col + j_lo) as usize, len);
-                            } else {
-                                for j in (0..kw).filter(|j| (0..w).contains(&(w0 + j * dw))) {
-                                    f(row, (line + w0 + j * dw) as usize, (col + j) as usize, 1);
-                                }
+        for oh in 0..self.ho {
+            let h0 = oh as isize * sh - pt;
+            rows_i.clear();
+            rows_i.extend((0..kh).filter(|i| (0..h).contains(&(h0 + i * dh))));
+            for ow in 0..self.wo {
+                let row = oh * self.wo + ow;
+                let w0 = ow as isize * sw - pl;
+                let (j_lo, j_hi) = ((-w0).max(0), (w - w0).min(kw));
+                if dw == 1 && j_lo >= j_hi {
+                    continue;
+                }
+                for c in 0..self.c {
+                    let plane = c * self.h * self.w;
+                    for &i in &rows_i {
+                        let line = plane as isize + (h0 + i * dh) * w;
+                        let col = (c as isize * kh + i) * kw;
+                        if dw == 1 {
+                            let len = (j_hi - j_lo) as usize;
+                            f(row, (line + w0 + j_lo) as usize, (col + j_lo) as usize, len);
+                        } else {
+                            for j in (0..kw).filter(|j| (0..w).contains(&(w0 + j * dw))) {
+                                f(row, (line + w0 + j * dw) as usize, (col + j) as usize, 1);
                             }
                         }
                     }
@@ -123,13 +131,19 @@ impl CustomOp1 for Im2Col {
         let u = self.0;
         let (rows, k) = (u.b * u.ho * u.wo, u.c * u.kh * u.kw);
         let mut out = vec![0.0f32; rows * k];
-        u.for_each_run(|row, src, col, len| {
-            let dst = row * k + col;
-            // Runs are short (the kernel width): a loop beats a call to memcpy.
-            for (o, v) in out[dst..dst + len].iter_mut().zip(&x[src..src + len]) {
-                *o = *v;
-            }
-        });
+        let (unrolled, image) = u.image_sizes();
+        // Images in parallel: each writes its own rows.
+        out.par_chunks_mut(unrolled.max(1))
+            .zip(x.par_chunks(image.max(1)))
+            .for_each(|(out, x)| {
+                u.for_each_run(|row, src, col, len| {
+                    let dst = row * k + col;
+                    // Runs are short (the kernel width): a loop beats a call to memcpy.
+                    for (o, v) in out[dst..dst + len].iter_mut().zip(&x[src..src + len]) {
+                        *o = *v;
+                    }
+                })
+            });
         Ok((CpuStorage::F32(out), Shape::from((rows, k))))
     }
 
@@ -150,12 +164,18 @@ impl CustomOp1 for Col2Im {
         let u = self.0;
         let k = u.c * u.kh * u.kw;
         let mut out = vec![0.0f32; u.b * u.c * u.h * u.w];
-        u.for_each_run(|row, dst, col, len| {
-            let src = row * k + col;
-            for (o, v) in out[dst..dst + len].iter_mut().zip(&g[src..src + len]) {
-                *o += v;
-            }
-        });
+        let (unrolled, image) = u.image_sizes();
+        // Images in parallel, each summed in the same order on any thread count.
+        out.par_chunks_mut(image.max(1))
+            .zip(g.par_chunks(unrolled.max(1)))
+            .for_each(|(out, g)| {
+                u.for_each_run(|row, dst, col, len| {
+                    let src = row * k + col;
+                    for (o, v) in out[dst..dst + len].iter_mut().zip(&g[src..src + len]) {
+                        *o += v;
+                    }
+                })
+            });
         Ok((CpuStorage::F32(out), Shape::from((u.b, u.c, u.h, u.w))))
     }
 }
@@ -271,6 +291,35 @@ mod tests {
                 assert!((u - v).abs() <= 1e-3 * v.abs().max(1.0), "{u} vs {v}");
             }
         }
+        Ok(())
+    }
+
+    /// Unrolling and its adjoint give the same bytes on 1 and 3 threads.
+    #[test]
+    fn same_bytes_on_any_thread_count() -> Result<()> {
+        let mut rng = NoiseRng::new(4);
+        let v: Vec<f32> = (0..5 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
+        let x = Var::from_vec(v, (5, 3, 7, 6), &Device::Cpu)?;
+        let run = |threads| -> Result<(Vec<f32>, Vec<f32>)> {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let (cols, _) = im2col(x.as_tensor(), 3, 3, geometries()[4])?;
+                let weights = cols.sin()?;
+                let grads = (&cols * &weights)?.sum_all()?.backward()?;
+                Ok((
+                    cols.flatten_all()?.to_vec1::<f32>()?,
+                    grads
+                        .get(&x)
+                        .expect("grad")
+                        .flatten_all()?
+                        .to_vec1::<f32>()?,
+                ))
+            })
+        };
+        assert_eq!(run(1)?, run(3)?);
         Ok(())
     }
 
