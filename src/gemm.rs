@@ -2,9 +2,10 @@
 //! matrixmultiply's sgemm (pure Rust, AVX2/FMA kernels chosen at run time). On the 2-core
 //! development machine it took 3.4-4.0 ms for B = 1024, n = m = 512 on 2 threads against
 //! 5.0-6.5 ms for candle 0.11's matmul (the `gemm` crate), 4.6-6.5 ms against 7.9-9.2 ms on one
-//! (docs/benchmarks.md). The rows of x go in fixed blocks of [`ROWS_PER_TASK`] to rayon's
-//! threads, one sgemm each: every output is summed by one call in the same order whatever the
-//! thread count, so the bytes do not depend on it. As a candle op ([`XwT`]) its backward is
+//! (docs/benchmarks.md). The output goes in fixed blocks of [`ROWS_PER_TASK`] x [`COLS_PER_TASK`]
+//! to rayon's threads, one sgemm each over the whole inner dimension: every output is summed by
+//! one call in the same order whatever the thread count, so the bytes do not depend on it (nor
+//! on the blocks: sgemm sums each output alone, in fixed blocks of the inner dimension). As a candle op ([`XwT`]) its backward is
 //! candle's own products: dx = dy W, dW = dy^T x.
 
 use crate::cpu_op::f32_slice;
@@ -14,6 +15,17 @@ use rayon::prelude::*;
 /// Rows of x per task (and per sgemm call).
 pub const ROWS_PER_TASK: usize = 128;
 
+/// Rows of W (output columns) per task: a batch of 1024 through a 512-wide tile makes 32 tasks,
+/// one of 64 still 4 (a core count of 32-128 finds work).
+pub const COLS_PER_TASK: usize = 128;
+
+/// The output's address, shared by tasks that write disjoint blocks of it.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+// SAFETY: tasks write disjoint blocks (see x_wt).
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
 /// x W^T [B, m] for x [B, n] and W [m, n], both row-major.
 pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
     let b = x.len().checked_div(n).unwrap_or(0);
@@ -21,26 +33,35 @@ pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
     if m == 0 || b == 0 {
         return y;
     }
-    y.par_chunks_mut(ROWS_PER_TASK * m)
-        .zip(x.par_chunks(ROWS_PER_TASK * n))
-        .for_each(|(y, x)| {
-            let rows = y.len() / m;
-            // SAFETY: x is rows x n (row strides n, 1), W^T is W read with strides (1, n), y is
-            // rows x m (strides m, 1); the slices hold exactly these elements.
+    assert_eq!(w.len(), m * n, "W [{m}, {n}]");
+    let out = OutPtr(y.as_mut_ptr());
+    let (row_blocks, col_blocks) = (b.div_ceil(ROWS_PER_TASK), m.div_ceil(COLS_PER_TASK));
+    (0..row_blocks * col_blocks)
+        .into_par_iter()
+        .for_each(|task| {
+            let (r0, c0) = (
+                task / col_blocks * ROWS_PER_TASK,
+                task % col_blocks * COLS_PER_TASK,
+            );
+            let (rows, cols) = (ROWS_PER_TASK.min(b - r0), COLS_PER_TASK.min(m - c0));
+            let out = out;
+            // SAFETY: x rows r0.. (strides n, 1) and W rows c0.. read transposed (strides 1, n)
+            // lie inside the slices; the output block [r0.., c0..] (strides m, 1) lies inside y
+            // and no other task writes it.
             unsafe {
                 matrixmultiply::sgemm(
                     rows,
                     n,
-                    m,
+                    cols,
                     1.0,
-                    x.as_ptr(),
+                    x.as_ptr().add(r0 * n),
                     n as isize,
                     1,
-                    w.as_ptr(),
+                    w.as_ptr().add(c0 * n),
                     1,
                     n as isize,
                     0.0,
-                    y.as_mut_ptr(),
+                    out.0.add(r0 * m + c0),
                     m as isize,
                     1,
                 )
@@ -114,6 +135,39 @@ mod tests {
             assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} vs {b}");
         }
         Ok(())
+    }
+
+    /// The blocks give the bytes of one sgemm over the whole product (so that outputs do not
+    /// depend on how the product is cut into tasks).
+    #[test]
+    fn blocks_give_the_bytes_of_one_call() {
+        let (b, n, m) = (300, 70, 290);
+        let (x, w) = (randn((b, n), 7), randn((m, n), 8));
+        let (x, w) = (
+            x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            w.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        );
+        let mut whole = vec![0.0f32; b * m];
+        // SAFETY: the same strides as x_wt's, over the whole matrices.
+        unsafe {
+            matrixmultiply::sgemm(
+                b,
+                n,
+                m,
+                1.0,
+                x.as_ptr(),
+                n as isize,
+                1,
+                w.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                whole.as_mut_ptr(),
+                m as isize,
+                1,
+            )
+        };
+        assert_eq!(x_wt(&x, &w, n, m), whole);
     }
 
     /// The bytes do not depend on the thread count.
