@@ -26,6 +26,13 @@ struct OutPtr(*mut f32);
 unsafe impl Send for OutPtr {}
 unsafe impl Sync for OutPtr {}
 
+impl OutPtr {
+    /// The address (a method, so that closures capture the whole `OutPtr`).
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
 /// x W^T [B, m] for x [B, n] and W [m, n], both row-major.
 pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
     let b = x.len().checked_div(n).unwrap_or(0);
@@ -44,7 +51,6 @@ pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
                 task % col_blocks * COLS_PER_TASK,
             );
             let (rows, cols) = (ROWS_PER_TASK.min(b - r0), COLS_PER_TASK.min(m - c0));
-            let out = out;
             // SAFETY: x rows r0.. (strides n, 1) and W rows c0.. read transposed (strides 1, n)
             // lie inside the slices; the output block [r0.., c0..] (strides m, 1) lies inside y
             // and no other task writes it.
@@ -61,7 +67,7 @@ pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
                     1,
                     n as isize,
                     0.0,
-                    out.0.add(r0 * m + c0),
+                    out.get().add(r0 * m + c0),
                     m as isize,
                     1,
                 )
