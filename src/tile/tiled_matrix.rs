@@ -448,14 +448,13 @@ impl TiledMatrix {
         let (g_min, g_max) = (device.g_min_us() as f32, device.g_max_us() as f32);
         // Tiles in index order (t = r * columns + c), programmed in parallel: each draws from
         // its own stream, so the result does not depend on the thread count.
-        let blocks: Vec<(usize, usize)> = (0..self.grid.row_chunks.len())
-            .flat_map(|r| (0..self.grid.col_chunks.len()).map(move |c| (r, c)))
-            .collect();
-        let tiles = blocks
+        let columns = self.grid.col_chunks.len();
+        let tiles = (0..self.grid.row_chunks.len() * columns)
             .into_par_iter()
-            .map(|(r, c)| {
+            .map(|t| {
+                let (r, c) = (t / columns, t % columns);
+                debug_assert_eq!(self.tile_index(r, c), t);
                 let (rr, cr) = (&self.grid.row_chunks[r], &self.grid.col_chunks[c]);
-                let t = self.tile_index(r, c);
                 let (m, n) = (cr.len(), rr.len());
                 let block: Vec<f32> = w[cr.clone()]
                     .iter()
