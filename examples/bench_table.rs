@@ -1,8 +1,9 @@
 //! Writes `benches/README.md`: every criterion benchmark of `benches/` with its floor (the plain
 //! operation it is measured against in the same run), its goal and its ratio, per thread count,
 //! from the results criterion saved (`target/criterion/GROUP/ID/BASELINE/estimates.json`,
-//! median time). `scripts/bench-table.sh` runs the benchmarks and then this; alone:
-//! `cargo run --release --example bench_table -- --threads 1,2`.
+//! median time). With several runs (`RUNS=3`, baselines threadsN-runR) each cell is the median
+//! over the runs of the ratio, with its range. `scripts/bench-table.sh` runs the benchmarks and
+//! then this; alone: `cargo run --release --example bench_table -- --threads 1,2 --runs 1`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -188,6 +189,85 @@ fn median_s(root: &Path, group: &str, id: &str, baseline: &str) -> Result<Option
         .ok_or_else(|| format!("{}: no median.point_estimate", path.display()))
 }
 
+/// The baseline criterion saved run `run` (from 1) at `threads` threads under.
+fn baseline(threads: usize, run: usize) -> String {
+    match run {
+        1 => format!("threads{threads}"),
+        r => format!("threads{threads}-run{r}"),
+    }
+}
+
+/// The median of `v` (None if empty).
+fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some(0.5 * (v[n / 2 - 1] + v[n / 2])),
+    }
+}
+
+/// One row's measurements at one thread count: the benchmark's median time and its floor's,
+/// per run where it was run.
+struct Runs {
+    times: Vec<f64>,
+    floors: Vec<f64>,
+    /// benchmark / floor of each run where both ran.
+    ratios: Vec<f64>,
+}
+
+impl Runs {
+    fn read(root: &Path, row: &Row, threads: usize, runs: usize) -> Result<Runs, String> {
+        let mut r = Runs {
+            times: vec![],
+            floors: vec![],
+            ratios: vec![],
+        };
+        for run in 1..=runs {
+            let b = baseline(threads, run);
+            let t = median_s(root, row.group, row.id, &b)?;
+            let f = match row.floor {
+                Some(f) => median_s(root, row.group, f, &b)?,
+                None => None,
+            };
+            r.times.extend(t);
+            r.floors.extend(f);
+            if let (Some(t), Some(f)) = (t, f) {
+                r.ratios.push(t / f);
+            }
+        }
+        Ok(r)
+    }
+
+    /// The table cell: median ratio (range over runs) and median times, or the median time.
+    fn cell(&self, row: &Row) -> String {
+        let (Some(t), floor) = (median(&self.times), median(&self.floors)) else {
+            return "not run".to_string();
+        };
+        let Some(_) = row.floor else {
+            return time(t);
+        };
+        let (Some(ratio), Some(f)) = (median(&self.ratios), floor) else {
+            return "floor not run".to_string();
+        };
+        let mark = match row.goal {
+            Some(g) if ratio > g => " (over)",
+            _ => "",
+        };
+        let spread = match self.ratios.len() {
+            1 => String::new(),
+            n => {
+                let lo = self.ratios.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = self.ratios.iter().copied().fold(0.0, f64::max);
+                format!(", {lo:.2}-{hi:.2}x over {n} runs")
+            }
+        };
+        format!("{ratio:.2}x{mark} ({} / {}{spread})", time(t), time(f))
+    }
+}
+
 /// A time with its unit.
 fn time(s: f64) -> String {
     match s {
@@ -199,6 +279,7 @@ fn time(s: f64) -> String {
 
 struct Args {
     threads: Vec<usize>,
+    runs: usize,
     criterion: PathBuf,
     out: PathBuf,
 }
@@ -207,6 +288,7 @@ fn parse_args() -> Result<Args, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut args = Args {
         threads: vec![],
+        runs: 1,
         criterion: root.join("target/criterion"),
         out: root.join("benches/README.md"),
     };
@@ -226,13 +308,25 @@ fn parse_args() -> Result<Args, String> {
                     })
                     .collect::<Result<_, _>>()?;
             }
+            "--runs" => {
+                let v = value()?;
+                args.runs = match v.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return Err(format!(
+                            "invalid --runs: expected a number of runs such as 3, found {v}"
+                        ));
+                    }
+                };
+            }
             "--criterion" => args.criterion = value()?.into(),
             "--out" => args.out = value()?.into(),
             "-h" | "--help" => {
                 println!(
-                    "bench_table [--threads 1,2] [--criterion target/criterion] [--out benches/README.md]\n\
+                    "bench_table [--threads 1,2] [--runs 1] [--criterion target/criterion] [--out benches/README.md]\n\
                      Writes the table of benchmarks, floors, goals and ratios from the results\n\
-                     saved as criterion baselines threadsN (scripts/bench-table.sh runs them)."
+                     saved as criterion baselines threadsN and threadsN-runR (runs after the\n\
+                     first; scripts/bench-table.sh runs them)."
                 );
                 std::process::exit(0);
             }
@@ -248,25 +342,38 @@ fn parse_args() -> Result<Args, String> {
 
 /// The Markdown page.
 fn page(args: &Args) -> Result<String, String> {
-    let baselines: Vec<String> = args.threads.iter().map(|t| format!("threads{t}")).collect();
     let mut md = String::new();
+    let runs = match args.runs {
+        1 => String::new(),
+        r => format!("RUNS={r} "),
+    };
     let cmd = format!(
-        "THREADS=\"{}\" scripts/bench-table.sh",
+        "{runs}THREADS=\"{}\" scripts/bench-table.sh",
         args.threads
             .iter()
             .map(|t| t.to_string())
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let method = match args.runs {
+        1 => "Each ratio is the benchmark's median time over its floor's, both measured in the \
+              same run"
+            .to_string(),
+        r => format!(
+            "Every benchmark ran {r} times, one run of all after the other (baselines `threadsN` \
+             and `threadsN-runR`); each ratio is the median over the runs of the benchmark's \
+             median time over its floor's in the same run, with the range over the runs, and \
+             the times are the medians over the runs"
+        ),
+    };
     writeln!(
         md,
         "# Benchmarks\n\n\
          Written by `{cmd}` (criterion benchmarks of `benches/`, each run with \
          `RAYON_NUM_THREADS` threads and saved as baseline `threadsN`, then \
-         `cargo run --release --example bench_table`). Each ratio is the benchmark's median time \
-         over its floor's, both measured in the same run; goals are at most. On {} logical \
-         cores of this machine; ratios move by about 10 % from run to run on a shared machine. \
-         docs/benchmarks.md has the history and the profiles behind the numbers.\n",
+         `cargo run --release --example bench_table`). {method}; goals are at most. On {} \
+         logical cores of this machine; a ratio moves by 10-30 % from run to run on this shared \
+         machine. docs/benchmarks.md has the history and the profiles behind the numbers.\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     )
     .unwrap();
@@ -282,27 +389,10 @@ fn page(args: &Args) -> Result<String, String> {
         let goal = row.goal.map_or("-".to_string(), |g| format!("<= {g}x"));
         let mut line = format!("| {} (`{}`) | {goal} |", row.what, row.bench);
         let mut row_times = Vec::new();
-        for b in &baselines {
-            let t = median_s(&args.criterion, row.group, row.id, b)?;
-            let f = match row.floor {
-                Some(f) => median_s(&args.criterion, row.group, f, b)?,
-                None => None,
-            };
-            let cell = match (t, row.floor, f) {
-                (None, ..) => "not run".to_string(),
-                (Some(t), None, _) => time(t),
-                (Some(_), Some(_), None) => "floor not run".to_string(),
-                (Some(t), Some(_), Some(f)) => {
-                    let ratio = t / f;
-                    let mark = match row.goal {
-                        Some(g) if ratio > g => " (over)",
-                        _ => "",
-                    };
-                    format!("{ratio:.2}x{mark} ({} / {})", time(t), time(f))
-                }
-            };
-            write!(line, " {cell} |").unwrap();
-            row_times.push((t, f));
+        for &t in &args.threads {
+            let runs = Runs::read(&args.criterion, row, t, args.runs)?;
+            write!(line, " {} |", runs.cell(row)).unwrap();
+            row_times.push((median(&runs.times), median(&runs.floors)));
         }
         writeln!(md, "{line}").unwrap();
         times.push((row, row_times));
