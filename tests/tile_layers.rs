@@ -54,25 +54,22 @@ fn ideal_linear_equals_candle_linear() -> Result<()> {
 
 #[test]
 fn analog_bias_on_tiles_equals_digital_bias_when_ideal() -> Result<()> {
-    let w = randn(&[6, 10], 0.3, 1)?;
-    let b = randn(&[6], 0.5, 2)?;
-    let x = randn(&[5, 10], 1.0, 3)?;
-    let tile = small_tiles(4, 4)
-        .edit(|t| t.periphery.bias.digital = false)
-        .unwrap();
-    let analog = AnalogLinear::new("l", w.clone(), Some(b.clone()), &tile, NoiseRng::new(0))?;
-    let expected = x.matmul(&w.t()?)?.broadcast_add(&b)?;
-    assert_eq!(
-        analog
-            .matrix()
-            .grid()
-            .row_chunks
-            .iter()
-            .map(|r| r.len())
-            .sum::<usize>(),
-        11
-    );
-    assert!(max_rel_diff(&analog.forward(&x)?, &expected)? < 2e-6);
+    // 10 inputs on tiles of 4 rows: the bias row shares the last tile; 3 inputs on tiles of 1
+    // row: the bias row is a tile alone.
+    for (inputs, rows, last) in [(10, 4, 3), (3, 1, 1)] {
+        let w = randn(&[6, inputs], 0.3, 1)?;
+        let b = randn(&[6], 0.5, 2)?;
+        let x = randn(&[5, inputs], 1.0, 3)?;
+        let tile = small_tiles(rows, 4)
+            .edit(|t| t.periphery.bias.digital = false)
+            .unwrap();
+        let analog = AnalogLinear::new("l", w.clone(), Some(b.clone()), &tile, NoiseRng::new(0))?;
+        let expected = x.matmul(&w.t()?)?.broadcast_add(&b)?;
+        let chunks = &analog.matrix().grid().row_chunks;
+        assert_eq!(chunks.iter().map(|r| r.len()).sum::<usize>(), inputs + 1);
+        assert_eq!(chunks.last().unwrap().len(), last);
+        assert!(max_rel_diff(&analog.forward(&x)?, &expected)? < 2e-6);
+    }
     Ok(())
 }
 

@@ -34,7 +34,7 @@ pub struct AnalogConv2d {
     geometry: ConvGeometry,
 }
 
-pub use super::im2col::{ConvGeometry, im2col};
+pub use super::im2col::{ConvGeometry, im2col, im2col_columns};
 
 impl AnalogConv2d {
     /// A convolution from weight [C_out, C_in, kh, kw] and optional bias [C_out], of any
@@ -100,9 +100,14 @@ impl AnalogConv2d {
         geometry: ConvGeometry,
         train: bool,
     ) -> Result<Tensor> {
-        let b = x.dim(0)?;
-        let (cols, (ho, wo)) = im2col(x, self.kernel.0, self.kernel.1, geometry)?;
-        let y = self.matrix.forward_t(&cols, train)?;
+        let (b, _, h, w) = x.dims4()?;
+        let (kh, kw) = self.kernel;
+        let (ho, wo) = geometry.output_size((h, w), (kh, kw))?;
+        // Each tile row unrolls its own input columns.
+        let columns = |start, len| Ok(im2col_columns(x, kh, kw, geometry, (start, len))?.0);
+        let y = self
+            .matrix
+            .forward_columns_t(&columns, b * ho * wo, train)?;
         let c_out = y.dim(1)?;
         let y = y.reshape((b, ho, wo, c_out))?.permute((0, 3, 1, 2))?;
         match &self.bias {
@@ -175,5 +180,56 @@ impl ModuleT for AnalogConv2d {
 impl AnalogModule for AnalogConv2d {
     fn visit_matrices<'a>(&'a self, f: &mut dyn FnMut(&'a TiledMatrix)) {
         f(&self.matrix);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    fn randn(shape: &[usize], seed: u64) -> Result<Tensor> {
+        let mut v = vec![0f32; shape.iter().product()];
+        NoiseRng::new(seed).fill_normal(&mut v);
+        Tensor::from_vec(v, shape, &Device::Cpu)
+    }
+
+    /// A kernel split over several tile rows (27 inputs on tiles of 8 rows, a channel's 9
+    /// columns straddling tiles) unrolls each tile's columns on its own: the output equals the
+    /// full unrolling through the same matrix, and so does the input's gradient (up to the
+    /// order of the sums).
+    #[test]
+    fn per_tile_unrolling_equals_the_full_unrolling() -> Result<()> {
+        let config = TileConfig::ideal()
+            .edit(|t| {
+                t.rows = 8;
+                t.cols = 3;
+            })
+            .unwrap();
+        let x = Var::from_tensor(&randn(&[2, 3, 6, 5], 1)?)?;
+        let w = randn(&[4, 3, 3, 3], 2)?;
+        let g = Conv2dGeometry {
+            stride: 1,
+            padding: 1,
+        };
+        let conv = AnalogConv2d::new("c", w, None, g, &config, NoiseRng::new(0))?;
+        let y = conv.forward_t(x.as_tensor(), true)?;
+        let (cols, (ho, wo)) = im2col(x.as_tensor(), 3, 3, g)?;
+        let reference = conv
+            .matrix()
+            .forward_t(&cols, true)?
+            .reshape((2, ho, wo, 4))?
+            .permute((0, 3, 1, 2))?;
+        let (a, b) = (y.flatten_all()?, reference.flatten_all()?);
+        assert_eq!(a.to_vec1::<f32>()?, b.to_vec1::<f32>()?);
+        let weights = randn(&[a.elem_count()], 3)?;
+        let grad = |t: &Tensor| -> Result<Vec<f32>> {
+            let grads = (t * &weights)?.sum_all()?.backward()?;
+            grads.get(&x).expect("grad").flatten_all()?.to_vec1::<f32>()
+        };
+        for (u, v) in grad(&a)?.iter().zip(&grad(&b)?) {
+            assert!((u - v).abs() <= 1e-5 * v.abs().max(1.0), "{u} vs {v}");
+        }
+        Ok(())
     }
 }

@@ -1,8 +1,10 @@
 //! Unrolling of convolution inputs (im2col) as one pass on the CPU, with its adjoint (col2im)
 //! as the backward pass: x [B, C, H, W] -> [B * Ho * Wo, C * kh * kw], rows in output-pixel
-//! order, columns ordered C, kh, kw (physics.md section 3). Any stride and dilation per axis and
-//! any zero padding per side (ONNX's `strides`, `dilations`, `pads`). On the CPU images run in
-//! parallel (the same bytes on any thread count); other devices use tensor ops.
+//! order, columns ordered C, kh, kw (physics.md section 3), or any range of those columns (the
+//! rows of one tile: the gradient of x is then folded back per tile, never through a full-width
+//! unrolled gradient). Any stride and dilation per axis and any zero padding per side (ONNX's
+//! `strides`, `dilations`, `pads`). On the CPU images run in parallel (the same bytes on any
+//! thread count); other devices use tensor ops.
 
 use super::conv2d::Conv2dGeometry;
 use crate::cpu_op::f32_slice;
@@ -63,23 +65,24 @@ struct Unroll {
     g: ConvGeometry,
     ho: usize,
     wo: usize,
+    /// The unrolled columns kept: [start, start + len) of C * kh * kw.
+    cols: (usize, usize),
 }
 
 impl Unroll {
     /// Elements of one image's unrolled rows, and of the image itself.
     fn image_sizes(&self) -> (usize, usize) {
-        (
-            self.ho * self.wo * self.c * self.kh * self.kw,
-            self.c * self.h * self.w,
-        )
+        (self.ho * self.wo * self.cols.1, self.c * self.h * self.w)
     }
 
-    /// Calls `f(row, input_offset, col_offset, len)` for every run of kernel columns of one
-    /// (output pixel, channel, kernel row) of one image that lies inside the input: `len`
-    /// consecutive elements of the image's row `row` starting at column `col_offset` come from
-    /// consecutive elements of the image starting at `input_offset` (with a dilation of the
-    /// width above 1, every run is one element). Runs are visited in row order; every image has
-    /// the same runs.
+    /// Calls `f(row, input_offset, col_offset, len)` for every run of kept kernel columns of
+    /// one (output pixel, channel, kernel row) of one image that lies inside the input: `len`
+    /// consecutive elements of the image's row `row` starting at kept column `col_offset`
+    /// (counted from the first kept column) come from consecutive elements of the image
+    /// starting at `input_offset` (with a dilation of the width above 1, every run is one
+    /// element). Runs are visited in row order; every image has the same runs. Only the
+    /// channels holding kept columns are visited, and only runs of a channel cut by the ends of
+    /// the kept range are clipped.
     #[inline]
     fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize, usize)) {
         let (h, w) = (self.h as isize, self.w as isize);
@@ -87,6 +90,25 @@ impl Unroll {
         let (sh, sw) = (self.g.stride.0 as isize, self.g.stride.1 as isize);
         let (dh, dw) = (self.g.dilation.0 as isize, self.g.dilation.1 as isize);
         let (pt, pl) = (self.g.pads[0] as isize, self.g.pads[1] as isize);
+        let (start, end) = (self.cols.0 as isize, (self.cols.0 + self.cols.1) as isize);
+        let per_channel = (self.kh * self.kw).max(1);
+        let channels = self.cols.0 / per_channel..(self.cols.0 + self.cols.1).div_ceil(per_channel);
+        // A run of `len` columns from `col`, clipped to the kept range unless `whole`.
+        let mut emit = |row: usize, src: isize, col: isize, len: isize, whole: bool| {
+            if whole {
+                f(row, src as usize, (col - start) as usize, len as usize);
+            } else {
+                let (lo, hi) = (col.max(start), (col + len).min(end));
+                if lo < hi {
+                    f(
+                        row,
+                        (src + lo - col) as usize,
+                        (lo - start) as usize,
+                        (hi - lo) as usize,
+                    );
+                }
+            }
+        };
         let mut rows_i: Vec<isize> = Vec::with_capacity(self.kh);
         for oh in 0..self.ho {
             let h0 = oh as isize * sh - pt;
@@ -99,17 +121,18 @@ impl Unroll {
                 if dw == 1 && j_lo >= j_hi {
                     continue;
                 }
-                for c in 0..self.c {
+                for c in channels.clone() {
                     let plane = c * self.h * self.w;
+                    let first = c as isize * kh * kw;
+                    let whole = first >= start && first + kh * kw <= end;
                     for &i in &rows_i {
                         let line = plane as isize + (h0 + i * dh) * w;
                         let col = (c as isize * kh + i) * kw;
                         if dw == 1 {
-                            let len = (j_hi - j_lo) as usize;
-                            f(row, (line + w0 + j_lo) as usize, (col + j_lo) as usize, len);
+                            emit(row, line + w0 + j_lo, col + j_lo, j_hi - j_lo, whole);
                         } else {
                             for j in (0..kw).filter(|j| (0..w).contains(&(w0 + j * dw))) {
-                                f(row, (line + w0 + j * dw) as usize, (col + j) as usize, 1);
+                                emit(row, line + w0 + j * dw, col + j, 1, whole);
                             }
                         }
                     }
@@ -129,7 +152,7 @@ impl CustomOp1 for Im2Col {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = f32_slice(s, l)?;
         let u = self.0;
-        let (rows, k) = (u.b * u.ho * u.wo, u.c * u.kh * u.kw);
+        let (rows, k) = (u.b * u.ho * u.wo, u.cols.1);
         let mut out = vec![0.0f32; rows * k];
         let (unrolled, image) = u.image_sizes();
         // Images in parallel: each writes its own rows.
@@ -162,7 +185,7 @@ impl CustomOp1 for Col2Im {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let g = f32_slice(s, l)?;
         let u = self.0;
-        let k = u.c * u.kh * u.kw;
+        let k = u.cols.1;
         let mut out = vec![0.0f32; u.b * u.c * u.h * u.w];
         let (unrolled, image) = u.image_sizes();
         // Images in parallel, each summed in the same order on any thread count.
@@ -187,11 +210,33 @@ pub fn im2col(
     kw: usize,
     g: impl Into<ConvGeometry>,
 ) -> Result<(Tensor, (usize, usize))> {
+    let c = x.dims4()?.1;
+    im2col_columns(x, kh, kw, g, (0, c * kh * kw))
+}
+
+/// Columns [start, start + len) of the unrolled input (`cols` = (start, len)), and (Ho, Wo).
+/// Its gradient is folded back onto x directly (col2im of these columns).
+pub fn im2col_columns(
+    x: &Tensor,
+    kh: usize,
+    kw: usize,
+    g: impl Into<ConvGeometry>,
+    cols: (usize, usize),
+) -> Result<(Tensor, (usize, usize))> {
     let g = g.into();
     let (b, c, h, w) = x.dims4()?;
     let (ho, wo) = g.output_size((h, w), (kh, kw))?;
+    if cols.0 + cols.1 > c * kh * kw {
+        candle_core::bail!(
+            "im2col: columns {}..{} outside the {} unrolled columns",
+            cols.0,
+            cols.0 + cols.1,
+            c * kh * kw
+        );
+    }
     if !(x.device().is_cpu() && x.dtype() == DType::F32) {
-        return Ok((im2col_composite(x, kh, kw, g, (ho, wo))?, (ho, wo)));
+        let all = im2col_composite(x, kh, kw, g, (ho, wo))?;
+        return Ok((all.narrow(1, cols.0, cols.1)?, (ho, wo)));
     }
     let u = Unroll {
         b,
@@ -203,6 +248,7 @@ pub fn im2col(
         g,
         ho,
         wo,
+        cols,
     };
     Ok((x.contiguous()?.apply_op1(Im2Col(u))?, (ho, wo)))
 }
@@ -290,6 +336,35 @@ mod tests {
             for (u, v) in a.iter().zip(&b) {
                 assert!((u - v).abs() <= 1e-3 * v.abs().max(1.0), "{u} vs {v}");
             }
+        }
+        Ok(())
+    }
+
+    /// A range of columns is those columns of the full unrolling, and its gradient that of the
+    /// full unrolling with zero gradient elsewhere, to the bit.
+    #[test]
+    fn column_ranges_equal_the_full_unrolling() -> Result<()> {
+        let mut rng = NoiseRng::new(5);
+        let v: Vec<f32> = (0..2 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
+        let x = Var::from_vec(v, (2, 3, 7, 6), &Device::Cpu)?;
+        for g in geometries() {
+            let (full, hw) = im2col(x.as_tensor(), 3, 3, g)?;
+            let weights = full.cos()?.detach();
+            for (start, len) in [(0, 27), (0, 5), (7, 13), (26, 1), (9, 9)] {
+                let (part, part_hw) = im2col_columns(x.as_tensor(), 3, 3, g, (start, len))?;
+                assert_eq!(part_hw, hw);
+                let expected = full.narrow(1, start, len)?;
+                assert_eq!(part.to_vec2::<f32>()?, expected.to_vec2::<f32>()?, "{g:?}");
+                let w = weights.narrow(1, start, len)?.contiguous()?;
+                let grad = |t: &Tensor, w: &Tensor| -> Result<Vec<f32>> {
+                    let grads = (t * w)?.sum_all()?.backward()?;
+                    grads.get(&x).expect("grad").flatten_all()?.to_vec1::<f32>()
+                };
+                let mask = Tensor::zeros(full.shape(), DType::F32, &Device::Cpu)?
+                    .slice_assign(&[0..full.dim(0)?, start..start + len], &w)?;
+                assert_eq!(grad(&part, &w)?, grad(&full, &mask)?, "{g:?} {start}+{len}");
+            }
+            assert!(im2col_columns(x.as_tensor(), 3, 3, g, (20, 8)).is_err());
         }
         Ok(())
     }

@@ -348,34 +348,63 @@ impl TiledMatrix {
     /// y = x W^T on the tiles, x [B, in] -> [B, out]. `train` uses the current weights even
     /// after programming.
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let columns = |start, len| x.narrow(D::Minus1, start, len);
+        self.forward_columns_t(&columns, x.dim(0)?, train)
+    }
+
+    /// [`Self::forward_t`] of an input x [batch, in] given by its columns: `columns(start, len)`
+    /// is x[:, start..start + len], asked for the input rows of each tile. A convolution unrolls
+    /// each tile's rows on its own this way (`im2col_columns`), so that the gradient of its
+    /// input is folded back per tile instead of through a full-width unrolled gradient.
+    pub fn forward_columns_t(
+        &self,
+        columns: &dyn Fn(usize, usize) -> Result<Tensor>,
+        batch: usize,
+        train: bool,
+    ) -> Result<Tensor> {
         let seed = self.rng.lock().expect("lock").next_u64();
-        self.activity.count(x.dim(0)?);
+        self.activity.count(batch);
         let recording = self.activity.recording();
         let training = self.training.read().expect("lock");
         let programmed = self.programmed.read().expect("lock");
         let programmed = if train { None } else { programmed.as_ref() };
-        let x = match &self.analog_bias {
-            Some(_) => {
-                let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
-                Tensor::cat(&[x, &ones], 1)?
+        // An analog bias is the last input row, driven by 1.
+        let inputs = self.weight.dim(1)?;
+        let tile_input = |start: usize, len: usize| -> Result<Tensor> {
+            if self.analog_bias.is_none() || start + len <= inputs {
+                return columns(start, len);
             }
-            None => x.clone(),
+            let x = (start < inputs)
+                .then(|| columns(start, inputs - start))
+                .transpose()?;
+            let (dtype, device) = match &x {
+                Some(x) => (x.dtype(), x.device().clone()),
+                None => (self.weight.dtype(), self.weight.device().clone()),
+            };
+            let ones = Tensor::ones((batch, 1), dtype, &device)?;
+            match x {
+                Some(x) => Tensor::cat(&[&x, &ones], 1),
+                None => Ok(ones),
+            }
         };
         let weight = match programmed {
             Some(_) => None,
             None => Some(self.tiled_weight()?),
         };
+        // Each tile row's input once, shared by the tiles of that row.
+        let row_inputs = (self.grid.row_chunks.iter())
+            .map(|rr| tile_input(rr.start, rr.len()))
+            .collect::<Result<Vec<_>>>()?;
         let mut columns = Vec::with_capacity(self.grid.col_chunks.len());
         for c in 0..self.grid.col_chunks.len() {
             let mut acc: Option<Tensor> = None;
-            for (r, rr) in self.grid.row_chunks.iter().enumerate() {
+            for (r, xr) in row_inputs.iter().enumerate() {
                 let t = self.tile_index(r, c);
-                let xr = x.narrow(D::Minus1, rr.start, rr.len())?;
                 let tile_seed = NoiseRng::stream(seed, &[t as u64]).next_u64();
                 let fused = !train
                     && self.periphery.has_fused_inference()
-                    && x.device().is_cpu()
-                    && x.dtype() == DType::F32;
+                    && xr.device().is_cpu()
+                    && xr.dtype() == DType::F32;
                 let mut calibrating = None;
                 let (w, w_abs, scale) = match programmed {
                     Some(p) => {
@@ -391,7 +420,7 @@ impl TiledMatrix {
                         let (w, scale) = self.digital_block(weight, r, c, training.normalised)?;
                         // Input ranges are calibrated in training and in inference (before
                         // programming a model whose ranges were never learned).
-                        calibrating = training.observe_inputs(t, &xr)?;
+                        calibrating = training.observe_inputs(t, xr)?;
                         if train {
                             (training.modify(&w, t)?, None, scale)
                         } else {
@@ -400,9 +429,8 @@ impl TiledMatrix {
                     }
                 };
                 let alpha_t = match calibrating {
-                    Some(range) => {
-                        Tensor::new(range as f32, x.device())?.to_dtype(self.input_range.dtype())?
-                    }
+                    Some(range) => Tensor::new(range as f32, xr.device())?
+                        .to_dtype(self.input_range.dtype())?,
                     None => self.input_range.get(t)?,
                 };
                 if recording {
@@ -423,10 +451,10 @@ impl TiledMatrix {
                     };
                     let scale = scale.flatten_all()?.to_vec1::<f32>()?;
                     self.periphery
-                        .forward_inference(&xr, &w, &w_abs, alpha, &scale, tile_seed)?
+                        .forward_inference(xr, &w, &w_abs, alpha, &scale, tile_seed)?
                 } else {
                     self.periphery
-                        .forward_scaled(&xr, &w, &alpha_t, Some(&scale), tile_seed)?
+                        .forward_scaled(xr, &w, &alpha_t, Some(&scale), tile_seed)?
                 };
                 acc = Some(match acc {
                     Some(a) => (a + y)?,
