@@ -14,6 +14,7 @@ use super::mapping::WeightMapping;
 use crate::device::{DeviceModel, StatisticalDevice, statistical::LawBatch};
 use crate::rng::NoiseRng;
 use candle_core::{DType, Tensor};
+use rayon::prelude::*;
 
 /// What noise a training forward adds to the normalised weights.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,8 +211,29 @@ pub fn device_sigma_tensor(
 /// The standard deviation, in normalised-weight units, of the device noise of each weight in
 /// `w` (module header) on the devices of `mapping`: programming noise plus read noise at `t_s`,
 /// no drift, of each device k, weighted by its coefficient: sigma_w^2 = sum_k c_k^2 var_k /
-/// (g_max - g_min)^2.
+/// (g_max - g_min)^2. Element by element, so blocks of weights run in parallel (the same
+/// numbers on any thread count).
 pub fn device_sigma(
+    device: &StatisticalDevice,
+    mapping: &WeightMapping,
+    w: &[f32],
+    t_s: f64,
+) -> Vec<f32> {
+    if w.len() <= SIGMA_BLOCK {
+        return device_sigma_block(device, mapping, w, t_s);
+    }
+    let blocks: Vec<Vec<f32>> = w
+        .par_chunks(SIGMA_BLOCK)
+        .map(|w| device_sigma_block(device, mapping, w, t_s))
+        .collect();
+    blocks.concat()
+}
+
+/// Weights per parallel task of [`device_sigma`].
+const SIGMA_BLOCK: usize = 1 << 14;
+
+/// [`device_sigma`] of one block of weights.
+fn device_sigma_block(
     device: &StatisticalDevice,
     mapping: &WeightMapping,
     w: &[f32],
@@ -249,6 +271,25 @@ pub fn device_sigma(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Blocks in parallel give the numbers of one element at a time.
+    #[test]
+    fn parallel_blocks_equal_single_weights() {
+        let d = pcm();
+        let n = 3 * SIGMA_BLOCK + 17;
+        let w: Vec<f32> = (0..n).map(|i| (i as f32 * 0.618).sin()).collect();
+        for mapping in [
+            WeightMapping::Pair,
+            WeightMapping::SingleDevice,
+            WeightMapping::Pairs(2),
+        ] {
+            let all = device_sigma(&d, &mapping, &w, 20.0);
+            let one: Vec<f32> = (w.iter())
+                .flat_map(|v| device_sigma(&d, &mapping, &[*v], 20.0))
+                .collect();
+            assert_eq!(all, one);
+        }
+    }
     use crate::device::resolve_device;
 
     fn pcm() -> StatisticalDevice {
