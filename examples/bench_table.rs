@@ -22,6 +22,14 @@ struct Row {
     what: &'static str,
 }
 
+/// Benchmarks that run on one thread by design, and why: their speed-ups measure the machine.
+const SERIAL: &[(&str, &str)] = &[(
+    "device_program",
+    "programs one tile from one random stream, serially by design, and its floor draws from one \
+     stream too (`TiledMatrix::program` runs the tiles of a layer in parallel, each from its \
+     own stream)",
+)];
+
 const ROWS: &[Row] = &[
     Row {
         bench: "tile_forward",
@@ -415,19 +423,30 @@ fn page(args: &Args) -> Result<String, String> {
             ),
             _ => ("-".to_string(), "-".to_string()),
         };
+        let mut serial_shown = Vec::new();
         for (row, row_times) in &times {
             let (first, last) = (row_times[0], *row_times.last().unwrap());
             if first.0.is_none() || last.0.is_none() {
                 continue; // not run at both thread counts
             }
-            let (s, e) = cell(first.0, last.0);
-            let (fs, fe) = cell(first.1, last.1);
+            let (s, mut e) = cell(first.0, last.0);
+            let (fs, mut fe) = cell(first.1, last.1);
+            if let Some(serial) = SERIAL.iter().find(|(b, _)| *b == row.bench) {
+                e = "serial by design".to_string();
+                fe = e.clone();
+                if !serial_shown.contains(&serial) {
+                    serial_shown.push(serial);
+                }
+            }
             writeln!(
                 md,
                 "| {} / {} | {s} | {e} | {fs} | {fe} |",
                 row.group, row.id
             )
             .unwrap();
+        }
+        for (bench, why) in serial_shown {
+            writeln!(md, "\n`{bench}` {why}.").unwrap();
         }
     }
     Ok(md)
