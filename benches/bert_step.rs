@@ -71,8 +71,6 @@ fn step(
 
 fn steps(c: &mut Criterion) {
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let mut rng = NoiseRng::new(3);
     let ids: Vec<u32> = (0..BATCH * TOKENS)
         .map(|_| 1000 + (rng.next_u64() % 20_000) as u32)

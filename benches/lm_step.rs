@@ -49,8 +49,6 @@ fn optimizer(varmap: &VarMap, hwa: bool) -> Optimizer {
 
 fn steps(c: &mut Criterion) {
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     // One window of BPTT steps per call: BATCH streams of BPTT + 1 tokens.
     let mut rng = NoiseRng::new(3);
     let tokens: Vec<u32> = (0..BATCH * (BPTT + 1))

@@ -297,8 +297,6 @@ fn hwa_step(
 
 fn bench(c: &mut Criterion) {
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let p = parameters();
     let ideal = TileConfig::ideal();
     let native = Native::new(&p, &ideal, &mut VarMap::new());

@@ -31,8 +31,6 @@ fn randn(shape: &[usize], std: f64, seed: u64) -> Tensor {
 fn linear(c: &mut Criterion) {
     // As the binary: freed memory is kept for reuse (`aimc::alloc`).
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let w = randn(&[512, 512], 0.05, 1);
     let x = randn(&[1024, 512], 0.5, 2);
     let digital = candle_nn::Linear::new(w.clone(), None);
@@ -69,8 +67,6 @@ fn linear(c: &mut Criterion) {
 
 fn conv(c: &mut Criterion) {
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let w = randn(&[64, 64, 3, 3], 0.05, 1);
     let x = randn(&[32, 64, 32, 32], 0.5, 2);
     let geo = Conv2dGeometry {
@@ -115,9 +111,6 @@ fn conv(c: &mut Criterion) {
 }
 
 fn program_large(c: &mut Criterion) {
-    aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let w = randn(&[4096, 4096], 0.05, 1);
     let m = TiledMatrix::new("big", w, &TileConfig::standard(), NoiseRng::new(0)).unwrap();
     let device = AnalogDevice::Statistical(pcm());

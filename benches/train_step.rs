@@ -69,8 +69,6 @@ fn batch() -> (Tensor, Tensor) {
 
 fn steps(c: &mut Criterion) {
     aimc::alloc::keep_freed_memory();
-    // SAFETY: no other thread uses the environment (criterion runs groups one by one).
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     let (x, y) = batch();
     let mut g = c.benchmark_group("wrn16-4_batch64_step");
     g.sample_size(10)

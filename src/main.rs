@@ -23,8 +23,6 @@ fn fix_thread_count() {
 
 fn main() -> ExitCode {
     fix_thread_count();
-    // SAFETY: still before any thread is started.
-    unsafe { aimc::cpu_op::limit_candle_pool_spinning() };
     aimc::alloc::keep_freed_memory();
     let args = cli::Cli::parse();
     match cli::run(args) {
