@@ -512,30 +512,41 @@ impl TiledMatrix {
             device: device.clone(),
             tiles,
         });
-        self.read_at(0.0, seed)?;
-        let mut guard = self.programmed.write().expect("lock");
-        let p = guard.as_mut().expect("programmed above");
-        p.tiles
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(t, tile)| {
-                tile.gdc_reference = self.gdc_readout(&tile.weights, seed, t)?;
-                Ok(())
-            })
+        self.read_tiles(0.0, seed, true)
     }
 
-    /// The drift-compensation read-out of realised weights `w` [m, n] (physics.md section 4):
-    /// one-hot inputs through the noisy tile, mean |y| (per column for the per-column variant).
-    fn gdc_readout(&self, w: &Tensor, seed: u64, t: usize) -> Result<Vec<f32>> {
+    /// The drift-compensation measurement of realised weights `w` [m, n] (physics.md section
+    /// 4): one-hot inputs through the noisy tile, mean |y| (per column for the per-column
+    /// variant); nothing without compensation.
+    fn gdc_measure(
+        &self,
+        w: &[f32],
+        (m, n): (usize, usize),
+        seed: u64,
+        t: usize,
+    ) -> Result<Vec<f32>> {
+        let compensation = &self.config.periphery.drift_compensation;
+        if !compensation.is_on() {
+            return Ok(Vec::new());
+        }
         let rng_seed = NoiseRng::stream(seed, &[t as u64, 0x6dc]).next_u64();
-        let y = self.periphery.one_hot_readout(w, rng_seed)?.abs()?;
-        self.config.periphery.drift_compensation.measure(&y)
+        let mut y = self.periphery.one_hot_readout(w, m, n, rng_seed)?;
+        for v in &mut y {
+            *v = v.abs();
+        }
+        Ok(compensation.measure(&y, m))
     }
 
     /// Reads every programmed tile `t_s` seconds after programming (drift plus fresh 1/f read
     /// noise, stream `[tile]` of `seed`) and updates the drift compensation. The realised
     /// weights are then held fixed for inference until the next read.
     pub fn read_at(&self, t_s: f64, seed: u64) -> Result<()> {
+        self.read_tiles(t_s, seed, false)
+    }
+
+    /// [`Self::read_at`]; with `reference` (the read right after programming) the
+    /// drift-compensation measurement is recorded as the reference instead of applied.
+    fn read_tiles(&self, t_s: f64, seed: u64, reference: bool) -> Result<()> {
         let mut guard = self.programmed.write().expect("lock");
         let Some(p) = guard.as_mut() else {
             candle_core::bail!("{}: read before programming", self.name);
@@ -549,7 +560,8 @@ impl TiledMatrix {
         }
         let (g_min, g_max) = (p.device.g_min_us() as f32, p.device.g_max_us() as f32);
         let device = &p.device;
-        // In parallel over tiles, each from its own stream (thread-count independent).
+        // In parallel over tiles, each from its own stream (thread-count independent), in
+        // plain Rust: candle ops inside the loop would queue on candle's own thread pool.
         p.tiles
             .par_iter_mut()
             .enumerate()
@@ -557,18 +569,18 @@ impl TiledMatrix {
                 let mut rng = NoiseRng::stream(seed, &[t as u64, 1]);
                 let mut g = vec![0.0f32; tile.state.len()];
                 device.read(&tile.state, t_s, &mut rng, &mut g);
-                let (m, n) = tile.weights.dims2()?;
-                tile.weights = Tensor::from_vec(
-                    self.config.mapping.weights(&g, g_min, g_max),
-                    (m, n),
-                    tile.weights.device(),
-                )?;
-                tile.weights_abs = tile.weights.abs()?;
-                if !tile.gdc_reference.is_empty() {
-                    let now = self.gdc_readout(&tile.weights, seed, t)?;
+                let shape = tile.weights.dims2()?;
+                let w = self.config.mapping.weights(&g, g_min, g_max);
+                if reference {
+                    tile.gdc_reference = self.gdc_measure(&w, shape, seed, t)?;
+                } else if !tile.gdc_reference.is_empty() {
+                    let now = self.gdc_measure(&w, shape, seed, t)?;
                     let scale = compensated_scales(&tile.gamma, &tile.gdc_reference, &now);
-                    tile.out_scale = Tensor::from_vec(scale, (1, m), tile.weights.device())?;
+                    tile.out_scale = Tensor::from_vec(scale, (1, shape.0), tile.weights.device())?;
                 }
+                let w_abs: Vec<f32> = w.iter().map(|v| v.abs()).collect();
+                tile.weights = Tensor::from_vec(w, shape, tile.weights.device())?;
+                tile.weights_abs = Tensor::from_vec(w_abs, shape, tile.weights.device())?;
                 Ok(())
             })
     }

@@ -6,7 +6,7 @@
 //! (`one_hot.rs`). Measured with the device's drift in the `drift` row of `aimc tile error`.
 
 use super::stage::Stage;
-use candle_core::{Result, Tensor};
+use candle_core::cpu::kernels::VecOps;
 use serde::{Deserialize, Serialize};
 
 /// Global drift compensation.
@@ -55,13 +55,35 @@ impl Stage for DriftCompensationConfig {
 
 impl DriftCompensationConfig {
     /// The measurement s of a one-hot read-out's magnitudes `y_abs` [n, m]: mean |y| (one
-    /// value), its column means (`per_column`), or nothing without compensation.
-    pub(crate) fn measure(&self, y_abs: &Tensor) -> Result<Vec<f32>> {
+    /// value), its `m` column means (`per_column`), or nothing without compensation. The sums
+    /// run in candle's order (its CPU sum kernel; row by row per column), so the numbers equal
+    /// `mean_all` and `mean(0)` of the tensor.
+    pub(crate) fn measure(&self, y_abs: &[f32], m: usize) -> Vec<f32> {
+        let scale = |len: usize| (1.0 / len as f64) as f32;
         match self.mode {
-            DriftCompensation::Global => Ok(vec![y_abs.mean_all()?.to_scalar::<f32>()?]),
-            DriftCompensation::PerColumn => y_abs.mean(0)?.to_vec1::<f32>(),
-            DriftCompensation::None => Ok(Vec::new()),
+            DriftCompensation::Global => {
+                let mut sum = 0.0f32;
+                // SAFETY: `len` elements are read from a slice that has them.
+                unsafe { f32::vec_reduce_sum(y_abs.as_ptr(), &mut sum, y_abs.len()) };
+                vec![sum * scale(y_abs.len()) + 0.0]
+            }
+            DriftCompensation::PerColumn => {
+                let mut sums = vec![0.0f32; m];
+                for row in y_abs.chunks_exact(m) {
+                    for (s, v) in sums.iter_mut().zip(row) {
+                        *s += v;
+                    }
+                }
+                let k = scale(y_abs.len() / m);
+                sums.iter().map(|s| s * k + 0.0).collect()
+            }
+            DriftCompensation::None => Vec::new(),
         }
+    }
+
+    /// Whether a measurement is made at all.
+    pub(crate) fn is_on(&self) -> bool {
+        self.mode != DriftCompensation::None
     }
 }
 

@@ -4,30 +4,60 @@
 //! (`ir_drop.rs`) and read noise (`read_noise.rs`) take their one-hot closed forms.
 
 use super::Periphery;
-use super::ir_drop::one_hot_term;
-use super::output_noise::NoiseStd;
+use super::ir_drop::{one_hot_correction, positions};
+use super::output_noise::StdSlice;
 use super::read_noise::one_hot_std;
-use super::readout::readout;
-use candle_core::{Result, Tensor};
+use super::readout::kernel;
+use candle_core::Result;
 
 impl Periphery {
-    /// The read-out of one-hot inputs through weights `w` [m, n], [n, m]: the same as
-    /// `analog(eye(n), w, seed)`.
-    pub fn one_hot_readout(&self, w: &Tensor, seed: u64) -> Result<Tensor> {
-        let wt = w.t()?.contiguous()?;
+    /// The read-out of one-hot inputs through weights `w` [m, n] (row-major, `m` columns of
+    /// `n` rows each), as [n, m]: the same numbers as `analog(eye(n), w, seed)` up to the
+    /// order of terms in the matrix products. Plain Rust on the host, on any device, so that
+    /// tiles are read in parallel without candle ops.
+    pub fn one_hot_readout(&self, w: &[f32], m: usize, n: usize, seed: u64) -> Result<Vec<f32>> {
+        if w.len() != m * n {
+            candle_core::bail!("one-hot read-out: {} weights for {m} x {n}", w.len());
+        }
+        // wt [n, m]: row j holds the weights of input j.
+        let mut wt = vec![0.0f32; n * m];
+        for (i, row) in w.chunks_exact(n).enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                wt[j * m + i] = v;
+            }
+        }
         let mut y = wt.clone();
-        if let Some(g) = self.ir_drop {
-            y = (&y - one_hot_term(g, &wt)?)?;
+        if let Some(gamma_ir) = self.ir_drop {
+            let k = (gamma_ir as f64 * n as f64) as f32;
+            for ((y, w), position) in y
+                .chunks_exact_mut(m)
+                .zip(wt.chunks_exact(m))
+                .zip(positions(n))
+            {
+                for (y, &w) in y.iter_mut().zip(w) {
+                    *y = w - one_hot_correction(k, w, position);
+                }
+            }
         }
-        let noise = if self.read_noise > 0.0 {
-            NoiseStd::PerElement(one_hot_std(&wt, self.out_noise, self.read_noise)?)
+        if self.read_noise > 0.0 {
+            let std: Vec<f32> = wt
+                .iter()
+                .map(|&w| one_hot_std(w, self.out_noise, self.read_noise))
+                .collect();
+            kernel(&y, StdSlice::PerElement(&std), Some(seed), &self.adc, None)
+        } else if self.out_noise > 0.0 {
+            kernel(
+                &y,
+                StdSlice::Uniform(self.out_noise),
+                Some(seed),
+                &self.adc,
+                None,
+            )
+        } else if self.adc.quantizer.is_some() {
+            kernel(&y, StdSlice::Uniform(0.0), None, &self.adc, None)
         } else {
-            NoiseStd::Uniform(self.out_noise)
-        };
-        if self.adc.quantizer.is_none() && noise.is_zero() {
-            return Ok(y);
+            Ok(y)
         }
-        readout(&y, &noise, self.adc, seed)
     }
 }
 
@@ -36,7 +66,7 @@ mod tests {
     use super::*;
     use crate::rng::NoiseRng;
     use crate::tile::TileConfig;
-    use candle_core::{DType, Device};
+    use candle_core::{DType, Device, Tensor};
 
     #[test]
     fn one_hot_readout_equals_identity_inputs_through_the_tile() -> Result<()> {
@@ -45,6 +75,7 @@ mod tests {
         let w: Vec<f32> = (0..m * n)
             .map(|_| (rng.normal() * 0.4).clamp(-1.0, 1.0) as f32)
             .collect();
+        let host = w.clone();
         let w = Tensor::from_vec(w, (m, n), &Device::Cpu)?;
         let no_adc = TileConfig::standard()
             .edit(|t| t.periphery.adc.on = false)
@@ -53,7 +84,7 @@ mod tests {
             let p = Periphery::new(&config.periphery).unwrap();
             let eye = Tensor::eye(n, DType::F32, &Device::Cpu)?;
             let general = p.analog(&eye, &w, 5)?.flatten_all()?.to_vec1::<f32>()?;
-            let fast = p.one_hot_readout(&w, 5)?.flatten_all()?.to_vec1::<f32>()?;
+            let fast = p.one_hot_readout(&host, m, n, 5)?;
             let step = p.adc.quantizer.map_or(0.0, |q| q.step());
             for (a, b) in general.iter().zip(&fast) {
                 assert!(

@@ -77,8 +77,10 @@ pub(crate) fn variance_sums(x: &Tensor, w_abs: &Tensor) -> Result<Tensor> {
     x.sqr()?.matmul(&w_abs.t()?)
 }
 
-/// The std of each output of a one-hot read-out, [n, m] from the transposed weights `wt`
-/// [n, m]: sqrt(read^2 |w| + out^2) (one term in every sum).
-pub(crate) fn one_hot_std(wt: &Tensor, out: f32, read: f32) -> Result<Tensor> {
-    ((wt.abs()? * (read as f64).powi(2))? + (out as f64).powi(2))?.sqrt()
+/// The std of one output of a one-hot read-out from its single weight `w`:
+/// sqrt(read^2 |w| + out^2), with the constants rounded and applied as candle's affine op does.
+#[inline(always)]
+pub(crate) fn one_hot_std(w: f32, out: f32, read: f32) -> f32 {
+    let (r2, o2) = ((read as f64).powi(2) as f32, (out as f64).powi(2) as f32);
+    ((w.abs() * r2 + 0.0) * 1.0 + o2).sqrt()
 }

@@ -15,7 +15,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tenso
 /// The kernel: z = ADC(y + std xi), times `col_scale` per column when given, with xi the
 /// standard normal draws of stream `seed` (one per output; no noise without a seed), drawn
 /// block by block in the pass that consumes them, in parallel.
-fn kernel(
+pub(crate) fn kernel(
     y: &[f32],
     std: StdSlice<'_>,
     seed: Option<u64>,
