@@ -101,3 +101,26 @@ pub(crate) fn compensated_scales(gamma: &[f32], reference: &[f32], now: &[f32]) 
         .map(|(i, g)| g * factor[if factor.len() == 1 { 0 } else { i }])
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::NoiseRng;
+    use candle_core::{Device, Tensor};
+
+    /// The measurements are candle's `mean_all` and `mean(0)` of the magnitudes, to the bit.
+    #[test]
+    fn measurements_equal_candle_means() {
+        let (n, m) = (37, 23);
+        let mut y = vec![0.0f32; n * m];
+        NoiseRng::new(4).fill_normal(&mut y);
+        y.iter_mut().for_each(|v| *v = v.abs());
+        let t = Tensor::from_slice(&y, (n, m), &Device::Cpu).unwrap();
+        let with = |mode| DriftCompensationConfig { mode }.measure(&y, m);
+        let global = t.mean_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(with(DriftCompensation::Global), vec![global]);
+        let columns = t.mean(0).unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(with(DriftCompensation::PerColumn), columns);
+        assert!(with(DriftCompensation::None).is_empty());
+    }
+}

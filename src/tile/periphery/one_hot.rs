@@ -101,4 +101,34 @@ mod tests {
         }
         Ok(())
     }
+
+    /// Without noise and ADC the read-out is the tensor formula of the analog part on the
+    /// identity (Eq. 15-18 through `ir_drop::term`), to the bit.
+    #[test]
+    fn one_hot_ir_drop_equals_the_tensor_formula() -> Result<()> {
+        let (m, n) = (9, 14);
+        let mut w = vec![0.0f32; m * n];
+        NoiseRng::new(2).fill_normal(&mut w);
+        let exact = TileConfig::ideal()
+            .edit(|t| {
+                t.periphery.ir_drop =
+                    crate::tile::periphery::IrDropConfig::new(30.0, 0.35 * 5e-6).unwrap()
+            })
+            .unwrap();
+        let p = Periphery::new(&exact.periphery).unwrap();
+        let g = p.ir_drop.expect("IR drop on");
+        let (eye, wt) = (
+            Tensor::eye(n, DType::F32, &Device::Cpu)?,
+            Tensor::from_slice(&w, (m, n), &Device::Cpu)?,
+        );
+        let want = (eye.matmul(&wt.t()?)? + super::super::ir_drop::term(g, &eye, &wt)?)?;
+        let got = p.one_hot_readout(&w, m, n, 0)?;
+        assert_eq!(got, want.flatten_all()?.to_vec1::<f32>()?);
+        assert_ne!(
+            got,
+            wt.t()?.flatten_all()?.to_vec1::<f32>()?,
+            "IR drop has an effect"
+        );
+        Ok(())
+    }
 }
