@@ -318,11 +318,18 @@ mod tests {
         ]
     }
 
+    /// A variable of `batch` random 3-channel 7x6 images from stream `seed`.
+    fn random_input(seed: u64, batch: usize) -> Result<Var> {
+        let mut rng = NoiseRng::new(seed);
+        let v: Vec<f32> = (0..batch * 3 * 7 * 6)
+            .map(|_| rng.normal() as f32)
+            .collect();
+        Var::from_vec(v, (batch, 3, 7, 6), &Device::Cpu)
+    }
+
     #[test]
     fn fused_matches_composite_forward_and_backward() -> Result<()> {
-        let mut rng = NoiseRng::new(2);
-        let v: Vec<f32> = (0..2 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
-        let x = Var::from_vec(v, (2, 3, 7, 6), &Device::Cpu)?;
+        let x = random_input(2, 2)?;
         for g in geometries() {
             let (fast, hw) = im2col(x.as_tensor(), 3, 3, g)?;
             let slow = im2col_composite(x.as_tensor(), 3, 3, g, hw)?;
@@ -344,9 +351,7 @@ mod tests {
     /// full unrolling with zero gradient elsewhere, to the bit.
     #[test]
     fn column_ranges_equal_the_full_unrolling() -> Result<()> {
-        let mut rng = NoiseRng::new(5);
-        let v: Vec<f32> = (0..2 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
-        let x = Var::from_vec(v, (2, 3, 7, 6), &Device::Cpu)?;
+        let x = random_input(5, 2)?;
         for g in geometries() {
             let (full, hw) = im2col(x.as_tensor(), 3, 3, g)?;
             let weights = full.cos()?.detach();
@@ -372,9 +377,7 @@ mod tests {
     /// Unrolling and its adjoint give the same bytes on 1 and 3 threads.
     #[test]
     fn same_bytes_on_any_thread_count() -> Result<()> {
-        let mut rng = NoiseRng::new(4);
-        let v: Vec<f32> = (0..5 * 3 * 7 * 6).map(|_| rng.normal() as f32).collect();
-        let x = Var::from_vec(v, (5, 3, 7, 6), &Device::Cpu)?;
+        let x = random_input(4, 5)?;
         let run = |threads| -> Result<(Vec<f32>, Vec<f32>)> {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

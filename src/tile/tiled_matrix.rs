@@ -395,7 +395,7 @@ impl TiledMatrix {
         let row_inputs = (self.grid.row_chunks.iter())
             .map(|rr| tile_input(rr.start, rr.len()))
             .collect::<Result<Vec<_>>>()?;
-        let mut columns = Vec::with_capacity(self.grid.col_chunks.len());
+        let mut outputs = Vec::with_capacity(self.grid.col_chunks.len());
         for c in 0..self.grid.col_chunks.len() {
             let mut acc: Option<Tensor> = None;
             for (r, xr) in row_inputs.iter().enumerate() {
@@ -461,9 +461,9 @@ impl TiledMatrix {
                     None => y,
                 });
             }
-            columns.push(acc.expect("at least one input chunk"));
+            outputs.push(acc.expect("at least one input chunk"));
         }
-        Tensor::cat(&columns, D::Minus1)
+        Tensor::cat(&outputs, D::Minus1)
     }
 
     /// Programs every tile with `device` (stream `[tile]` of `seed`), then reads it right after
