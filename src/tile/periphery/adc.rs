@@ -5,7 +5,7 @@
 //! added before it and the fused read-out pass are in `readout.rs`.
 
 use super::stage::{KnobInfo, Stage, bits, non_negative, positive, whole_number};
-use crate::cpu_op::{f32_slice, fused_cpu, masked};
+use crate::cpu_op::{f32_slice, fused_cpu, masked, par_rows};
 use crate::error::{InvalidKey, Result as AimcResult};
 use crate::tile::quantize::{Quantizer, quantize_ste};
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
@@ -191,11 +191,20 @@ impl CustomOp2 for SaturationMask {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (res, grad) = (f32_slice(s1, l1)?, f32_slice(s2, l2)?);
-        let out: Vec<f32> = res
-            .iter()
-            .zip(grad)
-            .map(|(r, g)| if r.abs() < self.0 { *g } else { 0.0 })
-            .collect();
+        if grad.len() != res.len() {
+            candle_core::bail!(
+                "aimc-saturation-mask: {} gradients for {} outputs",
+                grad.len(),
+                res.len()
+            );
+        }
+        let mut out = vec![0.0f32; res.len()];
+        par_rows(&mut out, 1, |start, block| {
+            let (res, grad) = (&res[start..][..block.len()], &grad[start..][..block.len()]);
+            for ((o, r), g) in block.iter_mut().zip(res).zip(grad) {
+                *o = if r.abs() < self.0 { *g } else { 0.0 };
+            }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -228,6 +237,29 @@ mod tests {
                 assert_eq!(adc.apply(*x), *s);
                 assert!((s - t).abs() <= 1e-5 * s.abs().max(1.0), "{s} vs {t}");
             }
+        }
+        Ok(())
+    }
+
+    /// The saturation gradient follows the rule, element by element, over many parallel blocks.
+    #[test]
+    fn saturation_gradient_rule_holds_across_blocks() -> Result<()> {
+        let dev = Device::Cpu;
+        let res = Tensor::randn(0f32, 8.0, (300, 70), &dev)?;
+        let grad = Tensor::randn(0f32, 1.0, (300, 70), &dev)?;
+        let adc = Adc::new(&AdcConfig::default()).unwrap();
+        let bound = adc.quantizer.expect("ADC on").bound;
+        let got = adc
+            .saturation_grad(&res, &grad)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let (r, g) = (
+            res.flatten_all()?.to_vec1::<f32>()?,
+            grad.flatten_all()?.to_vec1::<f32>()?,
+        );
+        assert!(r.iter().any(|v| v.abs() >= bound) && r.iter().any(|v| v.abs() < bound));
+        for ((got, r), g) in got.iter().zip(&r).zip(&g) {
+            assert_eq!(*got, if r.abs() < bound { *g } else { 0.0 });
         }
         Ok(())
     }

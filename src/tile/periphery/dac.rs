@@ -229,14 +229,28 @@ impl CustomOp3 for ScaledDacGrad {
         let n = l1.dims().last().copied().unwrap_or(1).max(1);
         let inv = row_inverse(alpha, x.len() / n)?;
         let bound = self.0.map_or(f32::INFINITY, |q| q.bound);
-        let mut out = Vec::with_capacity(x.len());
-        for ((row, grow), a) in x.chunks(n).zip(g.chunks(n)).zip(&inv) {
-            out.extend(
-                row.iter()
-                    .zip(grow)
-                    .map(|(&v, &d)| if (v * a).abs() <= bound { d * a } else { 0.0 }),
+        if g.len() != x.len() {
+            candle_core::bail!(
+                "aimc-scaled-dac-grad: {} gradients for {} inputs",
+                g.len(),
+                x.len()
             );
         }
+        let mut out = vec![0.0f32; x.len()];
+        par_rows(&mut out, n, |start, block| {
+            let rows = x[start..][..block.len()].chunks(n);
+            let grads = g[start..][..block.len()].chunks(n);
+            for (((out, row), grow), a) in block
+                .chunks_mut(n)
+                .zip(rows)
+                .zip(grads)
+                .zip(&inv[start / n..])
+            {
+                for ((o, &v), &d) in out.iter_mut().zip(row).zip(grow) {
+                    *o = if (v * a).abs() <= bound { d * a } else { 0.0 };
+                }
+            }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -286,6 +300,33 @@ mod tests {
                 for (p, r) in u.iter().zip(v.iter()) {
                     assert!((p - r).abs() <= 1e-5 * r.abs().max(1.0), "{p} vs {r}");
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The input gradient follows the rule, element by element, over many parallel blocks
+    /// with one range per row.
+    #[test]
+    fn input_gradient_rule_holds_across_blocks() -> Result<()> {
+        let dev = Device::Cpu;
+        let (rows, n) = (1500, 7);
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.5, (rows, n), &dev)?)?;
+        let alpha = Tensor::rand(0.5f32, 2.0, (rows, 1), &dev)?;
+        let weights = Tensor::randn(0f32, 1.0, (rows, n), &dev)?;
+        let y = scaled_dac(&x, &alpha, Some(q8(1.0)))?;
+        let g = (&y * &weights)?.sum_all()?.backward()?;
+        let got = g.get(&x).unwrap().to_vec2::<f32>()?;
+        let (xs, ws) = (x.to_vec2::<f32>()?, weights.to_vec2::<f32>()?);
+        for (i, a) in alpha.flatten_all()?.to_vec1::<f32>()?.iter().enumerate() {
+            let inv = 1.0 / a;
+            for j in 0..n {
+                let want = if (xs[i][j] * inv).abs() <= 1.0 {
+                    ws[i][j] * inv
+                } else {
+                    0.0
+                };
+                assert_eq!(got[i][j], want, "row {i}, column {j}");
             }
         }
         Ok(())
