@@ -35,6 +35,44 @@ pub fn par_rows(out: &mut [f32], n: usize, f: impl Fn(usize, &mut [f32]) + Sync 
         .for_each(|(k, chunk)| f(k * block, chunk));
 }
 
+/// `f(row, a_i, b_i)` for every element of `a` and `b` (same length; rows of `n` elements), in
+/// parallel over blocks of whole rows, into a new vector that is not zeroed first (a pass over
+/// memory fewer than filling a zeroed one).
+pub fn par_zip_rows(
+    a: &[f32],
+    b: &[f32],
+    n: usize,
+    f: impl Fn(usize, f32, f32) -> f32 + Sync + Send,
+) -> Vec<f32> {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "par_zip_rows: slices of different lengths"
+    );
+    let n = n.max(1);
+    let block = (PASS_BLOCK / n).max(1) * n;
+    let mut out = Vec::with_capacity(a.len());
+    out.spare_capacity_mut()[..a.len()]
+        .par_chunks_mut(block)
+        .enumerate()
+        .for_each(|(k, chunk)| {
+            let start = k * block;
+            let rows = chunk
+                .chunks_mut(n)
+                .zip(a[start..].chunks(n))
+                .zip(b[start..].chunks(n));
+            for (r, ((out, a), b)) in rows.enumerate() {
+                for ((o, &u), &v) in out.iter_mut().zip(a).zip(b) {
+                    o.write(f(start / n + r, u, v));
+                }
+            }
+        });
+    // SAFETY: the chunks cover the first a.len() elements, and each element of a chunk was
+    // written above: from `start` on, `a` and `b` hold at least as many elements as the chunk.
+    unsafe { out.set_len(a.len()) };
+    out
+}
+
 /// The contiguous f32 data of a CPU storage (custom ops accept contiguous inputs only).
 pub fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     let data = s.as_slice::<f32>()?;

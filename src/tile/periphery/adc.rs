@@ -5,7 +5,7 @@
 //! added before it and the fused read-out pass are in `readout.rs`.
 
 use super::stage::{KnobInfo, Stage, bits, non_negative, positive, whole_number};
-use crate::cpu_op::{f32_slice, fused_cpu, masked, par_rows};
+use crate::cpu_op::{f32_slice, fused_cpu, masked, par_zip_rows};
 use crate::error::{InvalidKey, Result as AimcResult};
 use crate::tile::quantize::{Quantizer, quantize_ste};
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
@@ -198,13 +198,12 @@ impl CustomOp2 for SaturationMask {
                 res.len()
             );
         }
-        let mut out = vec![0.0f32; res.len()];
-        par_rows(&mut out, 1, |start, block| {
-            let (res, grad) = (&res[start..][..block.len()], &grad[start..][..block.len()]);
-            for ((o, r), g) in block.iter_mut().zip(res).zip(grad) {
-                *o = if r.abs() < self.0 { *g } else { 0.0 };
-            }
-        });
+        let out = par_zip_rows(
+            res,
+            grad,
+            1,
+            |_, r, g| if r.abs() < self.0 { g } else { 0.0 },
+        );
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }

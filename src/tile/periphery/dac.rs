@@ -5,7 +5,7 @@
 //! per row (a custom op); elsewhere the same arithmetic from tensor ops.
 
 use super::stage::{KnobInfo, Stage, bits, positive, whole_number};
-use crate::cpu_op::{f32_slice, fused_cpu, par_rows, with_avx2};
+use crate::cpu_op::{f32_slice, fused_cpu, par_rows, par_zip_rows, with_avx2};
 use crate::error::{InvalidKey, Result as AimcResult};
 use crate::tile::quantize::{Quantizer, quantize_ste};
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
@@ -236,20 +236,9 @@ impl CustomOp3 for ScaledDacGrad {
                 x.len()
             );
         }
-        let mut out = vec![0.0f32; x.len()];
-        par_rows(&mut out, n, |start, block| {
-            let rows = x[start..][..block.len()].chunks(n);
-            let grads = g[start..][..block.len()].chunks(n);
-            for (((out, row), grow), a) in block
-                .chunks_mut(n)
-                .zip(rows)
-                .zip(grads)
-                .zip(&inv[start / n..])
-            {
-                for ((o, &v), &d) in out.iter_mut().zip(row).zip(grow) {
-                    *o = if (v * a).abs() <= bound { d * a } else { 0.0 };
-                }
-            }
+        let out = par_zip_rows(x, g, n, |row, v, d| {
+            let a = inv[row];
+            if (v * a).abs() <= bound { d * a } else { 0.0 }
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
