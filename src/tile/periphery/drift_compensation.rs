@@ -67,6 +67,7 @@ impl DriftCompensationConfig {
                 unsafe { f32::vec_reduce_sum(y_abs.as_ptr(), &mut sum, y_abs.len()) };
                 vec![sum * scale(y_abs.len()) + 0.0]
             }
+            DriftCompensation::PerColumn if m == 0 => Vec::new(),
             DriftCompensation::PerColumn => {
                 let mut sums = vec![0.0f32; m];
                 for row in y_abs.chunks_exact(m) {

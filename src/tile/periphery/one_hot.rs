@@ -19,6 +19,9 @@ impl Periphery {
         if w.len() != m * n {
             candle_core::bail!("one-hot read-out: {} weights for {m} x {n}", w.len());
         }
+        if w.is_empty() {
+            return Ok(Vec::new());
+        }
         // wt [n, m]: row j holds the weights of input j.
         let mut wt = vec![0.0f32; n * m];
         for (i, row) in w.chunks_exact(n).enumerate() {
