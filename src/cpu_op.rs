@@ -25,11 +25,17 @@ pub fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The elements per task of a parallel pass over rows of `n` elements: about [`PASS_BLOCK`],
+/// whole rows, at least one.
+fn row_block(n: usize) -> usize {
+    let n = n.max(1);
+    (PASS_BLOCK / n).max(1) * n
+}
+
 /// `f(first_element, block)` on blocks of whole rows of `out` (rows of `n` elements), in
 /// parallel.
 pub fn par_rows(out: &mut [f32], n: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
-    let n = n.max(1);
-    let block = (PASS_BLOCK / n).max(1) * n;
+    let block = row_block(n);
     out.par_chunks_mut(block)
         .enumerate()
         .for_each(|(k, chunk)| f(k * block, chunk));
@@ -49,8 +55,7 @@ pub fn par_zip_rows(
         b.len(),
         "par_zip_rows: slices of different lengths"
     );
-    let n = n.max(1);
-    let block = (PASS_BLOCK / n).max(1) * n;
+    let (n, block) = (n.max(1), row_block(n));
     let mut out = Vec::with_capacity(a.len());
     out.spare_capacity_mut()[..a.len()]
         .par_chunks_mut(block)

@@ -29,19 +29,18 @@ impl Periphery {
                 wt[j * m + i] = v;
             }
         }
-        let mut y = wt.clone();
-        if let Some(gamma_ir) = self.ir_drop {
-            let k = (gamma_ir as f64 * n as f64) as f32;
-            for ((y, w), position) in y
-                .chunks_exact_mut(m)
-                .zip(wt.chunks_exact(m))
-                .zip(positions(n))
-            {
-                for (y, &w) in y.iter_mut().zip(w) {
-                    *y = w - one_hot_correction(k, w, position);
-                }
+        let y = match self.ir_drop {
+            None => wt.clone(),
+            Some(gamma_ir) => {
+                let k = (gamma_ir as f64 * n as f64) as f32;
+                let rows = wt.chunks_exact(m).zip(positions(n));
+                rows.flat_map(|(w, position)| {
+                    w.iter()
+                        .map(move |&w| w - one_hot_correction(k, w, position))
+                })
+                .collect()
             }
-        }
+        };
         if self.read_noise > 0.0 {
             let std: Vec<f32> = wt
                 .iter()
