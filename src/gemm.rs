@@ -2,22 +2,45 @@
 //! matrixmultiply's sgemm (pure Rust, AVX2/FMA kernels chosen at run time). On the 2-core
 //! development machine it took 3.4-4.0 ms for B = 1024, n = m = 512 on 2 threads against
 //! 5.0-6.5 ms for candle 0.11's matmul (the `gemm` crate), 4.6-6.5 ms against 7.9-9.2 ms on one
-//! (docs/benchmarks.md). The output goes in fixed blocks of [`ROWS_PER_TASK`] x [`COLS_PER_TASK`]
-//! to rayon's threads, one sgemm each over the whole inner dimension: every output is summed by
-//! one call in the same order whatever the thread count, so the bytes do not depend on it (nor
-//! on the blocks: sgemm sums each output alone, in fixed blocks of the inner dimension). As a candle op ([`XwT`]) its backward is
-//! candle's own products: dx = dy W, dW = dy^T x.
+//! (docs/benchmarks.md). The output goes in blocks ([`task_block`]) to rayon's threads, one
+//! sgemm each over the whole inner dimension. sgemm sums each output alone, in fixed blocks of
+//! the inner dimension, so the bytes depend neither on the blocks nor on the thread count. As a
+//! candle op ([`XwT`]) its backward is candle's own products: dx = dy W, dW = dy^T x.
 
 use crate::cpu_op::f32_slice;
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-/// Rows of x per task (and per sgemm call).
-pub const ROWS_PER_TASK: usize = 128;
+/// Tasks per thread a product is cut into (so that a thread that falls behind is helped).
+const TASKS_PER_THREAD: usize = 2;
 
-/// Rows of W (output columns) per task: a batch of 1024 through a 512-wide tile makes 32 tasks,
-/// one of 64 still 4 (a core count of 32-128 finds work).
-pub const COLS_PER_TASK: usize = 128;
+/// The fewest rows of x in a task: each task packs its block of W (sgemm copies both operands
+/// into its kernel's layout), so short blocks of rows pack W again and again.
+const MIN_ROWS: usize = 64;
+
+/// The fewest output columns in a task, when the rows alone do not make enough tasks.
+const MIN_COLS: usize = 128;
+
+/// The block of the output [b, m] each task computes, (rows, cols), for `threads` threads:
+/// whole rows of the output (each task packs its rows of x once and all of W) in
+/// [`TASKS_PER_THREAD`] x `threads` tasks, with at least [`MIN_ROWS`] rows each; columns are
+/// split too ([`MIN_COLS`] at least) only when there are too few rows for that. Rows and columns
+/// are multiples of 16 (the AVX-512 kernel's 16 x 16) unless the whole dimension is shorter.
+fn task_block(b: usize, m: usize, threads: usize) -> (usize, usize) {
+    let tasks = TASKS_PER_THREAD * threads.max(1);
+    let rows = b.div_ceil(tasks).next_multiple_of(16).max(MIN_ROWS).min(b);
+    let row_tasks = b.div_ceil(rows.max(1));
+    let cols = if row_tasks >= tasks {
+        m
+    } else {
+        let col_tasks = tasks.div_ceil(row_tasks);
+        m.div_ceil(col_tasks)
+            .next_multiple_of(16)
+            .max(MIN_COLS)
+            .min(m)
+    };
+    (rows, cols)
+}
 
 /// The output's address, shared by tasks that write disjoint blocks of it.
 #[derive(Clone, Copy)]
@@ -43,15 +66,16 @@ pub fn x_wt(x: &[f32], w: &[f32], n: usize, m: usize) -> Vec<f32> {
     // Not zeroed: every element is written below (saves a pass over the output).
     let mut y: Vec<f32> = Vec::with_capacity(b * m);
     let out = OutPtr(y.as_mut_ptr());
-    let (row_blocks, col_blocks) = (b.div_ceil(ROWS_PER_TASK), m.div_ceil(COLS_PER_TASK));
+    let (block_rows, block_cols) = task_block(b, m, rayon::current_num_threads());
+    let (row_blocks, col_blocks) = (b.div_ceil(block_rows), m.div_ceil(block_cols));
     (0..row_blocks * col_blocks)
         .into_par_iter()
         .for_each(|task| {
             let (r0, c0) = (
-                task / col_blocks * ROWS_PER_TASK,
-                task % col_blocks * COLS_PER_TASK,
+                task / col_blocks * block_rows,
+                task % col_blocks * block_cols,
             );
-            let (rows, cols) = (ROWS_PER_TASK.min(b - r0), COLS_PER_TASK.min(m - c0));
+            let (rows, cols) = (block_rows.min(b - r0), block_cols.min(m - c0));
             // SAFETY: x rows r0.. (strides n, 1) and W rows c0.. read transposed (strides 1, n)
             // lie inside the slices; the output block [r0.., c0..] (strides m, 1) lies inside y
             // and no other task writes it.
@@ -179,6 +203,18 @@ mod tests {
             )
         };
         assert_eq!(x_wt(&x, &w, n, m), whole);
+    }
+
+    /// Whole output rows while the rows make enough tasks; columns split only when they do not.
+    #[test]
+    fn task_blocks_keep_rows_whole_while_they_can() {
+        assert_eq!(task_block(1024, 512, 1), (512, 512));
+        assert_eq!(task_block(1024, 512, 2), (256, 512));
+        assert_eq!(task_block(32768, 64, 2), (8192, 64));
+        // 32 threads: 64-row blocks make 16 tasks, so the columns go in 4 blocks.
+        assert_eq!(task_block(1024, 512, 32), (64, 128));
+        assert_eq!(task_block(1000, 33, 3), (176, 33));
+        assert_eq!(task_block(5, 3, 4), (5, 3));
     }
 
     /// The bytes do not depend on the thread count.

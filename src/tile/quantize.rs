@@ -95,7 +95,11 @@ pub fn quantize_ste(x: &Tensor, q: Quantizer) -> candle_core::Result<Tensor> {
 pub fn round_half_away(x: f32) -> f32 {
     // Beyond 2^23 every f32 is an integer already.
     let c = x.clamp(-8_388_608.0, 8_388_608.0);
-    let t = c as i32 as f32;
+    // NaN goes in as 0 (its result is x, below), so that the conversion needs no NaN check
+    // (`as i32` saturates and maps NaN to 0 element by element, which does not vectorise).
+    let c = if c.is_nan() { 0.0 } else { c };
+    // SAFETY: c is finite and within [-2^23, 2^23], where i32 holds every value.
+    let t = unsafe { c.to_int_unchecked::<i32>() } as f32;
     let r = if (c - t).abs() >= 0.5 {
         t + 1f32.copysign(c)
     } else {
