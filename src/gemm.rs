@@ -2,10 +2,11 @@
 //! matrixmultiply's sgemm (pure Rust, AVX2/FMA kernels chosen at run time). On the 2-core
 //! development machine it took 2.07 ms for B = 1024, n = m = 512 on 2 threads against 2.84 ms
 //! for candle 0.11's matmul (the `gemm` crate), 3.44 ms against 4.68 ms on one; candle's is
-//! faster for narrow W (64 rows; docs/benchmarks.md). The output goes in blocks ([`task_block`]) to rayon's threads, one
-//! sgemm each over the whole inner dimension. sgemm sums each output alone, in fixed blocks of
-//! the inner dimension, so the bytes depend neither on the blocks nor on the thread count. As a
-//! candle op ([`XwT`]) its backward is candle's own products: dx = dy W, dW = dy^T x.
+//! faster for narrow W (64 rows; docs/benchmarks.md). The output goes in blocks
+//! ([`task_block`]) to rayon's threads, one sgemm each over the whole inner dimension. sgemm
+//! sums each output alone, in fixed blocks of the inner dimension, so the bytes depend neither
+//! on the blocks nor on the thread count. As a candle op ([`XwT`]) its backward is candle's own
+//! products: dx = dy W, dW = dy^T x.
 
 use crate::cpu_op::f32_slice;
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
